@@ -1,0 +1,64 @@
+# dmemcg: one entry point for dependencies, the kernel, the VM, tests and the
+# demo. `make help` lists the targets.
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+SRC := $(BUILD)/src
+OBJ := $(BUILD)/obj
+FRAGMENTS := $(TOP)/kernel/configs/base.config $(TOP)/kernel/configs/test.config
+BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
+INITRAMFS := $(BUILD)/initramfs.cpio.gz
+VM := $(TOP)/tools/vm/run
+
+.PHONY: help deps kernel selftests tools initramfs vm vm-run check check-runner \
+	lint demo clean distclean
+
+help:
+	@echo "make deps          install missing Debian packages"
+	@echo "make kernel        extract, patch, configure and build the kernel"
+	@echo "make check         everything: lint, runner self-test, KUnit, selftests"
+	@echo "make demo          boot the VM and show what the kernel offers"
+	@echo "make vm            interactive shell in the VM"
+	@echo "make vm-run CMD=.. run one command in the VM, exit with its status"
+	@echo "make lint          checkpatch --strict and sparse over the project"
+	@echo "make check-runner  prove the runner turns failures red"
+
+deps:
+	@$(TOP)/tools/build/deps.sh
+
+kernel: deps
+	@$(TOP)/tools/build/kernel.sh $(OBJ) $(FRAGMENTS)
+
+selftests: deps
+	@$(MAKE) -s -C $(TOP)/selftests/dmem SRC=$(SRC) OUT=$(BUILD)/selftests
+
+initramfs: selftests
+	@$(TOP)/tools/vm/mkinitramfs.sh $(INITRAMFS) $(BUILD)/selftests
+
+vm: kernel initramfs
+	@$(VM) --interactive --name vm
+
+# CMD reaches the runner through the environment, so that quotes, ; and |
+# in it survive intact.
+export CMD
+vm-run: kernel initramfs
+	@test -n "$$CMD" || { echo "usage: make vm-run CMD='command line'" >&2; exit 2; }
+	@$(VM) --name vm-run -- "$$CMD"
+
+check-runner: kernel initramfs
+	@$(TOP)/tools/vm/runner-selftest.sh
+
+lint: kernel
+	@$(TOP)/tools/build/lint.sh $(OBJ)
+
+check: kernel initramfs
+	@$(TOP)/tools/vm/check.sh
+
+demo: kernel initramfs
+	@$(VM) --name demo -- /opt/dmem/demo.sh
+
+clean:
+	rm -rf $(OBJ) $(BUILD)/selftests $(BUILD)/initramfs* $(BUILD)/run $(BUILD)/logs
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,50 @@
+#!/bin/bash
+# Kernel style over the project's C sources:
+#  - scripts/checkpatch.pl --strict on every project .c/.h file;
+#  - sparse (make C=2) over the project's kernel directories.
+# Any checkpatch ERROR/WARNING/CHECK or sparse warning fails.
+#
+#   lint.sh OBJDIR
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+SRC=$TOP/build/src
+OBJ=$1
+rc=0
+exec 9>"$TOP/build/.kernel.lock"
+flock 9
+
+mapfile -t files < <(cd "$TOP" && git ls-files --cached --others --exclude-standard \
+	'kernel/*.[ch]' 'drivers/*.[ch]' 'include/*.h' 'uapi/*.h' 'selftests/*.[ch]' 'tools/*.[ch]' |
+	grep -v '\.bpf\.c$' | grep -v '\.skel\.h$')
+report=$(cd "$TOP" && for f in "${files[@]}"; do
+	[ -f "$f" ] || continue
+	perl "$SRC/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f "$f"
+done | grep -E 'ERROR|WARNING|CHECK')
+if [ -n "$report" ]; then
+	echo "lint: checkpatch --strict:"
+	echo "$report"
+	rc=1
+else
+	echo "lint: checkpatch --strict: ${#files[@]} files clean"
+fi
+
+# sparse: rebuild the project's kernel objects with C=2 (checks even when
+# up to date) and W=1; any sparse or compiler warning fails.
+dirs=(kernel/devmem_cg/)
+[ -n "$(ls "$TOP"/kernel/evict/*.c 2>/dev/null)" ] && dirs+=(kernel/evict/)
+[ -n "$(ls "$TOP"/drivers/dmem_sim/*.c 2>/dev/null)" ] && dirs+=(drivers/dmem_sim/)
+export CCACHE_BASEDIR=$TOP
+out=$(make -s -C "$SRC" O="$OBJ" CC="ccache gcc" C=2 W=1 KBUILD_BUILD_TIMESTAMP=2026-01-01 \
+	KBUILD_BUILD_USER=dmemcg KBUILD_BUILD_HOST=dmemcg "${dirs[@]}" 2>&1)
+status=$?
+sparse_report=$(echo "$out" | grep -E ': (warning|error):')
+if [ $status -ne 0 ] || [ -n "$sparse_report" ]; then
+	echo "lint: sparse (C=2) over ${dirs[*]}:"
+	echo "$out" | tail -n 60
+	rc=1
+else
+	echo "lint: sparse: ${dirs[*]} clean"
+fi
+exit $rc

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Proves that the test runner turns failures red. Boots the test kernel
+# three times, each with one deliberate fault, and asserts that the fault
+# is reported as a failure:
+#   1. a failing KUnit case      (runner_canary.runner_canary_fails)
+#   2. a kernel WARN             (runner_canary.runner_canary_warns)
+#   3. a failing selftest        (canary_fail, outside the normal test dir)
+# None of these counts in `make check`'s closing line.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+VM=$TOP/tools/vm/run
+# A directory of its own, so that concurrent runs never share one.
+mkdir -p "$TOP/build/run"
+R=$(mktemp -d "$TOP/build/run/runner-selftest.XXXXXX")
+SUM=$TOP/tools/vm/summarize.py
+bad=0
+
+expect() { # NAME CONDITION-DESCRIPTION COMMAND-STATUS EXPECTED-STATUS
+	if [ "$3" -eq "$4" ]; then
+		echo "runner-selftest: ok   $1: $2"
+	else
+		echo "runner-selftest: FAIL $1: $2 (status $3, expected $4)"
+		bad=1
+	fi
+}
+
+# 1. A failing KUnit case must make the summary fail.
+"$VM" --quiet --name canary-kunit --rundir "$R/canary-kunit" --timeout 300 --kunit 'runner_canary.runner_canary_fails' -- true
+python3 "$SUM" "$R/canary-kunit" --kunit-suite runner_canary >"$R/canary-kunit.sum"
+rc=$?
+grep -q 'kunit:runner_canary: runner_canary_fails' "$R/canary-kunit.sum" || rc=0
+expect kunit "a failing KUnit case is reported failed" $rc 1
+
+# 2. A WARN during the run must fail the run even though the command passed.
+"$VM" --quiet --name canary-warn --rundir "$R/canary-warn" --timeout 300 --kunit 'runner_canary.runner_canary_warns' -- true 2>"$R/canary-warn.err"
+rc=$?
+grep -q 'WARNING:' "$R/canary-warn.err" || rc=0
+expect warn "a kernel WARN fails the run" $rc 125
+
+# 3. A failing selftest program must make the summary fail.
+"$VM" --quiet --name canary-selftest --rundir "$R/canary-selftest" --timeout 300 --kunit 'none' \
+	-- DMEM_TEST_DIR=/opt/dmem/canary /opt/dmem/run-tests.sh
+python3 "$SUM" "$R/canary-selftest" --selftest canary_fail >"$R/canary-selftest.sum"
+rc=$?
+grep -Eq 'selftest:canary_fail: (global\.)?fails_on_purpose' "$R/canary-selftest.sum" || rc=0
+expect selftest "a failing selftest is reported failed" $rc 1
+
+if [ $bad -ne 0 ]; then
+	echo "runner-selftest: the runner missed a deliberate failure" >&2
+	exit 1
+fi
+echo "runner-selftest: all 3 deliberate failures detected"
