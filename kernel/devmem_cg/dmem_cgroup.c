@@ -2,43 +2,49 @@
 /*
  * dmem: the device memory cgroup controller.
  *
- * Skeleton: the controller registers itself; its files and charging API
- * arrive with the controller proper.
+ * This file ties the controller into the cgroup core: per-cgroup state and
+ * its life cycle. Regions are in region.c, pools in pool.c, charging in
+ * charge.c, the files in files.c; dmem_internal.h has the locking rules.
  */
 
 #include <linux/cgroup.h>
 #include <linux/slab.h>
 
-/**
- * struct dmemcg_state - per-cgroup state of the dmem controller
- * @css: the cgroup subsystem state this extends
- */
-struct dmemcg_state {
-	struct cgroup_subsys_state css;
-};
+#include "dmem_internal.h"
 
 static struct cgroup_subsys_state *
 dmemcg_css_alloc(struct cgroup_subsys_state *parent_css)
 {
-	struct dmemcg_state *dmemcs;
+	struct dmemcg_state *cs;
 
-	dmemcs = kzalloc(sizeof(*dmemcs), GFP_KERNEL);
-	if (!dmemcs)
+	cs = kzalloc(sizeof(*cs), GFP_KERNEL);
+	if (!cs)
 		return ERR_PTR(-ENOMEM);
-	return &dmemcs->css;
+	INIT_LIST_HEAD(&cs->pools);
+	return &cs->css;
+}
+
+/*
+ * A removed cgroup keeps its charges: its pools lose their initial
+ * reference here and go, with their css reference, when uncharged.
+ */
+static void dmemcg_css_offline(struct cgroup_subsys_state *css)
+{
+	dmem_pools_kill_cs(css_to_dmemcs(css));
 }
 
 static void dmemcg_css_free(struct cgroup_subsys_state *css)
 {
-	kfree(container_of(css, struct dmemcg_state, css));
-}
+	struct dmemcg_state *cs = css_to_dmemcs(css);
 
-static struct cftype dmemcg_files[] = {
-	{ }	/* terminate */
-};
+	/* Every pool holds a css reference, so none can be left. */
+	WARN_ON_ONCE(!list_empty(&cs->pools));
+	kfree(cs);
+}
 
 struct cgroup_subsys dmem_cgrp_subsys = {
 	.css_alloc = dmemcg_css_alloc,
+	.css_offline = dmemcg_css_offline,
 	.css_free = dmemcg_css_free,
 	.dfl_cftypes = dmemcg_files,
 	.legacy_cftypes = dmemcg_files,

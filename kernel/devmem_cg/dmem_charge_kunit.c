@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of dmem charging: limits at an ancestor, peak, pinned limits,
+ * events and statistics, effective min/low protection and
+ * dmem_cgroup_state_evict_valuable() over a 3-level hierarchy, and the
+ * lifetime of a region unregistered while charged.
+ *
+ * The hierarchy is made of detached pools (no cgroups needed):
+ *
+ *	root
+ *	 `- a
+ *	    |- b1
+ *	    |   `- c1
+ *	    `- b2
+ */
+
+#include <kunit/test.h>
+
+#include "dmem_internal.h"
+
+struct dmem_charge_ctx {
+	struct dmem_cgroup_region *region;
+	struct dmem_cgroup_pool_state *root, *a, *b1, *b2, *c1;
+};
+
+static struct dmem_cgroup_pool_state *
+new_pool(struct kunit *test, struct dmem_charge_ctx *ctx,
+	 struct dmem_cgroup_pool_state *parent)
+{
+	struct dmem_cgroup_pool_state *pool;
+
+	pool = dmem_pool_create_detached(ctx->region, parent);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	return pool;
+}
+
+static int dmem_charge_init(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->region = dmem_cgroup_register_region(1ULL << 30, "kunit/charge0");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->region));
+	ctx->root = new_pool(test, ctx, NULL);
+	ctx->a = new_pool(test, ctx, ctx->root);
+	ctx->b1 = new_pool(test, ctx, ctx->a);
+	ctx->b2 = new_pool(test, ctx, ctx->a);
+	ctx->c1 = new_pool(test, ctx, ctx->b1);
+	test->priv = ctx;
+	return 0;
+}
+
+/* Unregistering kills the pools; each test uncharges what it charged. */
+static void dmem_charge_exit(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+
+	dmem_cgroup_unregister_region(ctx->region);
+}
+
+enum limit { MIN, LOW, MAX, PINNED_MAX };
+
+static void set_limit(struct dmem_cgroup_pool_state *pool, enum limit which,
+		      u64 value)
+{
+	mutex_lock(&dmem_mutex);
+	switch (which) {
+	case MIN:
+		page_counter_set_min(&pool->cnt, value);
+		break;
+	case LOW:
+		page_counter_set_low(&pool->cnt, value);
+		break;
+	case MAX:
+		xchg(&pool->cnt.max, value);
+		break;
+	case PINNED_MAX:
+		xchg(&pool->pinned.max, value);
+		break;
+	}
+	mutex_unlock(&dmem_mutex);
+}
+
+/* Charge like a driver does: a reference per charge. */
+static int charge(struct dmem_cgroup_pool_state *pool, u64 size,
+		  struct dmem_cgroup_pool_state **limit)
+{
+	int ret;
+
+	dmem_cgroup_pool_get(pool);
+	ret = dmem_pool_try_charge(pool, size, limit);
+	if (ret)
+		dmem_cgroup_pool_state_put(pool);
+	return ret;
+}
+
+static u64 usage(struct dmem_cgroup_pool_state *pool)
+{
+	return dmem_cgroup_pool_usage(pool);
+}
+
+static s64 event(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_event ev,
+		 bool local)
+{
+	return atomic64_read(local ? &pool->events_local[ev] : &pool->events[ev]);
+}
+
+static bool valuable(struct dmem_cgroup_pool_state *limit,
+		     struct dmem_cgroup_pool_state *pool, bool ignore_low,
+		     bool *hit_low)
+{
+	return dmem_cgroup_state_evict_valuable(limit, pool, ignore_low, hit_low);
+}
+
+static void dmem_charge_ancestor_max(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	struct dmem_cgroup_pool_state *limit;
+
+	set_limit(ctx->a, MAX, 1000);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_max(ctx->a), 1000);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_max(ctx->b1), U64_MAX);
+
+	KUNIT_ASSERT_EQ(test, charge(ctx->b1, 600, &limit), 0);
+	KUNIT_EXPECT_EQ(test, charge(ctx->c1, 401, &limit), -EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, limit, ctx->a);
+	dmem_cgroup_pool_state_put(limit);
+	KUNIT_EXPECT_EQ(test, usage(ctx->root), 600);
+	KUNIT_EXPECT_EQ(test, usage(ctx->a), 600);
+	KUNIT_EXPECT_EQ(test, usage(ctx->b1), 600);
+	KUNIT_EXPECT_EQ(test, usage(ctx->c1), 0);
+
+	/* The max event is counted where the limit is, and above. */
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_MAX, true), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_MAX, false), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->root, DMEM_CGROUP_EVENT_MAX, false), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->root, DMEM_CGROUP_EVENT_MAX, true), 0);
+	KUNIT_EXPECT_EQ(test, event(ctx->c1, DMEM_CGROUP_EVENT_MAX, true), 0);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_MAX, false), 0);
+
+	/* Exactly up to the limit fits; a sibling shares it. */
+	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 399, NULL), 0);
+	KUNIT_EXPECT_EQ(test, charge(ctx->b2, 2, NULL), -EAGAIN);
+	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, usage(ctx->a), 1000);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_MAX, true), 2);
+
+	/* Oversized charges are rejected before touching the counters. */
+	KUNIT_EXPECT_EQ(test, charge(ctx->root, DMEM_VALUE_MAX + 1, NULL), -EINVAL);
+
+	dmem_cgroup_uncharge(ctx->b1, 600);
+	dmem_cgroup_uncharge(ctx->c1, 399);
+	dmem_cgroup_uncharge(ctx->b2, 1);
+	KUNIT_EXPECT_EQ(test, usage(ctx->root), 0);
+}
+
+static void dmem_charge_peak(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 4097, NULL), 0);
+	dmem_cgroup_uncharge(ctx->c1, 4097);
+	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ctx->c1->cnt.watermark, 4097);
+	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.watermark, 4097);
+	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.watermark, 1);
+	KUNIT_EXPECT_EQ(test, ctx->a->cnt.watermark, 4097);
+	KUNIT_EXPECT_EQ(test, usage(ctx->a), 1);
+	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 5000, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ctx->a->cnt.watermark, 5001);
+	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.watermark, 4097);
+	dmem_cgroup_uncharge(ctx->b2, 5000);
+	dmem_cgroup_uncharge(ctx->b2, 1);
+}
+
+static void dmem_charge_pinned_max(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	struct dmem_cgroup_pool_state *limit;
+
+	KUNIT_ASSERT_EQ(test, charge(ctx->b1, 1000, NULL), 0);
+	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 1000, NULL), 0);
+	set_limit(ctx->a, PINNED_MAX, 100);
+
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->b1, 60, &limit), 0);
+	KUNIT_EXPECT_NULL(test, limit);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->c1, 41, &limit),
+			-EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, limit, ctx->a);
+	dmem_cgroup_pool_state_put(limit);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_PIN_MAX, true), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->root, DMEM_CGROUP_EVENT_PIN_MAX, false), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_MAX, false), 0);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->c1, 40, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->c1->pinned), 40);
+	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->b1->pinned), 100);
+	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->root->pinned), 100);
+	/* Pinning does not change the usage. */
+	KUNIT_EXPECT_EQ(test, usage(ctx->root), 2000);
+
+	/* A limit on the child alone. */
+	set_limit(ctx->a, PINNED_MAX, DMEM_VALUE_MAX);
+	set_limit(ctx->c1, PINNED_MAX, 50);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->c1, 11, &limit),
+			-EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, limit, ctx->c1);
+	dmem_cgroup_pool_state_put(limit);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->c1, 10, NULL), 0);
+	KUNIT_EXPECT_EQ(test, event(ctx->c1, DMEM_CGROUP_EVENT_PIN_MAX, true), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_PIN_MAX, false), 2);
+
+	dmem_cgroup_uncharge_pinned(ctx->c1, 50);
+	dmem_cgroup_uncharge_pinned(ctx->b1, 60);
+	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->root->pinned), 0);
+	dmem_cgroup_uncharge(ctx->b1, 1000);
+	dmem_cgroup_uncharge(ctx->c1, 1000);
+}
+
+static void dmem_charge_events_stats(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		dmem_cgroup_pool_event(ctx->c1, DMEM_CGROUP_EVENT_EVICT);
+	dmem_cgroup_pool_event(ctx->b2, DMEM_CGROUP_EVENT_REVOKE);
+	KUNIT_EXPECT_EQ(test, event(ctx->c1, DMEM_CGROUP_EVENT_EVICT, true), 3);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_EVICT, true), 0);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_EVICT, false), 3);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_EVICT, false), 3);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_REVOKE, false), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_REVOKE, false), 0);
+
+	dmem_cgroup_pool_stat_add(ctx->c1, DMEM_CGROUP_STAT_BUFFERS, 2);
+	dmem_cgroup_pool_stat_add(ctx->b2, DMEM_CGROUP_STAT_BUFFERS, 5);
+	dmem_cgroup_pool_stat_add(ctx->c1, DMEM_CGROUP_STAT_BUFFERS, -1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->c1->stat[DMEM_CGROUP_STAT_BUFFERS]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->b1->stat[DMEM_CGROUP_STAT_BUFFERS]), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->a->stat[DMEM_CGROUP_STAT_BUFFERS]), 6);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->root->stat[DMEM_CGROUP_STAT_BUFFERS]), 6);
+}
+
+/*
+ * usage: b1 100 + c1 50 = 150, b2 250; a = root = 400.
+ * a: min 100, low 300; b1: low 200.
+ */
+static void setup_protection(struct kunit *test, struct dmem_charge_ctx *ctx)
+{
+	set_limit(ctx->a, MIN, 100);
+	set_limit(ctx->a, LOW, 300);
+	set_limit(ctx->b1, LOW, 200);
+	KUNIT_ASSERT_EQ(test, charge(ctx->b1, 100, NULL), 0);
+	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 50, NULL), 0);
+	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 250, NULL), 0);
+}
+
+static void teardown_protection(struct dmem_charge_ctx *ctx)
+{
+	dmem_cgroup_uncharge(ctx->b1, 100);
+	dmem_cgroup_uncharge(ctx->c1, 50);
+	dmem_cgroup_uncharge(ctx->b2, 250);
+}
+
+static void dmem_charge_effective_protection(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	bool hit_low;
+
+	setup_protection(test, ctx);
+
+	/* Region full (no limit pool): protection flows from the root. */
+	hit_low = false;
+	KUNIT_EXPECT_FALSE(test, valuable(NULL, ctx->c1, false, &hit_low));
+	KUNIT_EXPECT_TRUE(test, hit_low);
+	/* The first level gets what it asks for. */
+	KUNIT_EXPECT_EQ(test, ctx->a->cnt.emin, 100);
+	KUNIT_EXPECT_EQ(test, ctx->a->cnt.elow, 300);
+	/* b1 uses 150 of its 200: all of it is protected, nothing more. */
+	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.elow, 150);
+	/* a's min is unclaimed below: shared by usage, 100 * 150 / 400. */
+	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.emin, 37);
+	/* c1 claims nothing: it gets b1's protection in proportion. */
+	KUNIT_EXPECT_EQ(test, ctx->c1->cnt.elow, 50);
+	KUNIT_EXPECT_EQ(test, ctx->c1->cnt.emin, 12);
+
+	hit_low = false;
+	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->c1, true, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+
+	/* b2: a's low left over by b1 (300 - 150) goes to b2, 150 < 250. */
+	hit_low = false;
+	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->b2, false, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.elow, 150);
+	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.emin, 62);
+
+	/* a itself is above its low. */
+	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->a, false, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+
+	teardown_protection(ctx);
+}
+
+static void dmem_charge_evict_valuable_limited(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	bool hit_low;
+
+	setup_protection(test, ctx);
+
+	/* Evicting from the limited pool itself always helps. */
+	KUNIT_EXPECT_TRUE(test, valuable(ctx->b1, ctx->b1, false, &hit_low));
+	/* Outside the limited subtree it never does. */
+	hit_low = false;
+	KUNIT_EXPECT_FALSE(test, valuable(ctx->b1, ctx->b2, true, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+	KUNIT_EXPECT_FALSE(test, valuable(ctx->c1, ctx->b1, true, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+
+	/* Limit at a: b1's own settings apply, low 200 > 150 used. */
+	hit_low = false;
+	KUNIT_EXPECT_FALSE(test, valuable(ctx->a, ctx->b1, false, &hit_low));
+	KUNIT_EXPECT_TRUE(test, hit_low);
+	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.elow, 200);
+	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.emin, 0);
+	KUNIT_EXPECT_TRUE(test, valuable(ctx->a, ctx->b1, true, &hit_low));
+	hit_low = false;
+	KUNIT_EXPECT_TRUE(test, valuable(ctx->a, ctx->b2, false, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+
+	/* Limit at b1: c1 claims nothing of its own. */
+	hit_low = false;
+	KUNIT_EXPECT_TRUE(test, valuable(ctx->b1, ctx->c1, false, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+
+	/* min is never crossed, not even when ignoring low. */
+	set_limit(ctx->b2, MIN, 250);
+	hit_low = false;
+	KUNIT_EXPECT_FALSE(test, valuable(ctx->a, ctx->b2, true, &hit_low));
+	KUNIT_EXPECT_FALSE(test, hit_low);
+	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.emin, 250);
+	/* From the root, a's min 100 is overcommitted: b2 gets 250 * 100 / 250. */
+	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->b2, true, &hit_low));
+	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.emin, 100);
+
+	teardown_protection(ctx);
+}
+
+/* The real charge path, for the current task (in the root cgroup). */
+static void dmem_charge_current_and_unregister(struct kunit *test)
+{
+	struct dmem_cgroup_pool_state *pool, *pool2, *limit;
+	struct dmem_cgroup_region *region;
+	int pools, regions;
+
+	dmem_quiesce();
+	pools = atomic_read(&dmem_nr_pools);
+	regions = atomic_read(&dmem_nr_regions);
+
+	region = dmem_cgroup_register_region(1 << 20, "kunit/charge1");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
+	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_regions), regions + 1);
+
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 4097, &pool, &limit), 0);
+	KUNIT_EXPECT_NULL(test, limit);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	KUNIT_EXPECT_NULL(test, pool->parent);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 4097);
+	KUNIT_EXPECT_PTR_EQ(test, dmem_cgroup_pool_region(pool), region);
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 1, &pool2, NULL), 0);
+	KUNIT_EXPECT_PTR_EQ(test, pool2, pool);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 4098);
+	dmem_cgroup_uncharge(pool2, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_pools), pools + 1);
+
+	/* NULL region: nothing charged, nothing to uncharge. */
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge(NULL, 1, &pool2, NULL), 0);
+	KUNIT_EXPECT_NULL(test, pool2);
+	dmem_cgroup_uncharge(NULL, 1);
+
+	/* Unregister while charged: the pool lives on until uncharged. */
+	dmem_cgroup_unregister_region(region);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge(region, 1, &pool2, &limit),
+			-ENODEV);
+	KUNIT_EXPECT_NULL(test, pool2);
+	KUNIT_EXPECT_NULL(test, dmem_region_get_by_name("kunit/charge1"));
+	dmem_quiesce();
+	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_pools), pools + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_regions), regions + 1);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 4097);
+	KUNIT_EXPECT_STREQ(test, dmem_cgroup_region_name(dmem_cgroup_pool_region(pool)),
+			   "kunit/charge1");
+	dmem_cgroup_uncharge(pool, 4097);
+
+	/* Then it goes, and the region with it. */
+	dmem_quiesce();
+	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_pools), pools);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_regions), regions);
+}
+
+static struct kunit_case dmem_charge_cases[] = {
+	KUNIT_CASE(dmem_charge_ancestor_max),
+	KUNIT_CASE(dmem_charge_peak),
+	KUNIT_CASE(dmem_charge_pinned_max),
+	KUNIT_CASE(dmem_charge_events_stats),
+	KUNIT_CASE(dmem_charge_effective_protection),
+	KUNIT_CASE(dmem_charge_evict_valuable_limited),
+	KUNIT_CASE(dmem_charge_current_and_unregister),
+	{}
+};
+
+static struct kunit_suite dmem_charge_suite = {
+	.name = "dmem_charge",
+	.init = dmem_charge_init,
+	.exit = dmem_charge_exit,
+	.test_cases = dmem_charge_cases,
+};
+
+kunit_test_suite(dmem_charge_suite);
+
+MODULE_DESCRIPTION("KUnit tests of dmem charging and protection");
+MODULE_LICENSE("GPL");

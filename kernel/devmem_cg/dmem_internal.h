@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal structures of the dmem cgroup controller, shared by the files of
+ * kernel/devmem_cg/ only.
+ *
+ * Locking, in one place:
+ *
+ * dmem_mutex (a mutex; every writer, never the charge fast path) protects
+ *   - the list of regions (dmem_regions) and dmem_cgroup_region::dead,
+ *   - the lists of pools (dmemcg_state::pools, dmem_cgroup_region::pools),
+ *   - dmemcg_state::offline and dmem_cgroup_pool_state::killed,
+ *   - the limits and protections of every pool (page_counter requires
+ *     writers of max/min/low to be serialized),
+ *   - the pin policy of every region.
+ *
+ * RCU protects readers of dmem_regions and of dmemcg_state::pools: the
+ * charge fast path and the seq_file readers. Regions and pools are freed
+ * after a grace period.
+ *
+ * dmem_cgroup_region::reclaim_rwsem: held for read around a call of the
+ * reclaim callback, for write to change it.
+ *
+ * Usage, events and statistics are atomics, updated without locks.
+ *
+ * Lifetimes:
+ *   - a region is reference counted (kref): one reference from its
+ *     registration, one from each of its pools;
+ *   - a pool is reference counted with a percpu_ref: the initial reference
+ *     lives until the cgroup goes offline or the region is unregistered
+ *     (whichever first: "killing" the pool); each charge and each returned
+ *     limit pool holds one; each child pool holds one on its parent. A
+ *     pool holds a reference on its css and on its region, so a removed
+ *     cgroup lingers until its last charge goes, as memcg does;
+ *   - at most one pool exists per (cgroup, region) that is not killed, and
+ *     new pools are created only for live cgroups and live regions.
+ */
+#ifndef _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H
+#define _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H
+
+#include <linux/cgroup.h>
+#include <linux/cgroup_dmem.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/page_counter.h>
+#include <linux/percpu-refcount.h>
+#include <linux/rwsem.h>
+#include <linux/workqueue.h>
+
+/*
+ * The controller counts bytes in page_counters, so the largest value it
+ * accounts, and the largest limit it accepts, is PAGE_COUNTER_MAX bytes
+ * (2^51 - 1 on 64-bit); a limit of that value reads as "max".
+ */
+#define DMEM_VALUE_MAX		((u64)PAGE_COUNTER_MAX)
+
+/* Longest region name, without the terminating NUL. */
+#define DMEM_REGION_NAME_MAX	127
+
+#define DMEM_DEFAULT_REVOKE_TIMEOUT_MS	1000
+#define DMEM_MAX_REVOKE_TIMEOUT_MS	600000
+
+extern struct mutex dmem_mutex;
+extern struct list_head dmem_regions;
+extern struct cftype dmemcg_files[];
+
+/* Live objects, including unregistered regions that still have pools. */
+extern atomic_t dmem_nr_regions;
+extern atomic_t dmem_nr_pools;
+
+/**
+ * struct dmem_cgroup_region - a region of device memory
+ * @ref: references (registration, pools)
+ * @rcu: frees the region after readers of @node are gone
+ * @node: entry in dmem_regions (RCU; dmem_mutex to change)
+ * @pools: all pools of the region (dmem_mutex)
+ * @size: capacity in bytes
+ * @dead: set by unregistration (dmem_mutex; read locklessly)
+ * @pin_policy: enum dmem_cgroup_pin_policy (dmem_mutex; read locklessly)
+ * @revoke_timeout_ms: revoke timeout (dmem_mutex; read locklessly)
+ * @reclaim_rwsem: protects @reclaim_ops and @reclaim_priv
+ * @reclaim_ops: reclaim callbacks, or NULL
+ * @reclaim_priv: argument of the reclaim callbacks
+ * @name: unique name, without white space
+ */
+struct dmem_cgroup_region {
+	struct kref ref;
+	struct rcu_head rcu;
+	struct list_head node;
+	struct list_head pools;
+	u64 size;
+	bool dead;
+	int pin_policy;
+	unsigned int revoke_timeout_ms;
+	struct rw_semaphore reclaim_rwsem;
+	const struct dmem_cgroup_reclaim_ops *reclaim_ops;
+	void *reclaim_priv;
+	char name[];
+};
+
+/**
+ * struct dmemcg_state - per-cgroup state of the dmem controller
+ * @css: the cgroup subsystem state this extends
+ * @pools: the pools of this cgroup, one per region used (RCU; dmem_mutex
+ *	to change)
+ * @offline: the cgroup went offline; no new pool is created (dmem_mutex)
+ * @events_file: dmem.events, notified when a subtree event is counted
+ * @events_local_file: dmem.events.local, notified for local events
+ */
+struct dmemcg_state {
+	struct cgroup_subsys_state css;
+	struct list_head pools;
+	bool offline;
+	struct cgroup_file events_file;
+	struct cgroup_file events_local_file;
+};
+
+/**
+ * struct dmem_cgroup_pool_state - usage and limits of one cgroup in one region
+ * @cnt: bytes charged, with dmem.max, dmem.min, dmem.low and dmem.peak
+ * @pinned: bytes pinned, with dmem.pinned.max
+ * @ref: references, see the top of this file
+ * @region: the region (referenced)
+ * @cs: the cgroup (its css referenced); NULL for the detached pools that
+ *	the KUnit tests build without cgroups
+ * @parent: pool of the parent cgroup in the same region (referenced)
+ * @css_node: entry in @cs->pools
+ * @region_node: entry in @region->pools
+ * @killed: the initial reference was dropped (dmem_mutex)
+ * @events_local: events of this pool
+ * @events: events of this pool and of its descendants
+ * @stat: statistics of this pool and of its descendants
+ * @release_work: unlinks and frees the pool once unreferenced
+ * @rcu: frees the pool after readers of @css_node are gone
+ *
+ * A future per-cpu charge cache (like memcg's stock) would sit in front of
+ * @cnt; readers of dmem.current would then add the cached bytes back.
+ */
+struct dmem_cgroup_pool_state {
+	struct page_counter cnt;
+	struct page_counter pinned;
+	struct percpu_ref ref;
+	struct dmem_cgroup_region *region;
+	struct dmemcg_state *cs;
+	struct dmem_cgroup_pool_state *parent;
+	struct list_head css_node;
+	struct list_head region_node;
+	bool killed;
+	atomic64_t events_local[DMEM_CGROUP_NR_EVENTS];
+	atomic64_t events[DMEM_CGROUP_NR_EVENTS];
+	atomic64_t stat[DMEM_CGROUP_NR_STATS];
+	struct work_struct release_work;
+	struct rcu_head rcu;
+};
+
+static inline struct dmemcg_state *css_to_dmemcs(struct cgroup_subsys_state *css)
+{
+	return container_of(css, struct dmemcg_state, css);
+}
+
+static inline struct dmemcg_state *dmemcs_parent(struct dmemcg_state *cs)
+{
+	return cs->css.parent ? css_to_dmemcs(cs->css.parent) : NULL;
+}
+
+/* region.c */
+struct dmem_cgroup_region *dmem_region_get_by_name(const char *name);
+void dmem_region_get(struct dmem_cgroup_region *region);
+void dmem_region_put(struct dmem_cgroup_region *region);
+
+/* pool.c */
+struct dmem_cgroup_pool_state *dmem_pool_find(struct dmemcg_state *cs,
+					      struct dmem_cgroup_region *region);
+struct dmem_cgroup_pool_state *dmem_pool_get_locked(struct dmemcg_state *cs,
+						    struct dmem_cgroup_region *region);
+struct dmem_cgroup_pool_state *dmem_pool_tryget(struct dmemcg_state *cs,
+						struct dmem_cgroup_region *region);
+struct dmem_cgroup_pool_state *
+dmem_pool_create_detached(struct dmem_cgroup_region *region,
+			  struct dmem_cgroup_pool_state *parent);
+void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool);
+void dmem_pools_kill_cs(struct dmemcg_state *cs);
+void dmem_quiesce(void);
+
+/* charge.c */
+int dmem_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
+			 struct dmem_cgroup_pool_state **ret_limit_pool);
+void dmem_pool_reclaim(struct dmem_cgroup_pool_state *pool);
+
+/* events.c */
+void dmem_pool_event_add(struct dmem_cgroup_pool_state *pool,
+			 enum dmem_cgroup_event event, u64 count);
+extern const char *const dmem_event_names[DMEM_CGROUP_NR_EVENTS];
+extern const char *const dmem_stat_names[DMEM_CGROUP_NR_STATS];
+
+/* parse.c */
+
+/**
+ * struct dmem_policy_req - a parsed dmem.policy line
+ * @set_mode: @mode was given
+ * @mode: enum dmem_cgroup_pin_policy
+ * @set_timeout: @timeout_ms was given
+ * @timeout_ms: revoke timeout in milliseconds
+ */
+struct dmem_policy_req {
+	bool set_mode;
+	int mode;
+	bool set_timeout;
+	unsigned int timeout_ms;
+};
+
+int dmem_parse_value(const char *str, u64 *value);
+int dmem_parse_line(char *line, char **region, char **args);
+int dmem_parse_policy(char *args, struct dmem_policy_req *req);
+const char *dmem_pin_policy_name(int mode);
+
+/* files.c */
+
+/* What a dmem.* file shows; stored in cftype::private. */
+enum dmem_file {
+	DMEM_FILE_CAPACITY,
+	DMEM_FILE_CURRENT,
+	DMEM_FILE_MIN,
+	DMEM_FILE_LOW,
+	DMEM_FILE_MAX,
+	DMEM_FILE_PEAK,
+	DMEM_FILE_PINNED_CURRENT,
+	DMEM_FILE_PINNED_MAX,
+	DMEM_FILE_EVENTS,
+	DMEM_FILE_EVENTS_LOCAL,
+	DMEM_FILE_STAT,
+	DMEM_FILE_POLICY,
+};
+
+void dmemcg_show_region(struct seq_file *sf, struct dmemcg_state *cs,
+			struct dmem_cgroup_region *region, enum dmem_file type);
+ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
+		     bool nonblock);
+
+#endif /* _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem: registration of device memory regions and their per-region settings.
+ */
+
+#include <linux/ctype.h>
+#include <linux/export.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dmem_internal.h"
+
+/* The controller's one lock for writers; see dmem_internal.h. */
+DEFINE_MUTEX(dmem_mutex);
+
+/* Registered regions, in registration order. See dmem_internal.h. */
+LIST_HEAD(dmem_regions);
+
+atomic_t dmem_nr_regions = ATOMIC_INIT(0);
+
+static bool dmem_region_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+	size_t i;
+
+	/* The files separate the name from the value with white space. */
+	if (!len || len > DMEM_REGION_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isgraph(name[i]))
+			return false;
+	return true;
+}
+
+static struct dmem_cgroup_region *dmem_region_find_locked(const char *name)
+{
+	struct dmem_cgroup_region *region;
+
+	lockdep_assert_held(&dmem_mutex);
+
+	list_for_each_entry(region, &dmem_regions, node)
+		if (!strcmp(region->name, name))
+			return region;
+	return NULL;
+}
+
+struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
+						       const char *name_fmt, ...)
+{
+	struct dmem_cgroup_region *region;
+	va_list args;
+	size_t len;
+	char *name;
+	int err;
+
+	if (!size)
+		return NULL;
+
+	va_start(args, name_fmt);
+	name = kvasprintf(GFP_KERNEL, name_fmt, args);
+	va_end(args);
+	if (!name)
+		return ERR_PTR(-ENOMEM);
+
+	err = -EINVAL;
+	if (!dmem_region_name_valid(name))
+		goto out_free_name;
+
+	err = -ENOMEM;
+	len = strlen(name);
+	region = kzalloc(struct_size(region, name, len + 1), GFP_KERNEL);
+	if (!region)
+		goto out_free_name;
+
+	kref_init(&region->ref);
+	INIT_LIST_HEAD(&region->pools);
+	init_rwsem(&region->reclaim_rwsem);
+	region->size = size;
+	region->pin_policy = DMEM_CGROUP_PIN_SOFT;
+	region->revoke_timeout_ms = DMEM_DEFAULT_REVOKE_TIMEOUT_MS;
+	memcpy(region->name, name, len + 1);
+
+	mutex_lock(&dmem_mutex);
+	if (dmem_region_find_locked(name)) {
+		mutex_unlock(&dmem_mutex);
+		kfree(region);
+		err = -EEXIST;
+		goto out_free_name;
+	}
+	list_add_tail_rcu(&region->node, &dmem_regions);
+	atomic_inc(&dmem_nr_regions);
+	mutex_unlock(&dmem_mutex);
+
+	kfree(name);
+	return region;
+
+out_free_name:
+	kfree(name);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_register_region);
+
+void dmem_cgroup_unregister_region(struct dmem_cgroup_region *region)
+{
+	struct dmem_cgroup_pool_state *pool;
+
+	if (IS_ERR_OR_NULL(region))
+		return;
+
+	mutex_lock(&dmem_mutex);
+	WRITE_ONCE(region->dead, true);
+	list_del_rcu(&region->node);
+	/*
+	 * Drop the initial reference of every pool: uncharged pools go now,
+	 * charged ones when their last charge does. Their cgroups keep them
+	 * listed until then, which is harmless: readers look pools up by
+	 * region, and the region is no longer listed.
+	 */
+	list_for_each_entry(pool, &region->pools, region_node)
+		dmem_pool_kill_locked(pool);
+	mutex_unlock(&dmem_mutex);
+
+	/* Wait for a running reclaim callback before the driver goes. */
+	dmem_cgroup_region_set_reclaim(region, NULL, NULL);
+	dmem_region_put(region);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_unregister_region);
+
+/**
+ * dmem_region_get_by_name() - look up a registered region
+ * @name: its name
+ *
+ * Return: the region with a reference, or NULL if no live region has that
+ * name.
+ */
+struct dmem_cgroup_region *dmem_region_get_by_name(const char *name)
+{
+	struct dmem_cgroup_region *region;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(region, &dmem_regions, node) {
+		if (strcmp(region->name, name))
+			continue;
+		/* Unregistration may have dropped the last reference. */
+		if (!kref_get_unless_zero(&region->ref))
+			region = NULL;
+		rcu_read_unlock();
+		return region;
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+/**
+ * dmem_region_get() - take a reference on a region
+ * @region: a region the caller holds a reference on
+ */
+void dmem_region_get(struct dmem_cgroup_region *region)
+{
+	kref_get(&region->ref);
+}
+
+static void dmem_region_release(struct kref *ref)
+{
+	struct dmem_cgroup_region *region =
+		container_of(ref, struct dmem_cgroup_region, ref);
+
+	atomic_dec(&dmem_nr_regions);
+	/* dmem_regions readers may still look at the name. */
+	kfree_rcu(region, rcu);
+}
+
+/**
+ * dmem_region_put() - drop a reference on a region
+ * @region: the region
+ */
+void dmem_region_put(struct dmem_cgroup_region *region)
+{
+	kref_put(&region->ref, dmem_region_release);
+}
+
+const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region)
+{
+	return region->name;
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_region_name);
+
+u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region)
+{
+	return region->size;
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_region_size);
+
+enum dmem_cgroup_pin_policy
+dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region)
+{
+	return READ_ONCE(region->pin_policy);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_region_pin_policy);
+
+unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region)
+{
+	return READ_ONCE(region->revoke_timeout_ms);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_region_revoke_timeout_ms);
+
+void dmem_cgroup_region_set_reclaim(struct dmem_cgroup_region *region,
+				    const struct dmem_cgroup_reclaim_ops *ops,
+				    void *priv)
+{
+	down_write(&region->reclaim_rwsem);
+	region->reclaim_ops = ops;
+	region->reclaim_priv = priv;
+	up_write(&region->reclaim_rwsem);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_region_set_reclaim);
