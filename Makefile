@@ -6,17 +6,20 @@ BUILD := $(TOP)/build
 SRC := $(BUILD)/src
 OBJ := $(BUILD)/obj
 FRAGMENTS := $(TOP)/kernel/configs/base.config $(TOP)/kernel/configs/test.config
+OBJ_DEBUG := $(BUILD)/obj-debug
+FRAGMENTS_DEBUG := $(FRAGMENTS) $(TOP)/kernel/configs/debug.config
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 VM := $(TOP)/tools/vm/run
 
-.PHONY: help deps kernel selftests tools initramfs vm vm-run check check-runner \
+.PHONY: help deps kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
 	lint demo clean distclean
 
 help:
 	@echo "make deps          install missing Debian packages"
 	@echo "make kernel        extract, patch, configure and build the kernel"
 	@echo "make check         everything: lint, runner self-test, KUnit, selftests"
+	@echo "make check-debug   the tests on a KASAN/lockdep/kmemleak/UBSAN kernel"
 	@echo "make demo          boot the VM and show what the kernel offers"
 	@echo "make vm            interactive shell in the VM"
 	@echo "make vm-run CMD=.. run one command in the VM, exit with its status"
@@ -29,6 +32,9 @@ deps:
 kernel: deps
 	@$(TOP)/tools/build/kernel.sh $(OBJ) $(FRAGMENTS)
 
+kernel-debug: deps
+	@$(TOP)/tools/build/kernel.sh $(OBJ_DEBUG) $(FRAGMENTS_DEBUG)
+
 selftests: deps
 	@$(MAKE) -s -C $(TOP)/selftests/dmem SRC=$(SRC) OUT=$(BUILD)/selftests
 
@@ -38,12 +44,11 @@ initramfs: selftests
 vm: kernel initramfs
 	@$(VM) --interactive --name vm
 
-# CMD reaches the runner through the environment, so that quotes, ; and |
-# in it survive intact.
-export CMD
+# CMD is passed to the runner as written: $(value ...) keeps make from
+# expanding $? or $$ in it, and single quotes are escaped for the shell.
 vm-run: kernel initramfs
-	@test -n "$$CMD" || { echo "usage: make vm-run CMD='command line'" >&2; exit 2; }
-	@$(VM) --name vm-run -- "$$CMD"
+	@test -n '$(subst ','\'',$(value CMD))' || { echo "usage: make vm-run CMD='command line'" >&2; exit 2; }
+	@$(VM) --name vm-run -- '$(subst ','\'',$(value CMD))'
 
 check-runner: kernel initramfs
 	@$(TOP)/tools/vm/runner-selftest.sh
@@ -53,6 +58,9 @@ lint: kernel
 
 check: kernel initramfs
 	@$(TOP)/tools/vm/check.sh
+
+check-debug: kernel-debug initramfs
+	@$(TOP)/tools/vm/check.sh --debug
 
 demo: kernel initramfs
 	@$(VM) --name demo -- /opt/dmem/demo.sh

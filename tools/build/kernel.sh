@@ -11,7 +11,10 @@
 #    verifies that every option a fragment asks for ended up set.
 # 5. Builds bzImage with ccache and -j$(nproc).
 #
-# Builds serialize on build/.kernel.lock, so concurrent callers are safe.
+# Locks: build/.src.lock while the source tree is extracted, patched and
+# linked; OBJDIR/.build.lock while one object directory is configured and
+# built. Concurrent callers are safe, and builds into different object
+# directories (the test and debug kernels) run side by side.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +25,9 @@ shift
 FRAGMENTS=("$@")
 
 mkdir -p "$TOP/build" "$OBJ"
-exec 9>"$TOP/build/.kernel.lock"
+exec 8>"$OBJ/.build.lock"
+flock 8
+exec 9>"$TOP/build/.src.lock"
 flock 9
 
 die() { echo "kernel: $*" >&2; exit 1; }
@@ -104,6 +109,8 @@ done
 # Paths under the checkout are hashed relative to it, so that another clone
 # of the project (CI's) reuses this machine's compiler cache.
 export CCACHE_BASEDIR=$TOP
+flock -u 9
+
 MAKEK=(make --no-print-directory -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccache gcc"
 	KBUILD_BUILD_USER=dmemcg KBUILD_BUILD_HOST=dmemcg
 	KBUILD_BUILD_TIMESTAMP="2026-01-01")

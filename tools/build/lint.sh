@@ -11,7 +11,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SRC=$TOP/build/src
 OBJ=$1
 rc=0
-exec 9>"$TOP/build/.kernel.lock"
+exec 9>"$OBJ/.build.lock"
 flock 9
 
 mapfile -t files < <(cd "$TOP" && git ls-files --cached --others --exclude-standard \

@@ -5,15 +5,28 @@
 # are not counted as tests, but either failing adds a failure. The last
 # line printed is "N passed, N failed[, N skipped]"; the exit status is
 # non-zero on any failure, missing suite, unfinished boot or kernel report.
+#
+#   check.sh            the test kernel (build/obj)
+#   check.sh --debug    the debug kernel (build/obj-debug: KASAN, lockdep,
+#                       kmemleak, UBSAN, ...): no lint or runner self-test,
+#                       a kmemleak scan after the tests
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+lane=check
+obj=$TOP/build/obj
+[ "${1:-}" = --debug ] && { lane=check-debug; obj=$TOP/build/obj-debug; }
 mkdir -p "$TOP/build/run" "$TOP/build/logs"
-RUN=$(mktemp -d "$TOP/build/run/check.XXXXXX")
+RUN=$(mktemp -d "$TOP/build/run/$lane.XXXXXX")
 fails=()
 
-"$TOP/tools/build/lint.sh" "$TOP/build/obj" || fails+=(--fail "lint:checkpatch or sparse reported problems (see above)")
-"$TOP/tools/vm/runner-selftest.sh" || fails+=(--fail "runner-selftest:the runner missed a deliberate failure")
+if [ $lane = check ]; then
+	"$TOP/tools/build/lint.sh" "$obj" || fails+=(--fail "lint:checkpatch or sparse reported problems (see above)")
+	"$TOP/tools/vm/runner-selftest.sh" || fails+=(--fail "runner-selftest:the runner missed a deliberate failure")
+	cmd=/opt/dmem/run-tests.sh
+else
+	cmd="/opt/dmem/run-tests.sh; /opt/dmem/kmemleak-scan.sh >/out/kmemleak.txt"
+fi
 
 # What must have run: every KUnit suite the project defines (dmem*) and
 # every selftest program built from selftests/dmem.
@@ -21,17 +34,23 @@ mapfile -t suites < <(grep -rhoP --include='*kunit*.c' '\.name\s*=\s*"\Kdmem[A-Z
 	"$TOP/kernel" "$TOP/drivers" | sort -u)
 mapfile -t selftests < <(cd "$TOP/build/selftests" && ls | sort)
 
-echo "check: booting the test kernel: ${#suites[@]} KUnit suites, ${#selftests[@]} selftest programs"
-"$TOP/tools/vm/run" --name check --rundir "$RUN" --timeout "${DMEM_CHECK_TIMEOUT:-2400}" \
-	-- /opt/dmem/run-tests.sh >"$RUN/check-output.log"
+echo "$lane: booting $(cat "$obj/include/config/kernel.release"): ${#suites[@]} KUnit suites, ${#selftests[@]} selftest programs"
+"$TOP/tools/vm/run" --name $lane --rundir "$RUN" --timeout "${DMEM_CHECK_TIMEOUT:-2400}" \
+	--kernel "$obj/arch/x86/boot/bzImage" -- "$cmd" >"$RUN/check-output.log"
 rc=$?
+if [ $lane = check-debug ] && [ $rc -ne 124 ]; then
+	head -n 1 "$RUN/kmemleak.txt" 2>/dev/null || echo "$lane: no kmemleak result"
+	grep -q '^kmemleak-scan: 0 suspected leaks' "$RUN/kmemleak.txt" 2>/dev/null ||
+		fails+=(--fail "kmemleak:suspected leaks or no scan (see ${RUN#"$TOP"/}/kmemleak.txt)")
+	[ $rc -eq 1 ] && rc=0	# the scan's own status, counted just above
+fi
 case $rc in
 0) ;;
 124) fails+=(--fail "vm:the guest did not finish (console: ${RUN#"$TOP"/}/console.log)") ;;
 125) fails+=(--fail "kernel:the kernel log shows a BUG/WARNING/lockdep/KASAN/kmemleak report") ;;
 *) fails+=(--fail "vm:run-tests.sh exited $rc") ;;
 esac
-echo "check: guest output in ${RUN#"$TOP"/}/check-output.log, console in ${RUN#"$TOP"/}/console.log"
+echo "$lane: guest output in ${RUN#"$TOP"/}/check-output.log, console in ${RUN#"$TOP"/}/console.log"
 
 python3 "$TOP/tools/vm/summarize.py" "$RUN" --kunit-suite "${suites[@]}" \
 	--selftest "${selftests[@]}" "${fails[@]}"

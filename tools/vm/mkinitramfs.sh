@@ -39,6 +39,7 @@ if [ -d "$selftests-canary" ]; then
 fi
 install -m 0755 "$TOP/selftests/dmem/run-tests.sh" "$stage/opt/dmem/run-tests.sh"
 install -m 0755 "$TOP/tools/vm/demo.sh" "$stage/opt/dmem/demo.sh"
+install -m 0755 "$TOP/tools/vm/kmemleak-scan.sh" "$stage/opt/dmem/kmemleak-scan.sh"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible) | gzip -n -1 >"$out.tmp"
 mv "$out.tmp" "$out"

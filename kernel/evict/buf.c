@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem eviction manager: buffers. Init, make resident (charge, make room,
+ * restore), pin and unpin, mark used, free; the (owner, pool) links and the
+ * per-pool states they hang on.
+ *
+ * See evict_internal.h for the data, the locking and the lifetimes, and
+ * include/linux/dmem_evict.h for the buffer states.
+ */
+
+#include <kunit/static_stub.h>
+#include <linux/export.h>
+#include <linux/hash.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include <trace/events/dmem.h>
+
+#include "evict_internal.h"
+
+/**
+ * dmem_evict_charge() - charge an owner's cgroup
+ * @owner: the owner
+ * @cg: the dmem region
+ * @size: bytes; 0 only looks the pool up
+ * @ret_pool: the pool charged, see dmem_cgroup_try_charge_css()
+ * @ret_limit_pool: the pool whose limit was hit, see the same
+ *
+ * The one place the manager charges; the KUnit tests redirect it to pools
+ * built without cgroups.
+ *
+ * Return: as dmem_cgroup_try_charge_css().
+ */
+int dmem_evict_charge(struct dmem_owner *owner, struct dmem_cgroup_region *cg,
+		      u64 size, struct dmem_cgroup_pool_state **ret_pool,
+		      struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	KUNIT_STATIC_STUB_REDIRECT(dmem_evict_charge, owner, cg, size, ret_pool,
+				   ret_limit_pool);
+	return dmem_cgroup_try_charge_css(owner->css, cg, size, ret_pool,
+					  ret_limit_pool);
+}
+
+void dmem_owner_notify(struct dmem_buf *buf, enum dmem_owner_event event)
+{
+	struct dmem_owner *owner = buf->owner;
+
+	if (owner->ops && owner->ops->notify)
+		owner->ops->notify(owner, buf, event);
+}
+
+/* Give @buf a new stamp and append it to @list (an LRU or a pinned list). */
+void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list)
+{
+	struct dmem_evict_region *region = buf->region;
+
+	lockdep_assert_held(&region->lock);
+	buf->stamp = ++region->stamp;
+	list_move_tail(&buf->node, list);
+}
+
+/* Take @buf off its list; keep pinned_links listing only non-empty links. */
+static void dmem_buf_unlink_locked(struct dmem_buf *buf)
+{
+	struct dmem_evict_link *link = buf->link;
+
+	lockdep_assert_held(&buf->region->lock);
+	list_del_init(&buf->node);
+	if ((buf->flags & DMEM_BUF_F_PINNED) && list_empty(&link->pinned))
+		list_del_init(&link->pool_node);
+}
+
+static void dmem_buf_trace(struct dmem_buf *buf,
+			   void (*trace)(const char *, u64, pid_t, u64))
+{
+	trace(dmem_cgroup_region_name(buf->region->cg),
+	      dmem_cgroup_pool_cgroup_id(dmem_buf_pool(buf)), buf->owner->tgid,
+	      buf->size);
+}
+
+/* The buffer is no longer busy: let waiters for it go. */
+void dmem_buf_unbusy_locked(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+
+	lockdep_assert_held(&region->lock);
+	buf->flags &= ~DMEM_BUF_F_BUSY;
+	region->nr_busy--;
+	wake_up_all(&region->wq);
+}
+
+/**
+ * dmem_buf_wait_idle_locked() - wait until a buffer is not busy
+ * @buf: the buffer
+ * @intr: the wait may be interrupted by a signal
+ *
+ * Called and returns with the region lock held; drops it to wait.
+ *
+ * Return: 0, or -EINTR if @intr and a signal is pending.
+ */
+int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool intr)
+	__must_hold(&buf->region->lock)
+{
+	struct dmem_evict_region *region = buf->region;
+	int ret = 0;
+
+	lockdep_assert_held(&region->lock);
+	while (buf->flags & DMEM_BUF_F_BUSY) {
+		spin_unlock(&region->lock);
+		if (intr)
+			ret = wait_event_interruptible(region->wq,
+						       !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY));
+		else
+			wait_event(region->wq,
+				   !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY));
+		spin_lock(&region->lock);
+		if (ret)
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* For the tests: wait until @buf is idle (a parked revoke finished). */
+void dmem_buf_wait_idle(struct dmem_buf *buf)
+{
+	spin_lock(&buf->region->lock);
+	dmem_buf_wait_idle_locked(buf, false);
+	spin_unlock(&buf->region->lock);
+}
+
+static u32 dmem_link_key(struct dmem_owner *owner,
+			 struct dmem_cgroup_pool_state *pool)
+{
+	return hash_ptr(owner, 32) ^ hash_ptr(pool, 32);
+}
+
+static struct dmem_evict_pool *
+dmem_epool_find_locked(struct dmem_evict_region *region,
+		       struct dmem_cgroup_pool_state *pool)
+{
+	struct dmem_evict_pool *epool;
+
+	lockdep_assert_held(&region->lock);
+	hash_for_each_possible(region->pool_hash, epool, hnode, (unsigned long)pool)
+		if (epool->pool == pool)
+			return epool;
+	return NULL;
+}
+
+struct dmem_evict_link *
+dmem_link_find_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
+		      struct dmem_cgroup_pool_state *pool)
+{
+	struct dmem_evict_link *link;
+
+	lockdep_assert_held(&region->lock);
+	hash_for_each_possible(region->link_hash, link, hnode,
+			       dmem_link_key(owner, pool))
+		if (link->owner == owner && link->epool->pool == pool)
+			return link;
+	return NULL;
+}
+
+/**
+ * dmem_link_get_locked() - find or create the link of (owner, pool)
+ * @region: the region
+ * @owner: the owner
+ * @pool: the pool, referenced by the caller
+ * @new_epool: a preallocated pool state, consumed if needed
+ * @new_link: a preallocated link, consumed if needed
+ *
+ * Return: the link with one more buffer counted, or NULL if a preallocated
+ * object was needed and missing (nothing is changed then).
+ */
+static struct dmem_evict_link *
+dmem_link_get_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
+		     struct dmem_cgroup_pool_state *pool,
+		     struct dmem_evict_pool **new_epool,
+		     struct dmem_evict_link **new_link)
+{
+	struct dmem_evict_link *link;
+	struct dmem_evict_pool *epool;
+
+	lockdep_assert_held(&region->lock);
+	link = dmem_link_find_locked(region, owner, pool);
+	if (link) {
+		link->nr_bufs++;
+		return link;
+	}
+
+	epool = dmem_epool_find_locked(region, pool);
+	if (!*new_link || (!epool && !*new_epool))
+		return NULL;
+
+	if (!epool) {
+		epool = *new_epool;
+		*new_epool = NULL;
+		epool->pool = dmem_cgroup_pool_get(pool);
+		INIT_LIST_HEAD(&epool->lru);
+		INIT_LIST_HEAD(&epool->pinned_links);
+		hash_add(region->pool_hash, &epool->hnode, (unsigned long)pool);
+		list_add_tail(&epool->node, &region->pools);
+	}
+	link = *new_link;
+	*new_link = NULL;
+	link->epool = epool;
+	link->owner = owner;
+	INIT_LIST_HEAD(&link->pool_node);
+	INIT_LIST_HEAD(&link->pinned);
+	link->nr_bufs = 1;
+	hash_add(region->link_hash, &link->hnode, dmem_link_key(owner, pool));
+	epool->nr_links++;
+	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_OWNERS, 1);
+	return link;
+}
+
+void dmem_link_put_locked(struct dmem_evict_region *region,
+			  struct dmem_evict_link *link)
+{
+	struct dmem_evict_pool *epool = link->epool;
+
+	lockdep_assert_held(&region->lock);
+	if (--link->nr_bufs)
+		return;
+	WARN_ON_ONCE(!list_empty(&link->pinned));
+	list_del(&link->pool_node);
+	hash_del(&link->hnode);
+	dmem_cgroup_pool_stat_add(epool->pool, DMEM_CGROUP_STAT_OWNERS, -1);
+	kfree(link);
+
+	if (--epool->nr_links)
+		return;
+	WARN_ON_ONCE(!list_empty(&epool->lru) || !list_empty(&epool->pinned_links));
+	hash_del(&epool->hnode);
+	list_del(&epool->node);
+	dmem_cgroup_pool_state_put(epool->pool);
+	kfree(epool);
+}
+
+/**
+ * dmem_buf_release_locked() - return a charged buffer's memory
+ * @buf: a RESIDENT, EVICTING or REVOKING buffer
+ *
+ * Uncharges the buffer (and its pinned bytes), gives its bytes back to the
+ * region and updates the gauges. The caller sets the new state.
+ */
+void dmem_buf_release_locked(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_cgroup_pool_state *pool = dmem_buf_pool(buf);
+	struct dmem_owner *owner = buf->owner;
+	struct dmem_evict_link *link = buf->link;
+
+	lockdep_assert_held(&region->lock);
+	dmem_buf_unlink_locked(buf);
+	if (buf->flags & DMEM_BUF_F_PINNED) {
+		dmem_cgroup_uncharge_pinned(pool, buf->size);
+		atomic64_sub(buf->size, &owner->pinned);
+		buf->flags &= ~DMEM_BUF_F_PINNED;
+	} else {
+		dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE,
+					  -(s64)buf->size);
+	}
+	buf->pin_count = 0;
+	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_BUFFERS, -1);
+	atomic64_sub(buf->size, &owner->resident);
+	region->used -= buf->size;
+	dmem_buf_trace(buf, trace_dmem_uncharge);
+	dmem_cgroup_uncharge(pool, buf->size);
+	buf->link = NULL;
+	dmem_link_put_locked(region, link);
+}
+
+/**
+ * dmem_buf_init() - initialize the manager's part of a buffer
+ * @buf: the buffer, embedded in the driver's object
+ * @region: the eviction region it lives in
+ * @owner: its owner; the buffer takes a reference
+ * @size: its size in bytes
+ *
+ * The buffer starts EVICTED: it occupies no device memory and is charged
+ * nothing until dmem_buf_make_resident() or dmem_buf_pin().
+ *
+ * Context: process context (the region lock is not irq-safe); does not sleep.
+ * Return: 0; -EINVAL if @size is 0 or larger than the region.
+ */
+int dmem_buf_init(struct dmem_buf *buf, struct dmem_evict_region *region,
+		  struct dmem_owner *owner, u64 size)
+{
+	if (!size || size > region->capacity)
+		return -EINVAL;
+
+	INIT_LIST_HEAD(&buf->node);
+	INIT_LIST_HEAD(&buf->importers);
+	buf->region = region;
+	buf->owner = dmem_owner_get(owner);
+	buf->link = NULL;
+	buf->size = size;
+	buf->stamp = 0;
+	buf->pin_count = 0;
+	buf->state = DMEM_BUF_EVICTED;
+	buf->flags = 0;
+	kref_get(&region->ref);
+	spin_lock(&region->lock);
+	region->nr_bufs++;
+	spin_unlock(&region->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(dmem_buf_init);
+
+/*
+ * Charge @buf's owner and reserve room in the region, evicting by the
+ * policy as long as a limit is hit or the region is full.
+ */
+static int dmem_buf_reserve(struct dmem_buf *buf,
+			    struct dmem_cgroup_pool_state **ret_pool)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_owner *owner = buf->owner;
+	struct dmem_cgroup_pool_state *pool, *limit;
+	int ret;
+
+	for (;;) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+
+		ret = dmem_evict_charge(owner, region->cg, buf->size, &pool, &limit);
+		if (ret == -EAGAIN) {
+			/* A cgroup limit: make room inside its subtree. */
+			ret = dmem_evict_one(region, limit, owner, true, NULL);
+			if (ret == -ENOMEM)
+				dmem_evict_enomem(region, owner, NULL, buf->size,
+						  limit);
+			dmem_cgroup_pool_state_put(limit);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (ret)
+			return ret;
+
+		spin_lock(&region->lock);
+		if (region->dead || READ_ONCE(owner->dead)) {
+			spin_unlock(&region->lock);
+			dmem_cgroup_uncharge(pool, buf->size);
+			return -ENODEV;
+		}
+		if (region->used + buf->size <= region->capacity) {
+			region->used += buf->size;
+			spin_unlock(&region->lock);
+			*ret_pool = pool;
+			return 0;
+		}
+		spin_unlock(&region->lock);
+
+		/* The region is full: make room anywhere the policy allows. */
+		dmem_cgroup_pool_get(pool);
+		dmem_cgroup_uncharge(pool, buf->size);
+		ret = dmem_evict_one(region, NULL, owner, true, NULL);
+		if (ret == -ENOMEM)
+			dmem_evict_enomem(region, owner, pool, buf->size, NULL);
+		dmem_cgroup_pool_state_put(pool);
+		if (ret)
+			return ret;
+	}
+}
+
+/* Undo dmem_buf_reserve(), and the link if taken. */
+static void dmem_buf_unreserve_locked(struct dmem_buf *buf,
+				      struct dmem_cgroup_pool_state *pool)
+{
+	struct dmem_evict_region *region = buf->region;
+
+	lockdep_assert_held(&region->lock);
+	region->used -= buf->size;
+	dmem_cgroup_uncharge(pool, buf->size);
+	if (buf->link) {
+		dmem_link_put_locked(region, buf->link);
+		buf->link = NULL;
+	}
+}
+
+/* Attach @buf to the link of its (owner, @pool), allocating as needed. */
+static int dmem_buf_link_locked(struct dmem_buf *buf,
+				struct dmem_cgroup_pool_state *pool)
+	__must_hold(&buf->region->lock)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_evict_pool *new_epool = NULL;
+	struct dmem_evict_link *new_link = NULL;
+	int ret = 0;
+
+	lockdep_assert_held(&region->lock);
+	for (;;) {
+		buf->link = dmem_link_get_locked(region, buf->owner, pool,
+						 &new_epool, &new_link);
+		if (buf->link)
+			break;
+		spin_unlock(&region->lock);
+		if (!new_epool)
+			new_epool = kzalloc(sizeof(*new_epool), GFP_KERNEL);
+		if (!new_link)
+			new_link = kzalloc(sizeof(*new_link), GFP_KERNEL);
+		spin_lock(&region->lock);
+		if (!new_epool || !new_link) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	/* kfree() does not sleep; fine under the lock. */
+	kfree(new_epool);
+	kfree(new_link);
+	return ret;
+}
+
+/**
+ * dmem_buf_make_resident() - make a buffer resident in device memory
+ * @buf: the buffer
+ *
+ * If the buffer is resident, marks it used. Otherwise charges it to its
+ * owner's cgroup, making room by the eviction policy (see the top of
+ * include/linux/dmem_evict.h) when a cgroup limit is hit or the region is
+ * full, then calls the region's restore op.
+ *
+ * Context: process context, may sleep (evictions, revokes, waiting for a
+ * busy buffer). No lock of the driver that its evict op takes may be held.
+ * Return: 0; -ENOMEM if no room can be made (an "enomem" event is counted
+ * on the owner's pool); -EINTR if a signal is pending while waiting;
+ * -ENODEV if the region was torn down or the owner revoked; the error of
+ * the restore op or of the evict op of a victim.
+ */
+int dmem_buf_make_resident(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_owner *owner = buf->owner;
+	struct dmem_cgroup_pool_state *pool;
+	struct dmem_revoke *rv;
+	int ret;
+
+	might_sleep();
+
+	spin_lock(&region->lock);
+	ret = dmem_buf_wait_idle_locked(buf, true);
+	if (ret)
+		goto unlock;
+	if (region->dead || READ_ONCE(owner->dead)) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (buf->state == DMEM_BUF_RESIDENT) {
+		dmem_buf_stamp_locked(buf, buf->pin_count ? &buf->link->pinned :
+				      &buf->link->epool->lru);
+		goto unlock;
+	}
+	buf->flags |= DMEM_BUF_F_BUSY;
+	region->nr_busy++;
+	spin_unlock(&region->lock);
+
+	ret = dmem_buf_reserve(buf, &pool);
+	if (ret) {
+		spin_lock(&region->lock);
+		dmem_buf_unbusy_locked(buf);
+		goto unlock;
+	}
+
+	spin_lock(&region->lock);
+	ret = dmem_buf_link_locked(buf, pool);
+	spin_unlock(&region->lock);
+	if (!ret)
+		ret = region->ops->restore(buf);
+	if (ret) {
+		spin_lock(&region->lock);
+		dmem_buf_unreserve_locked(buf, pool);
+		dmem_buf_unbusy_locked(buf);
+		goto unlock;
+	}
+
+	/* The revoke object a dead region or owner will need. */
+	rv = dmem_revoke_alloc(GFP_KERNEL | __GFP_NOFAIL);
+
+	spin_lock(&region->lock);
+	buf->state = DMEM_BUF_RESIDENT;
+	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_BUFFERS, 1);
+	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE, buf->size);
+	atomic64_add(buf->size, &owner->resident);
+	dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
+	dmem_buf_trace(buf, trace_dmem_charge);
+	if (region->dead || READ_ONCE(owner->dead)) {
+		/* Torn down or revoked meanwhile: take it back at once. */
+		bool abandon = region->dead;
+
+		dmem_buf_unbusy_locked(buf);
+		dmem_revoke_start_locked(buf, rv);
+		spin_unlock(&region->lock);
+		dmem_revoke_run(rv, abandon);
+		return -ENODEV;
+	}
+	dmem_buf_unbusy_locked(buf);
+	spin_unlock(&region->lock);
+	dmem_revoke_free(rv);
+	return 0;
+
+unlock:
+	spin_unlock(&region->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmem_buf_make_resident);
+
+/**
+ * dmem_buf_pin() - pin a buffer in device memory
+ * @buf: the buffer
+ *
+ * Makes the buffer resident if it is not (as dmem_buf_make_resident()),
+ * then takes a pin. The first pin charges the buffer's bytes as pinned,
+ * against dmem.pinned.max, and moves the buffer to its owner's pinned list:
+ * from then on it is never evicted for its owner, and for other owners
+ * only revoked, under the "soft" policy, as a last resort.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ENOMEM if no room can be made or dmem.pinned.max would be
+ * exceeded (a "pin_max" event is counted at the limiting cgroup); -EINTR;
+ * -ENODEV; -EOVERFLOW for too many pins; the errors of the driver's ops.
+ */
+int dmem_buf_pin(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_evict_link *link;
+	int ret;
+
+	for (;;) {
+		ret = dmem_buf_make_resident(buf);
+		if (ret)
+			return ret;
+		spin_lock(&region->lock);
+		if (!(buf->flags & DMEM_BUF_F_BUSY) &&
+		    buf->state == DMEM_BUF_RESIDENT)
+			break;
+		/* Evicted again before we got the lock: retry. */
+		spin_unlock(&region->lock);
+	}
+
+	if (buf->pin_count == UINT_MAX) {
+		ret = -EOVERFLOW;
+		goto unlock;
+	}
+	if (!buf->pin_count) {
+		link = buf->link;
+		if (dmem_cgroup_try_charge_pinned(link->epool->pool, buf->size,
+						  NULL)) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+		buf->flags |= DMEM_BUF_F_PINNED;
+		if (list_empty(&link->pinned))
+			list_add_tail(&link->pool_node, &link->epool->pinned_links);
+		dmem_buf_stamp_locked(buf, &link->pinned);
+		dmem_cgroup_pool_stat_add(link->epool->pool,
+					  DMEM_CGROUP_STAT_EVICTABLE,
+					  -(s64)buf->size);
+		atomic64_add(buf->size, &buf->owner->pinned);
+		dmem_buf_trace(buf, trace_dmem_pin);
+	}
+	buf->pin_count++;
+unlock:
+	spin_unlock(&region->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmem_buf_pin);
+
+/**
+ * dmem_buf_unpin() - drop a pin
+ * @buf: the buffer
+ *
+ * The last unpin uncharges the pinned bytes and makes the buffer evictable
+ * again, as the most recently used of its pool.
+ *
+ * Context: process context (the region lock is not irq-safe); does not sleep.
+ * Return: 0; -EINVAL if the buffer holds no pin (pins taken before a revoke
+ * ended with it).
+ */
+int dmem_buf_unpin(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_evict_pool *epool;
+	int ret = 0;
+
+	spin_lock(&region->lock);
+	if (!buf->pin_count) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (--buf->pin_count)
+		goto unlock;
+
+	/* Pinned buffers are RESIDENT and idle: a revoke zeroes pin_count. */
+	epool = buf->link->epool;
+	dmem_buf_unlink_locked(buf);
+	buf->flags &= ~DMEM_BUF_F_PINNED;
+	dmem_cgroup_uncharge_pinned(epool->pool, buf->size);
+	dmem_buf_stamp_locked(buf, &epool->lru);
+	dmem_cgroup_pool_stat_add(epool->pool, DMEM_CGROUP_STAT_EVICTABLE,
+				  buf->size);
+	atomic64_sub(buf->size, &buf->owner->pinned);
+	dmem_buf_trace(buf, trace_dmem_unpin);
+unlock:
+	spin_unlock(&region->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmem_buf_unpin);
+
+/**
+ * dmem_buf_mark_used() - mark a resident buffer as just used
+ * @buf: the buffer
+ *
+ * Moves it to the young end of its list (LRU or pinned list), in O(1).
+ * Does nothing to a buffer not resident or busy.
+ *
+ * Context: process context (the region lock is not irq-safe); does not sleep.
+ */
+void dmem_buf_mark_used(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+
+	spin_lock(&region->lock);
+	if (buf->state == DMEM_BUF_RESIDENT && !(buf->flags & DMEM_BUF_F_BUSY))
+		dmem_buf_stamp_locked(buf, buf->pin_count ? &buf->link->pinned :
+				      &buf->link->epool->lru);
+	spin_unlock(&region->lock);
+}
+EXPORT_SYMBOL_GPL(dmem_buf_mark_used);
+
+/**
+ * dmem_buf_free() - release a buffer
+ * @buf: the buffer
+ *
+ * Uncharges everything the buffer holds (its charge, its pinned charge) and
+ * drops its references on the owner and the region. Waits for a running
+ * eviction or revoke of the buffer to finish. Importers should have been
+ * detached (the dma-buf keeps the buffer alive while attached); any left is
+ * detached here, with a warning.
+ *
+ * Context: process context, may sleep.
+ */
+void dmem_buf_free(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_owner *owner = buf->owner;
+	struct dmem_importer *importer;
+
+	might_sleep();
+
+	spin_lock(&region->lock);
+	while ((importer = list_first_entry_or_null(&buf->importers,
+						    struct dmem_importer, node))) {
+		WARN_ONCE(1, "dmem: freeing a buffer with importers attached\n");
+		spin_unlock(&region->lock);
+		dmem_importer_detach(importer);
+		spin_lock(&region->lock);
+	}
+	dmem_buf_wait_idle_locked(buf, false);
+	if (buf->state == DMEM_BUF_RESIDENT)
+		dmem_buf_release_locked(buf);
+	buf->state = DMEM_BUF_EVICTED;
+	region->nr_bufs--;
+	spin_unlock(&region->lock);
+
+	dmem_owner_put(owner);
+	dmem_evict_region_put(region);
+}
+EXPORT_SYMBOL_GPL(dmem_buf_free);
+
+/**
+ * dmem_buf_state() - the state of a buffer
+ * @buf: the buffer
+ *
+ * Return: its state; it may change as soon as this returns.
+ */
+enum dmem_buf_state dmem_buf_state(struct dmem_buf *buf)
+{
+	return READ_ONCE(buf->state);
+}
+EXPORT_SYMBOL_GPL(dmem_buf_state);
+
+/**
+ * dmem_buf_is_pinned() - does a buffer hold pins?
+ * @buf: the buffer
+ *
+ * Return: true if pinned; it may change as soon as this returns.
+ */
+bool dmem_buf_is_pinned(struct dmem_buf *buf)
+{
+	return READ_ONCE(buf->pin_count) != 0;
+}
+EXPORT_SYMBOL_GPL(dmem_buf_is_pinned);

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal structures of the dmem eviction manager, shared by the files of
+ * kernel/evict/ and its KUnit tests only.
+ *
+ * Data (per eviction region):
+ *
+ *   dmem_evict_region
+ *     pools (list) + pool_hash ------> dmem_evict_pool, one per dmem pool
+ *                                      with resident buffers of the region
+ *                                        lru: unpinned resident buffers,
+ *                                             oldest (lowest stamp) first
+ *                                        pinned_links: links that have
+ *                                             pinned buffers
+ *     link_hash ---------------------> dmem_evict_link, one per (owner, pool)
+ *                                      with resident buffers
+ *                                        pinned: that owner's pinned
+ *                                             resident buffers, oldest first
+ *     parked: revokes parked after a timeout or a signal
+ *
+ * Every list is kept in stamp order: a buffer gets a new stamp from the
+ * region's counter whenever it is appended to a list, so the head of each
+ * list is its oldest buffer and the oldest head across lists is found by
+ * comparing heads only.
+ *
+ * Locking, in order (take only in this order, never the reverse):
+ *
+ *   1. dmem_evict_mutex (a mutex): the list of regions, walked by
+ *      dmem_owner_revoke_all();
+ *   2. the controller's reclaim rwsem of the dmem region, held (for read)
+ *      around the reclaim callback;
+ *   3. dmem_evict_region::lock (a spinlock): everything of the region below,
+ *      every field of its buffers, the buffer lists of its importers and the
+ *      non-atomic use of importer flags. Calls into the controller made with
+ *      it held are lockless (page counters, atomics, percpu refs).
+ *
+ * Not nested in anything of the manager: the driver's ops, the owner's
+ * notify callback and importers' revoke_notify (called with no lock held),
+ * and dmem_importer_ack() (lockless: atomics and a completion, any context).
+ * No path sleeps with the region lock held: waits drop it and wait on
+ * dmem_evict_region::wq, which every state change that ends a wait wakes.
+ *
+ * Lifetimes:
+ *   - a region: a kref; one reference from its creator
+ *     (dropped by dmem_evict_region_destroy()), one per initialized buffer.
+ *     It refers to the dmem region without a reference: the driver tears
+ *     the eviction region down before unregistering the dmem region, and
+ *     after teardown nothing is charged and nothing touches it;
+ *   - an owner: a kref; one reference from its creator, one per
+ *     initialized buffer. It holds a reference on its dmem css, so charges
+ *     can go to the cgroup (or, once removed, its nearest live ancestor);
+ *   - a pool state (dmem_evict_pool): exists while some link refers to it
+ *     (nr_links), under the region lock; holds a reference on the dmem pool;
+ *   - a link: exists while some buffer is charged through it (nr_bufs);
+ *   - a revoke: refcount; one reference for the party that will finish it
+ *     (the revoker, or once parked the late-ack work or the teardown), one
+ *     per importer still awaited (dropped by its ack or detach).
+ *   A removed cgroup's pool stays valid while our references hold it, as
+ *   the controller guarantees; a torn down region charges nothing more.
+ */
+#ifndef _KERNEL_EVICT_EVICT_INTERNAL_H
+#define _KERNEL_EVICT_EVICT_INTERNAL_H
+
+#include <linux/cgroup_dmem.h>
+#include <linux/completion.h>
+#include <linux/dmem_evict.h>
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* The benchmark issue's budget for per-buffer tracking. */
+#define DMEM_BUF_SIZE_BUDGET	96
+
+/* dmem_buf::flags, under the region lock */
+#define DMEM_BUF_F_BUSY		BIT(0)	/* a thread (or a parked revoke) owns it */
+#define DMEM_BUF_F_PINNED	BIT(1)	/* its bytes are charged as pinned */
+#define DMEM_BUF_F_PARKED	BIT(2)	/* busy with a parked revoke */
+
+/* dmem_importer::flags bits, atomic bit operations */
+#define DMEM_IMP_AWAITED	0	/* a revoke waits for its ack */
+#define DMEM_IMP_NEED_NOTIFY	1	/* revoke_notify still to be called */
+#define DMEM_IMP_NOTIFYING	2	/* revoke_notify is running */
+#define DMEM_IMP_TIMED_OUT	3	/* did not ack a revoke in time */
+
+extern struct mutex dmem_evict_mutex;
+extern struct list_head dmem_evict_regions;
+
+/**
+ * struct dmem_evict_region - an eviction region
+ * @lock: protects everything below but @ref, @cg, @ops, @priv, @node
+ * @ref: references, see the top of this file
+ * @cg: the dmem region (not referenced)
+ * @ops: the driver's ops
+ * @priv: the driver's data
+ * @node: entry in dmem_evict_regions (dmem_evict_mutex)
+ * @capacity: bytes of device memory
+ * @used: bytes charged to resident (and parked revoking) buffers
+ * @stamp: the use counter that stamps buffers
+ * @pools: all dmem_evict_pool of the region
+ * @pool_hash: the same, by dmem pool
+ * @link_hash: all dmem_evict_link of the region, by (owner, pool)
+ * @parked: parked revokes (dmem_revoke::node)
+ * @nr_bufs: initialized buffers
+ * @nr_busy: busy buffers, parked revokes excluded
+ * @nr_inflight: victims being evicted or revoked right now
+ * @inflight_seq: bumped when an eviction or revoke ends
+ * @revoke_timeouts: importers that did not acknowledge in time
+ * @dead: torn down: nothing becomes resident any more
+ * @wq: waiters for a busy buffer, an in-flight victim or a notify
+ */
+struct dmem_evict_region {
+	spinlock_t lock;	/* see the top of this file */
+	struct kref ref;
+	struct dmem_cgroup_region *cg;
+	const struct dmem_evict_ops *ops;
+	void *priv;
+	struct list_head node;
+	u64 capacity;
+	u64 used;
+	u64 stamp;
+	struct list_head pools;
+	DECLARE_HASHTABLE(pool_hash, 5);
+	DECLARE_HASHTABLE(link_hash, 7);
+	struct list_head parked;
+	u64 nr_bufs;
+	unsigned int nr_busy;
+	unsigned int nr_inflight;
+	unsigned long inflight_seq;
+	u64 revoke_timeouts;
+	bool dead;
+	wait_queue_head_t wq;
+};
+
+/**
+ * struct dmem_evict_pool - the manager's state of one dmem pool in a region
+ * @pool: the dmem pool (referenced)
+ * @hnode: entry in dmem_evict_region::pool_hash
+ * @node: entry in dmem_evict_region::pools
+ * @lru: unpinned resident buffers, oldest first
+ * @pinned_links: links of this pool with pinned buffers
+ *	(dmem_evict_link::pool_node)
+ * @nr_links: links referring to this state
+ *
+ * All fields under the region lock.
+ */
+struct dmem_evict_pool {
+	struct dmem_cgroup_pool_state *pool;
+	struct hlist_node hnode;
+	struct list_head node;
+	struct list_head lru;
+	struct list_head pinned_links;
+	unsigned int nr_links;
+};
+
+/**
+ * struct dmem_evict_link - an owner's buffers charged to one pool
+ * @epool: the pool state (counted in its nr_links)
+ * @owner: the owner (not referenced: each of the buffers holds one)
+ * @hnode: entry in dmem_evict_region::link_hash
+ * @pool_node: entry in dmem_evict_pool::pinned_links while @pinned is not
+ *	empty
+ * @pinned: the owner's pinned resident buffers in the pool, oldest first
+ * @nr_bufs: buffers charged through this link
+ *
+ * All fields under the region lock.
+ */
+struct dmem_evict_link {
+	struct dmem_evict_pool *epool;
+	struct dmem_owner *owner;
+	struct hlist_node hnode;
+	struct list_head pool_node;
+	struct list_head pinned;
+	unsigned int nr_bufs;
+};
+
+/**
+ * struct dmem_owner - a userspace client of device memory
+ * @ref: references, see the top of this file
+ * @tgid: thread group of the creator
+ * @dead: revoked by dmem_owner_revoke_all(): nothing of it becomes resident
+ * @css: the dmem css of the creator's cgroup (referenced)
+ * @ops: the driver's callbacks, or NULL
+ * @priv: the driver's data
+ * @resident: resident bytes
+ * @pinned: pinned bytes
+ * @evicted: bytes evicted so far
+ * @revoked: bytes revoked so far
+ */
+struct dmem_owner {
+	struct kref ref;
+	pid_t tgid;
+	bool dead;
+	struct cgroup_subsys_state *css;
+	const struct dmem_owner_ops *ops;
+	void *priv;
+	atomic64_t resident;
+	atomic64_t pinned;
+	atomic64_t evicted;
+	atomic64_t revoked;
+};
+
+/* dmem_revoke::state */
+enum dmem_revoke_state {
+	DMEM_REVOKE_WAITING,	/* the revoker waits for the acks */
+	DMEM_REVOKE_DONE,	/* all acked while the revoker waited */
+	DMEM_REVOKE_PARKED,	/* the revoker gave up waiting */
+	DMEM_REVOKE_LATE,	/* all acked after parking: the work finishes it */
+	DMEM_REVOKE_ABANDONED,	/* the teardown finishes it without the acks */
+};
+
+/**
+ * struct dmem_revoke - one revoke of one buffer
+ * @buf: the buffer
+ * @region: its region
+ * @pending: acks awaited, plus one while the revoker notifies
+ * @state: enum dmem_revoke_state, changed with atomic_cmpxchg()
+ * @ref: references, see the top of this file
+ * @done: completed on WAITING -> DONE
+ * @work: finishes a late revoke
+ * @node: entry in dmem_evict_region::parked (region lock)
+ * @start_ns: when it started, for the latency traced
+ */
+struct dmem_revoke {
+	struct dmem_buf *buf;
+	struct dmem_evict_region *region;
+	atomic_t pending;
+	atomic_t state;
+	refcount_t ref;
+	struct completion done;
+	struct work_struct work;
+	struct list_head node;
+	u64 start_ns;
+};
+
+/* What the policy picked. */
+enum dmem_victim_kind {
+	DMEM_VICTIM_NONE,
+	DMEM_VICTIM_EVICT,	/* step 1 */
+	DMEM_VICTIM_EVICT_LOW,	/* step 2 */
+	DMEM_VICTIM_REVOKE,	/* step 3 */
+};
+
+static inline struct dmem_cgroup_pool_state *
+dmem_buf_pool(struct dmem_buf *buf)
+{
+	return buf->link ? buf->link->epool->pool : NULL;
+}
+
+/* buf.c */
+int dmem_evict_charge(struct dmem_owner *owner, struct dmem_cgroup_region *cg,
+		      u64 size, struct dmem_cgroup_pool_state **ret_pool,
+		      struct dmem_cgroup_pool_state **ret_limit_pool);
+void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list);
+void dmem_buf_release_locked(struct dmem_buf *buf);
+void dmem_buf_unbusy_locked(struct dmem_buf *buf);
+int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool intr);
+void dmem_buf_wait_idle(struct dmem_buf *buf);
+struct dmem_evict_link *
+dmem_link_find_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
+		      struct dmem_cgroup_pool_state *pool);
+void dmem_link_put_locked(struct dmem_evict_region *region,
+			  struct dmem_evict_link *link);
+void dmem_owner_notify(struct dmem_buf *buf, enum dmem_owner_event event);
+
+/* policy.c */
+struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
+					struct dmem_cgroup_pool_state *limit,
+					struct dmem_owner *requester,
+					bool allow_revoke,
+					enum dmem_victim_kind *kind);
+int dmem_evict_one(struct dmem_evict_region *region,
+		   struct dmem_cgroup_pool_state *limit,
+		   struct dmem_owner *requester, bool allow_revoke, u64 *freed);
+void dmem_evict_enomem(struct dmem_evict_region *region,
+		       struct dmem_owner *owner,
+		       struct dmem_cgroup_pool_state *pool, u64 size,
+		       struct dmem_cgroup_pool_state *limit);
+u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
+		       void *priv);
+
+/* revoke.c */
+struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp);
+void dmem_revoke_free(struct dmem_revoke *rv);
+void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv);
+int dmem_revoke_run(struct dmem_revoke *rv, bool abandon);
+int dmem_revoke_sweep(struct dmem_evict_region *region, struct dmem_owner *owner,
+		      bool abandon);
+void dmem_revoke_abandon_parked(struct dmem_evict_region *region);
+
+/* region.c */
+void dmem_evict_region_put(struct dmem_evict_region *region);
+
+/* Per-buffer tracking must stay within the budget (docs/design.md). */
+static_assert(sizeof(struct dmem_buf) <= DMEM_BUF_SIZE_BUDGET);
+
+#endif /* _KERNEL_EVICT_EVICT_INTERNAL_H */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem eviction manager: owners, the userspace clients buffers belong to,
+ * and the device-level revoke of everything of one owner.
+ */
+
+#include <linux/cgroup.h>
+#include <linux/export.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "evict_internal.h"
+
+/**
+ * dmem_owner_create() - create an owner for the current task
+ * @ops: callbacks, or NULL
+ * @priv: the driver's data, see dmem_owner_priv()
+ *
+ * Records the current task's tgid and dmem cgroup: the owner's buffers are
+ * charged to that cgroup (or, once it is removed, its nearest live
+ * ancestor) wherever the task moves. Typically called at open(); a process
+ * may hold several owners.
+ *
+ * Context: process context, may sleep.
+ * Return: the owner with one reference, or NULL if out of memory.
+ */
+struct dmem_owner *dmem_owner_create(const struct dmem_owner_ops *ops,
+				     void *priv)
+{
+	struct dmem_owner *owner = kzalloc(sizeof(*owner), GFP_KERNEL);
+
+	if (!owner)
+		return NULL;
+	kref_init(&owner->ref);
+	owner->tgid = task_tgid_nr(current);
+	owner->css = dmem_cgroup_get_task_css(current);
+	owner->ops = ops;
+	owner->priv = priv;
+	return owner;
+}
+EXPORT_SYMBOL_GPL(dmem_owner_create);
+
+/**
+ * dmem_owner_get() - take a reference on an owner
+ * @owner: the owner
+ *
+ * Return: @owner.
+ */
+struct dmem_owner *dmem_owner_get(struct dmem_owner *owner)
+{
+	kref_get(&owner->ref);
+	return owner;
+}
+EXPORT_SYMBOL_GPL(dmem_owner_get);
+
+static void dmem_owner_release(struct kref *ref)
+{
+	struct dmem_owner *owner = container_of(ref, struct dmem_owner, ref);
+
+	if (owner->css)
+		css_put(owner->css);
+	kfree(owner);
+}
+
+/**
+ * dmem_owner_put() - drop a reference on an owner
+ * @owner: the owner, or NULL
+ *
+ * Context: any context.
+ */
+void dmem_owner_put(struct dmem_owner *owner)
+{
+	if (owner)
+		kref_put(&owner->ref, dmem_owner_release);
+}
+EXPORT_SYMBOL_GPL(dmem_owner_put);
+
+/**
+ * dmem_owner_tgid() - the thread group that created an owner
+ * @owner: the owner
+ *
+ * Return: its tgid, in the initial pid namespace.
+ */
+pid_t dmem_owner_tgid(struct dmem_owner *owner)
+{
+	return owner->tgid;
+}
+EXPORT_SYMBOL_GPL(dmem_owner_tgid);
+
+/**
+ * dmem_owner_priv() - the driver's data of an owner
+ * @owner: the owner
+ *
+ * Return: the @priv given to dmem_owner_create().
+ */
+void *dmem_owner_priv(struct dmem_owner *owner)
+{
+	return owner->priv;
+}
+EXPORT_SYMBOL_GPL(dmem_owner_priv);
+
+/**
+ * dmem_owner_get_stats() - read the counters of an owner
+ * @owner: the owner
+ * @stats: filled in, each counter read atomically
+ */
+void dmem_owner_get_stats(struct dmem_owner *owner,
+			  struct dmem_owner_stats *stats)
+{
+	stats->resident = atomic64_read(&owner->resident);
+	stats->pinned = atomic64_read(&owner->pinned);
+	stats->evicted = atomic64_read(&owner->evicted);
+	stats->revoked = atomic64_read(&owner->revoked);
+}
+EXPORT_SYMBOL_GPL(dmem_owner_get_stats);
+
+/**
+ * dmem_owner_revoke_all() - revoke every buffer of an owner
+ * @owner: the owner
+ *
+ * For an exclusive owner change: every resident buffer of @owner, in every
+ * region, is revoked (importers notified and waited for, contents evicted,
+ * charges returned, the owner told), and from now on none of its buffers
+ * can be made resident or pinned again (-ENODEV). A revoke whose importers
+ * do not acknowledge in time is parked (its memory kept) and finishes on
+ * their late acknowledgment.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ETIMEDOUT if some revoke was parked; -EINTR on a signal;
+ * -ENOMEM; the error of an evict op.
+ */
+int dmem_owner_revoke_all(struct dmem_owner *owner)
+{
+	struct dmem_evict_region *region;
+	int ret = 0, err;
+
+	might_sleep();
+
+	WRITE_ONCE(owner->dead, true);
+	mutex_lock(&dmem_evict_mutex);
+	list_for_each_entry(region, &dmem_evict_regions, node) {
+		err = dmem_revoke_sweep(region, owner, false);
+		if (err == -ETIMEDOUT) {
+			ret = err;
+			continue;
+		}
+		if (err) {
+			ret = err;
+			break;
+		}
+	}
+	mutex_unlock(&dmem_evict_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmem_owner_revoke_all);

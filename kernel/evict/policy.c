@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem eviction manager: the soft-pin victim policy (DESIGN.md section 5).
+ *
+ * Choosing a victim looks at list heads only: the head of each pool's LRU
+ * of unpinned buffers for steps 1 and 2, the head of each other owner's
+ * pinned list in each pool for step 3. It costs O(P * D^2) for P pools of
+ * the region with resident buffers and hierarchy depth D (the controller's
+ * effective protection walk), plus O(L) for the L (owner, pool) links with
+ * pinned buffers when step 3 is reached; never anything per buffer. The
+ * requesting owner's pinned buffers cost one pointer comparison per pool.
+ */
+
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include <trace/events/dmem.h>
+
+#include "evict_internal.h"
+
+static bool dmem_buf_older(struct dmem_buf *buf, struct dmem_buf *than)
+{
+	return !than || buf->stamp < than->stamp;
+}
+
+/* May a victim be taken from @epool when @limit was hit (NULL: region full)? */
+static bool dmem_epool_in_scope(struct dmem_evict_pool *epool,
+				struct dmem_cgroup_pool_state *limit)
+{
+	return !limit || dmem_cgroup_pool_is_descendant(epool->pool, limit);
+}
+
+/**
+ * dmem_evict_pick_locked() - choose the next victim
+ * @region: the region
+ * @limit: the pool whose limit was hit, or NULL if the region is full
+ * @requester: the owner that needs room, or NULL (reclaim)
+ * @allow_revoke: step 3 may be used (it is only under the "soft" policy)
+ * @kind: set to the step that chose the victim
+ *
+ * Steps, oldest first within each: (1) unpinned buffers of pools above
+ * their effective low; (2) unpinned buffers of pools between effective min
+ * and low; (3) pinned buffers of owners other than @requester in pools above
+ * their effective low. Pools outside @limit's subtree and memory below
+ * effective min are never chosen.
+ *
+ * Return: the victim, still listed and idle; NULL if there is none.
+ */
+struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
+					struct dmem_cgroup_pool_state *limit,
+					struct dmem_owner *requester,
+					bool allow_revoke,
+					enum dmem_victim_kind *kind)
+{
+	struct dmem_buf *above = NULL, *low = NULL, *pinned = NULL, *head;
+	struct dmem_evict_link *link;
+	struct dmem_evict_pool *epool;
+
+	lockdep_assert_held(&region->lock);
+
+	/* Steps 1 and 2: one protection check per pool with an LRU. */
+	list_for_each_entry(epool, &region->pools, node) {
+		bool hit_low = false;
+
+		if (list_empty(&epool->lru) || !dmem_epool_in_scope(epool, limit))
+			continue;
+		head = list_first_entry(&epool->lru, struct dmem_buf, node);
+		if (dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
+						     &hit_low)) {
+			if (dmem_buf_older(head, above))
+				above = head;
+		} else if (hit_low && dmem_buf_older(head, low)) {
+			low = head;
+		}
+	}
+	if (above) {
+		*kind = DMEM_VICTIM_EVICT;
+		return above;
+	}
+	if (low) {
+		*kind = DMEM_VICTIM_EVICT_LOW;
+		return low;
+	}
+
+	*kind = DMEM_VICTIM_NONE;
+	if (!allow_revoke ||
+	    dmem_cgroup_region_pin_policy(region->cg) != DMEM_CGROUP_PIN_SOFT)
+		return NULL;
+
+	/* Step 3: other owners' pinned buffers of unprotected pools. */
+	list_for_each_entry(epool, &region->pools, node) {
+		if (list_empty(&epool->pinned_links) ||
+		    !dmem_epool_in_scope(epool, limit) ||
+		    !dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
+						      NULL))
+			continue;
+		list_for_each_entry(link, &epool->pinned_links, pool_node) {
+			if (link->owner == requester)
+				continue;
+			head = list_first_entry(&link->pinned, struct dmem_buf, node);
+			if (dmem_buf_older(head, pinned))
+				pinned = head;
+		}
+	}
+	if (pinned)
+		*kind = DMEM_VICTIM_REVOKE;
+	return pinned;
+}
+
+/* Evict @victim, chosen and marked EVICTING; called without the lock. */
+static int dmem_evict_victim(struct dmem_buf *victim)
+{
+	struct dmem_evict_region *region = victim->region;
+	struct dmem_cgroup_pool_state *pool;
+	struct dmem_owner *owner = victim->owner;
+	int ret;
+
+	ret = region->ops->evict(victim);
+
+	spin_lock(&region->lock);
+	if (ret && region->dead) {
+		/* Torn down: the memory goes back whatever the driver said. */
+		ret = 0;
+	}
+	if (!ret) {
+		pool = dmem_buf_pool(victim);
+		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_EVICT);
+		dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTED_BYTES,
+					  victim->size);
+		atomic64_add(victim->size, &owner->evicted);
+		trace_dmem_evict(dmem_cgroup_region_name(region->cg),
+				 dmem_cgroup_pool_cgroup_id(pool), owner->tgid,
+				 victim->size);
+		dmem_buf_release_locked(victim);
+		victim->state = DMEM_BUF_EVICTED;
+	} else {
+		victim->state = DMEM_BUF_RESIDENT;
+		dmem_buf_stamp_locked(victim, &victim->link->epool->lru);
+	}
+	region->nr_inflight--;
+	region->inflight_seq++;
+	spin_unlock(&region->lock);
+
+	if (!ret)
+		dmem_owner_notify(victim, DMEM_OWNER_BUF_EVICTED);
+
+	spin_lock(&region->lock);
+	dmem_buf_unbusy_locked(victim);
+	spin_unlock(&region->lock);
+	return ret;
+}
+
+/**
+ * dmem_evict_one() - make room by evicting or revoking one victim
+ * @region: the region
+ * @limit: the pool whose limit was hit, or NULL if the region is full
+ * @requester: the owner that needs room, or NULL (reclaim)
+ * @allow_revoke: step 3 of the policy may be used
+ * @freed: optional; set to the bytes uncharged
+ *
+ * If nothing can be chosen but victims chosen by others are being evicted,
+ * waits for one to finish instead: the caller retries its charge then.
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: 0 when the caller should retry (memory was freed, or something
+ * changed); -ENOMEM if there is nothing to evict; -EINTR on a signal;
+ * -ENODEV if the region was torn down; the error of the evict op.
+ */
+int dmem_evict_one(struct dmem_evict_region *region,
+		   struct dmem_cgroup_pool_state *limit,
+		   struct dmem_owner *requester, bool allow_revoke, u64 *freed)
+{
+	struct dmem_revoke *rv = NULL;
+	enum dmem_victim_kind kind;
+	struct dmem_buf *victim;
+	unsigned long seq;
+	int ret;
+
+	if (freed)
+		*freed = 0;
+
+	spin_lock(&region->lock);
+	for (;;) {
+		if (region->dead) {
+			ret = -ENODEV;
+			goto unlock;
+		}
+		victim = dmem_evict_pick_locked(region, limit, requester,
+						allow_revoke, &kind);
+		if (victim && kind == DMEM_VICTIM_REVOKE && !rv) {
+			spin_unlock(&region->lock);
+			rv = dmem_revoke_alloc(GFP_KERNEL);
+			if (!rv)
+				return -ENOMEM;
+			spin_lock(&region->lock);
+			continue;
+		}
+		if (victim)
+			break;
+		if (!region->nr_inflight) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+		/* Others' victims are on their way out: wait for one. */
+		seq = region->inflight_seq;
+		spin_unlock(&region->lock);
+		ret = wait_event_interruptible(region->wq,
+					       READ_ONCE(region->inflight_seq) != seq);
+		dmem_revoke_free(rv);
+		return ret ? -EINTR : 0;
+	}
+
+	if (freed)
+		*freed = victim->size;
+
+	if (kind == DMEM_VICTIM_REVOKE) {
+		dmem_revoke_start_locked(victim, rv);
+		spin_unlock(&region->lock);
+		ret = dmem_revoke_run(rv, false);
+		if (ret == -ETIMEDOUT) {
+			/* Parked, its memory kept: move on to another victim. */
+			if (freed)
+				*freed = 0;
+			ret = 0;
+		}
+		return ret;
+	}
+
+	if (kind == DMEM_VICTIM_EVICT_LOW)
+		dmem_cgroup_pool_event(dmem_buf_pool(victim),
+				       DMEM_CGROUP_EVENT_LOW);
+	list_del_init(&victim->node);
+	victim->state = DMEM_BUF_EVICTING;
+	victim->flags |= DMEM_BUF_F_BUSY;
+	region->nr_busy++;
+	region->nr_inflight++;
+	spin_unlock(&region->lock);
+	dmem_revoke_free(rv);
+
+	ret = dmem_evict_victim(victim);
+	if (ret && freed)
+		*freed = 0;
+	return ret;
+
+unlock:
+	spin_unlock(&region->lock);
+	dmem_revoke_free(rv);
+	return ret;
+}
+
+/**
+ * dmem_evict_enomem() - account an allocation that found no room
+ * @region: the region
+ * @owner: the owner that asked
+ * @pool: the pool charged for @owner, or NULL to look it up
+ * @size: the bytes asked for
+ * @limit: the pool whose limit was hit, if any
+ */
+void dmem_evict_enomem(struct dmem_evict_region *region,
+		       struct dmem_owner *owner,
+		       struct dmem_cgroup_pool_state *pool, u64 size,
+		       struct dmem_cgroup_pool_state *limit)
+{
+	struct dmem_cgroup_pool_state *found = NULL;
+
+	/*
+	 * A charge of nothing finds the pool without changing anything, but
+	 * for a pool already above a lowered limit: count it at the limit.
+	 */
+	if (!pool && !dmem_evict_charge(owner, region->cg, 0, &found, NULL))
+		pool = found;
+	if (!pool)
+		pool = limit;
+	if (pool) {
+		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_ENOMEM);
+		trace_dmem_enomem(dmem_cgroup_region_name(region->cg),
+				  dmem_cgroup_pool_cgroup_id(pool), owner->tgid,
+				  size);
+	}
+	dmem_cgroup_uncharge(found, 0);
+}
+
+/**
+ * dmem_evict_reclaim() - the region's reclaim callback
+ * @pool: the pool above its lowered dmem.max
+ * @nr_bytes: how much to free
+ * @priv: the eviction region
+ *
+ * Evicts unpinned buffers from @pool's subtree by steps 1 and 2 of the
+ * policy; pinned memory is not revoked for a lowered dmem.max (it is limited
+ * by dmem.pinned.max).
+ *
+ * Return: bytes uncharged.
+ */
+u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
+		       void *priv)
+{
+	struct dmem_evict_region *region = priv;
+	u64 total = 0, freed;
+
+	while (total < nr_bytes && !signal_pending(current)) {
+		if (dmem_evict_one(region, pool, NULL, false, &freed))
+			break;
+		total += freed;
+		cond_resched();
+	}
+	return total;
+}

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem eviction manager: importers and the revoke protocol.
+ *
+ * A revoke marks the buffer REVOKING (busy), calls every importer's
+ * revoke_notify once, without locks, and waits up to the region's revoke
+ * timeout for all acknowledgments. Then the buffer is evicted (its data
+ * preserved), uncharged and its pins dropped, and its owner told.
+ *
+ * An importer that does not acknowledge in time is recorded (trace event
+ * dmem_revoke_timeout, the region's revoke_timeouts counter) and the
+ * revoke is parked: the buffer keeps its device memory, its charge and its
+ * state, since a device may still write to it. The allocation that wanted
+ * the memory goes on with another victim. The last late acknowledgment
+ * (or detach) queues a work item that finishes the revoke. Only the
+ * teardown of the region finishes a revoke without every acknowledgment.
+ *
+ * Acknowledgments are lockless so that importers may ack from any
+ * context: clearing an importer's AWAITED bit gives the right to drop one
+ * count of dmem_revoke::pending, and the party that brings it to zero acts
+ * according to dmem_revoke::state, which changes by atomic_cmpxchg() only:
+ *
+ *   WAITING --last ack--> DONE       the waiting revoker goes on
+ *   WAITING --timeout---> PARKED     the revoker moves on
+ *   PARKED  --last ack--> LATE       the work item finishes the revoke
+ *   PARKED  --teardown--> ABANDONED  the teardown finishes it
+ */
+
+#include <linux/export.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+
+#include <trace/events/dmem.h>
+
+#include "evict_internal.h"
+
+static void dmem_revoke_put(struct dmem_revoke *rv)
+{
+	if (refcount_dec_and_test(&rv->ref))
+		kfree(rv);
+}
+
+static void dmem_revoke_workfn(struct work_struct *work);
+
+struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp)
+{
+	struct dmem_revoke *rv = kzalloc(sizeof(*rv), gfp);
+
+	if (rv) {
+		init_completion(&rv->done);
+		INIT_WORK(&rv->work, dmem_revoke_workfn);
+		INIT_LIST_HEAD(&rv->node);
+	}
+	return rv;
+}
+
+/* Free a revoke that was never started. */
+void dmem_revoke_free(struct dmem_revoke *rv)
+{
+	kfree(rv);
+}
+
+/* Drop one count of pending; act on the state if it was the last. */
+static void dmem_revoke_ack(struct dmem_revoke *rv)
+{
+	int old;
+
+	if (!atomic_dec_and_test(&rv->pending))
+		return;
+	old = atomic_cmpxchg(&rv->state, DMEM_REVOKE_WAITING, DMEM_REVOKE_DONE);
+	if (old == DMEM_REVOKE_WAITING)
+		complete(&rv->done);
+	else if (old == DMEM_REVOKE_PARKED &&
+		 atomic_cmpxchg(&rv->state, DMEM_REVOKE_PARKED,
+				DMEM_REVOKE_LATE) == DMEM_REVOKE_PARKED)
+		queue_work(system_unbound_wq, &rv->work);
+}
+
+static void dmem_revoke_trace(struct dmem_buf *buf,
+			      void (*trace)(const char *, u64, pid_t, u64))
+{
+	trace(dmem_cgroup_region_name(buf->region->cg),
+	      dmem_cgroup_pool_cgroup_id(dmem_buf_pool(buf)), buf->owner->tgid,
+	      buf->size);
+}
+
+/**
+ * dmem_revoke_start_locked() - start revoking a resident buffer
+ * @buf: the buffer, RESIDENT and idle (listed or not)
+ * @rv: a revoke from dmem_revoke_alloc(), consumed
+ *
+ * Marks the buffer REVOKING and busy, drops its pins (the pinned charge
+ * stays until the memory is released) and records every attached importer
+ * as awaited. The caller then drops the lock and calls dmem_revoke_run().
+ */
+void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_evict_link *link = buf->link;
+	struct dmem_importer *importer;
+
+	lockdep_assert_held(&region->lock);
+
+	list_del_init(&buf->node);
+	if ((buf->flags & DMEM_BUF_F_PINNED) && list_empty(&link->pinned))
+		list_del_init(&link->pool_node);
+	buf->state = DMEM_BUF_REVOKING;
+	buf->flags |= DMEM_BUF_F_BUSY;
+	buf->pin_count = 0;
+	region->nr_busy++;
+	region->nr_inflight++;
+
+	rv->buf = buf;
+	rv->region = region;
+	/* One count for the revoker until every importer was notified. */
+	atomic_set(&rv->pending, 1);
+	atomic_set(&rv->state, DMEM_REVOKE_WAITING);
+	refcount_set(&rv->ref, 1);
+	rv->start_ns = local_clock();
+	list_for_each_entry(importer, &buf->importers, node) {
+		importer->revoke = rv;
+		atomic_inc(&rv->pending);
+		refcount_inc(&rv->ref);
+		set_bit(DMEM_IMP_NEED_NOTIFY, &importer->flags);
+		clear_bit(DMEM_IMP_TIMED_OUT, &importer->flags);
+		/* Publish ->revoke before the bit that lets an ack read it. */
+		smp_mb__before_atomic();
+		set_bit(DMEM_IMP_AWAITED, &importer->flags);
+	}
+	dmem_revoke_trace(buf, trace_dmem_revoke_start);
+}
+
+/* Call each importer's revoke_notify once, without the lock. */
+static void dmem_revoke_notify_all(struct dmem_evict_region *region,
+				   struct dmem_buf *buf)
+{
+	struct dmem_importer *importer, *pos;
+
+	spin_lock(&region->lock);
+	for (;;) {
+		importer = NULL;
+		list_for_each_entry(pos, &buf->importers, node) {
+			if (test_bit(DMEM_IMP_NEED_NOTIFY, &pos->flags)) {
+				importer = pos;
+				break;
+			}
+		}
+		if (!importer)
+			break;
+		clear_bit(DMEM_IMP_NEED_NOTIFY, &importer->flags);
+		/* dmem_importer_detach() waits while this is set. */
+		set_bit(DMEM_IMP_NOTIFYING, &importer->flags);
+		spin_unlock(&region->lock);
+		importer->ops->revoke_notify(importer);
+		spin_lock(&region->lock);
+		clear_bit(DMEM_IMP_NOTIFYING, &importer->flags);
+		wake_up_all(&region->wq);
+	}
+	spin_unlock(&region->lock);
+}
+
+/* Record the importers that did not acknowledge in time. */
+static void dmem_revoke_record_timeouts_locked(struct dmem_revoke *rv)
+{
+	struct dmem_evict_region *region = rv->region;
+	struct dmem_importer *importer;
+
+	lockdep_assert_held(&region->lock);
+	list_for_each_entry(importer, &rv->buf->importers, node) {
+		if (!test_bit(DMEM_IMP_AWAITED, &importer->flags) ||
+		    importer->revoke != rv)
+			continue;
+		set_bit(DMEM_IMP_TIMED_OUT, &importer->flags);
+		region->revoke_timeouts++;
+		dmem_revoke_trace(rv->buf, trace_dmem_revoke_timeout);
+	}
+}
+
+/*
+ * Evict the revoked buffer, release its memory, tell the owner and drop
+ * the finisher's reference. The buffer is busy and counted in nr_busy and
+ * nr_inflight.
+ */
+static int dmem_revoke_finish(struct dmem_revoke *rv)
+{
+	struct dmem_evict_region *region = rv->region;
+	struct dmem_buf *buf = rv->buf;
+	struct dmem_owner *owner = buf->owner;
+	struct dmem_cgroup_pool_state *pool;
+	u64 cgroup_id;
+	int ret;
+
+	ret = region->ops->evict(buf);
+
+	spin_lock(&region->lock);
+	if (ret && region->dead) {
+		/* Torn down: the memory goes back whatever the driver said. */
+		ret = 0;
+	}
+	pool = dmem_buf_pool(buf);
+	cgroup_id = dmem_cgroup_pool_cgroup_id(pool);
+	if (!ret) {
+		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_REVOKE);
+		dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_REVOKED_BYTES,
+					  buf->size);
+		atomic64_add(buf->size, &owner->revoked);
+		dmem_buf_release_locked(buf);
+		buf->state = DMEM_BUF_REVOKED;
+	} else {
+		/* Still resident, no longer pinned: the pins ended. */
+		if (buf->flags & DMEM_BUF_F_PINNED) {
+			buf->flags &= ~DMEM_BUF_F_PINNED;
+			dmem_cgroup_uncharge_pinned(pool, buf->size);
+			atomic64_sub(buf->size, &owner->pinned);
+			dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE,
+						  buf->size);
+		}
+		buf->state = DMEM_BUF_RESIDENT;
+		dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
+	}
+	region->nr_inflight--;
+	region->inflight_seq++;
+	spin_unlock(&region->lock);
+
+	trace_dmem_revoke_done(dmem_cgroup_region_name(region->cg), cgroup_id,
+			       owner->tgid, buf->size,
+			       local_clock() - rv->start_ns, ret);
+	if (!ret)
+		dmem_owner_notify(buf, DMEM_OWNER_BUF_REVOKED);
+
+	spin_lock(&region->lock);
+	dmem_buf_unbusy_locked(buf);
+	spin_unlock(&region->lock);
+	dmem_revoke_put(rv);
+	return ret;
+}
+
+/* Take a parked revoke off the parked list to finish it. */
+static void dmem_revoke_unpark_locked(struct dmem_revoke *rv)
+{
+	struct dmem_evict_region *region = rv->region;
+
+	lockdep_assert_held(&region->lock);
+	list_del_init(&rv->node);
+	rv->buf->flags &= ~DMEM_BUF_F_PARKED;
+	region->nr_busy++;
+	region->nr_inflight++;
+}
+
+static void dmem_revoke_workfn(struct work_struct *work)
+{
+	struct dmem_revoke *rv = container_of(work, struct dmem_revoke, work);
+	struct dmem_evict_region *region = rv->region;
+
+	spin_lock(&region->lock);
+	dmem_revoke_unpark_locked(rv);
+	spin_unlock(&region->lock);
+	dmem_revoke_finish(rv);
+}
+
+/**
+ * dmem_revoke_run() - notify, wait for the acknowledgments, finish
+ * @rv: a revoke started by dmem_revoke_start_locked()
+ * @abandon: on timeout, finish anyway (region teardown); the wait is then
+ *	not interruptible
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: 0 once revoked; -ETIMEDOUT or -EINTR if parked for lack of
+ * acknowledgment or on a signal (the buffer keeps its memory); the error
+ * of the evict op (the buffer stays resident, unpinned).
+ */
+int dmem_revoke_run(struct dmem_revoke *rv, bool abandon)
+{
+	struct dmem_evict_region *region = rv->region;
+	struct dmem_buf *buf = rv->buf;
+	unsigned long timeout;
+	long left;
+
+	dmem_revoke_notify_all(region, buf);
+	dmem_revoke_ack(rv);
+
+	timeout = msecs_to_jiffies(dmem_cgroup_region_revoke_timeout_ms(region->cg));
+	if (abandon)
+		left = wait_for_completion_timeout(&rv->done, timeout);
+	else
+		left = wait_for_completion_interruptible_timeout(&rv->done, timeout);
+	if (left > 0)
+		return dmem_revoke_finish(rv);
+
+	spin_lock(&region->lock);
+	/* Nobody would finish a revoke parked in a torn down region. */
+	abandon |= region->dead;
+	if (atomic_cmpxchg(&rv->state, DMEM_REVOKE_WAITING,
+			   abandon ? DMEM_REVOKE_ABANDONED : DMEM_REVOKE_PARKED) !=
+	    DMEM_REVOKE_WAITING) {
+		/* The last ack came meanwhile; it completes rv->done. */
+		spin_unlock(&region->lock);
+		wait_for_completion(&rv->done);
+		return dmem_revoke_finish(rv);
+	}
+	if (!left)
+		dmem_revoke_record_timeouts_locked(rv);
+	if (abandon) {
+		spin_unlock(&region->lock);
+		return dmem_revoke_finish(rv);
+	}
+	list_add_tail(&rv->node, &region->parked);
+	buf->flags |= DMEM_BUF_F_PARKED;
+	region->nr_busy--;
+	region->nr_inflight--;
+	region->inflight_seq++;
+	wake_up_all(&region->wq);
+	spin_unlock(&region->lock);
+	return left ? -EINTR : -ETIMEDOUT;
+}
+
+/**
+ * dmem_revoke_abandon_parked() - finish every parked revoke of a region
+ * @region: the region, torn down
+ *
+ * Revokes whose last acknowledgment already came are finished by their
+ * work item; the caller waits for them with the other busy buffers.
+ */
+void dmem_revoke_abandon_parked(struct dmem_evict_region *region)
+{
+	struct dmem_revoke *rv;
+
+	spin_lock(&region->lock);
+	for (;;) {
+		bool found = false;
+
+		list_for_each_entry(rv, &region->parked, node) {
+			if (atomic_read(&rv->state) == DMEM_REVOKE_PARKED) {
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			break;
+		if (atomic_cmpxchg(&rv->state, DMEM_REVOKE_PARKED,
+				   DMEM_REVOKE_ABANDONED) != DMEM_REVOKE_PARKED)
+			continue;
+		dmem_revoke_unpark_locked(rv);
+		spin_unlock(&region->lock);
+		dmem_revoke_finish(rv);
+		spin_lock(&region->lock);
+	}
+	spin_unlock(&region->lock);
+}
+
+/**
+ * dmem_importer_attach() - attach an importer to a buffer
+ * @importer: the importer, embedded in the driver's attachment object
+ * @buf: the buffer
+ * @ops: its callbacks; @ops->revoke_notify is required
+ *
+ * From now on every revoke of @buf notifies @importer and waits for its
+ * acknowledgment. An importer attached while a revoke runs is not part of
+ * it; it must pin the buffer (which waits for the revoke to end) before
+ * using it.
+ *
+ * Context: process context (the region lock is not irq-safe); does not sleep.
+ */
+void dmem_importer_attach(struct dmem_importer *importer, struct dmem_buf *buf,
+			  const struct dmem_importer_ops *ops)
+{
+	struct dmem_evict_region *region = buf->region;
+
+	importer->buf = buf;
+	importer->ops = ops;
+	importer->revoke = NULL;
+	importer->flags = 0;
+	spin_lock(&region->lock);
+	list_add_tail(&importer->node, &buf->importers);
+	spin_unlock(&region->lock);
+}
+EXPORT_SYMBOL_GPL(dmem_importer_attach);
+
+/**
+ * dmem_importer_detach() - detach an importer from its buffer
+ * @importer: the importer
+ *
+ * Counts as an acknowledgment of a revoke waiting for it. Waits for a
+ * running revoke_notify call on @importer to return, so it must not be
+ * called from that callback.
+ *
+ * Context: process context, may sleep.
+ */
+void dmem_importer_detach(struct dmem_importer *importer)
+{
+	struct dmem_evict_region *region = importer->buf->region;
+
+	might_sleep();
+
+	spin_lock(&region->lock);
+	while (test_bit(DMEM_IMP_NOTIFYING, &importer->flags)) {
+		spin_unlock(&region->lock);
+		wait_event(region->wq,
+			   !test_bit(DMEM_IMP_NOTIFYING, &importer->flags));
+		spin_lock(&region->lock);
+	}
+	clear_bit(DMEM_IMP_NEED_NOTIFY, &importer->flags);
+	list_del_init(&importer->node);
+	spin_unlock(&region->lock);
+
+	dmem_importer_ack(importer);
+}
+EXPORT_SYMBOL_GPL(dmem_importer_detach);
+
+/**
+ * dmem_importer_ack() - acknowledge a revoke notification
+ * @importer: the importer, whose DMA to the buffer has stopped
+ *
+ * Does nothing if no revoke waits for @importer. The last acknowledgment
+ * of a revoke lets it proceed, or, if it was parked after a timeout,
+ * finishes it from a work item.
+ *
+ * Context: any context.
+ */
+void dmem_importer_ack(struct dmem_importer *importer)
+{
+	struct dmem_revoke *rv;
+
+	if (!test_and_clear_bit(DMEM_IMP_AWAITED, &importer->flags))
+		return;
+	rv = importer->revoke;
+	dmem_revoke_ack(rv);
+	dmem_revoke_put(rv);
+}
+EXPORT_SYMBOL_GPL(dmem_importer_ack);
+
+/* The next resident idle buffer of @region (of @owner if not NULL). */
+static struct dmem_buf *dmem_revoke_next_locked(struct dmem_evict_region *region,
+						struct dmem_owner *owner)
+{
+	struct dmem_evict_link *link;
+	struct dmem_evict_pool *epool;
+	struct dmem_buf *buf;
+
+	lockdep_assert_held(&region->lock);
+	list_for_each_entry(epool, &region->pools, node) {
+		if (!owner) {
+			buf = list_first_entry_or_null(&epool->lru,
+						       struct dmem_buf, node);
+			if (buf)
+				return buf;
+			link = list_first_entry_or_null(&epool->pinned_links,
+							struct dmem_evict_link,
+							pool_node);
+			if (link)
+				return list_first_entry(&link->pinned,
+							struct dmem_buf, node);
+			continue;
+		}
+		link = dmem_link_find_locked(region, owner, epool->pool);
+		if (!link)
+			continue;
+		buf = list_first_entry_or_null(&link->pinned, struct dmem_buf,
+					       node);
+		if (buf)
+			return buf;
+		/* Unpinned buffers share the pool's LRU with other owners. */
+		list_for_each_entry(buf, &epool->lru, node)
+			if (buf->owner == owner)
+				return buf;
+	}
+	return NULL;
+}
+
+/**
+ * dmem_revoke_sweep() - revoke every resident buffer of a region
+ * @region: the region
+ * @owner: only this owner's buffers, or NULL for all
+ * @abandon: finish revokes without every acknowledgment after the timeout
+ *	(region teardown)
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: 0; -ETIMEDOUT if some revoke was parked; -EINTR; -ENOMEM; the
+ * error of the evict op.
+ */
+int dmem_revoke_sweep(struct dmem_evict_region *region, struct dmem_owner *owner,
+		      bool abandon)
+{
+	struct dmem_revoke *rv;
+	struct dmem_buf *buf;
+	int ret = 0, err;
+
+	for (;;) {
+		rv = dmem_revoke_alloc(abandon ? GFP_KERNEL | __GFP_NOFAIL :
+					 GFP_KERNEL);
+		if (!rv)
+			return -ENOMEM;
+		spin_lock(&region->lock);
+		buf = dmem_revoke_next_locked(region, owner);
+		if (!buf) {
+			spin_unlock(&region->lock);
+			dmem_revoke_free(rv);
+			return ret;
+		}
+		dmem_revoke_start_locked(buf, rv);
+		spin_unlock(&region->lock);
+
+		err = dmem_revoke_run(rv, abandon);
+		if (err == -ETIMEDOUT)
+			ret = err;
+		else if (err)
+			return err;
+	}
+}
