@@ -38,8 +38,14 @@ kernel-debug: deps
 selftests: deps
 	@$(MAKE) -s -C $(TOP)/selftests/dmem SRC=$(SRC) OUT=$(BUILD)/selftests
 
-initramfs: selftests
-	@$(TOP)/tools/vm/mkinitramfs.sh $(INITRAMFS) $(BUILD)/selftests
+# Userspace tools (static), copied into the initramfs at /opt/dmem/bin.
+tools: deps
+	@$(MAKE) -s -C $(TOP)/tools/dmemstat OUT=$(BUILD)/tools
+	@$(MAKE) -s -C $(TOP)/tools/dmemsim OUT=$(BUILD)/tools
+	@$(MAKE) -s -C $(TOP)/tools/bpf OUT=$(BUILD)/tools
+
+initramfs: selftests tools
+	@$(TOP)/tools/vm/mkinitramfs.sh $(INITRAMFS) $(BUILD)/selftests $(BUILD)/tools
 
 vm: kernel initramfs
 	@$(VM) --interactive --name vm
@@ -66,7 +72,7 @@ demo: kernel initramfs
 	@$(VM) --name demo -- /opt/dmem/demo.sh
 
 clean:
-	rm -rf $(OBJ) $(BUILD)/selftests $(BUILD)/initramfs* $(BUILD)/run $(BUILD)/logs
+	rm -rf $(OBJ) $(BUILD)/selftests $(BUILD)/tools $(BUILD)/initramfs* $(BUILD)/run $(BUILD)/logs
 
 distclean:
 	rm -rf $(BUILD)

@@ -1,27 +1,153 @@
 #!/bin/sh
-# `make demo`, run inside the VM. For now: what the project's kernel offers.
-# (The narrated soft-pin scenario arrives with the simulated device.)
-section() { printf '\n== %s\n' "$*"; }
+# `make demo`, run inside the VM: the soft-pin story told with the simulated
+# device /dev/dmem_sim, two tenants in cgroups, cgset/cgget from the host,
+# the device's events, the cgroup numbers and the dmem trace events.
+#
+# Tenant A pins a buffer that it exports to a simulated RDMA NIC (a pinned
+# dma-buf importer) and pins a second one; asking for more gets ENOMEM while
+# its pinned buffers stay. Tenant B's allocation then evicts A's unpinned
+# buffers and, as a last resort, revokes A's exported buffer: the NIC is
+# notified and acknowledges, A is told, and A's data is intact.
+set -u
+CG=/sys/fs/cgroup
+TR=/sys/kernel/tracing
+SYNC=/tmp/demo
+REGION=sim/vram0
 
-section "kernel"
-uname -a
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+note() { printf '   %s\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+waitf() { n=0; while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
+fail() { echo "demo: $*" >&2; exit 1; }
 
-section "cgroup v2 controllers (/sys/fs/cgroup/cgroup.controllers)"
-cat /sys/fs/cgroup/cgroup.controllers
+rm -rf "$SYNC"
+mkdir -p "$SYNC"
+command -v dmemsim >/dev/null || fail "dmemsim missing from /opt/dmem/bin"
 
-section "dmem files in the root cgroup"
-ls /sys/fs/cgroup | grep '^dmem\.' || echo "(none)"
-for f in /sys/fs/cgroup/dmem.capacity /sys/fs/cgroup/dmem.current; do
-	[ -f "$f" ] && { echo "-- $f"; cat "$f"; }
-done
+say "1. A simulated GPU with 64 MiB of VRAM"
+note "/dev/dmem_sim registers a region with the dmem cgroup controller:"
+run dmemsim -n admin "region-create vram0 64M" || fail "region-create"
+run cat $CG/dmem.capacity
+note "the pin policy: soft (pinned buffers of others may be revoked, last resort)"
+run cat $CG/dmem.policy
 
-section "libcgroup (the host's cgget, run against the guest's cgroupfs)"
-chroot /host cgget -n -g dmem / 2>&1 | head -n 20
+say "2. Two tenants, limits set with libcgroup's cgset (the host's, chrooted)"
+note "A may pin at most 48M; B may use at most 32M."
+mkdir -p $CG/tenants/A $CG/tenants/B
+echo +dmem >$CG/tenants/cgroup.subtree_control
+run chroot /host cgset -r "dmem.pinned.max=$REGION 48M" tenants/A
+run chroot /host cgset -r "dmem.max=$REGION 32M" tenants/B
+run chroot /host cgget -r dmem.max -r dmem.pinned.max tenants/A tenants/B
 
-section "KUnit suites that ran at boot"
-for s in /sys/kernel/debug/kunit/*/; do
-	s=${s%/}
-	n=$(grep -Ec '^    ok ' "$s/results")
-	f=$(grep -Ec '^    not ok ' "$s/results")
-	echo "${s##*/}: $n passed, $f failed"
-done
+# The dmem trace events, from now on.
+if [ -d $TR/events/dmem ]; then
+	echo 0 >$TR/tracing_on
+	echo >$TR/trace
+	echo 1 >$TR/events/dmem/enable
+	echo 1 >$TR/tracing_on
+fi
+
+# --- dmemtrace (tools/bpf): BPF programs on the same events, from now on.
+dmemtrace_pid=
+if command -v dmemtrace >/dev/null; then
+	dmemtrace -R $REGION >$SYNC/dmemtrace.out 2>$SYNC/dmemtrace.err &
+	dmemtrace_pid=$!
+	n=0
+	while ! grep -q attached $SYNC/dmemtrace.err && [ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+fi
+# --- end of dmemtrace
+
+say "3. Tenant A pins memory and exports it to an RDMA NIC"
+note "mr (32M) is pinned and registered with a simulated NIC without"
+note "on-demand paging (a pinned dma-buf importer that acks revokes);"
+note "kv (16M) is pinned too. Then A asks for 24M more: nothing of A's"
+note "pinned memory may be taken for A itself, so it gets ENOMEM."
+(
+	echo 0 >$CG/tenants/A/cgroup.procs
+	exec dmemsim -n A "
+	alloc mr vram0 32M pinned; fill mr 1
+	export mr; import nic mr pinned
+	alloc kv vram0 16M pinned; fill kv 2
+	!ENOMEM alloc more vram0 24M
+	info mr; info kv
+	echo A now fills the rest with two unpinned scratch buffers:
+	alloc scratch1 vram0 8M; fill scratch1 3
+	alloc scratch2 vram0 8M; fill scratch2 4
+	touch-file $SYNC/a.ready
+	wait-file $SYNC/b.done
+	echo what A was told while B allocated:
+	events
+	echo A checks its data:
+	verify mr 1; verify kv 2; verify scratch1 3; verify scratch2 4
+	info mr
+	echo the NIC must register mr again:
+	!ENODEV use nic
+	owner
+	touch-file $SYNC/a.done
+	wait-file $SYNC/end
+	" || touch $SYNC/a.failed
+) &
+a_pid=$!
+waitf $SYNC/a.ready
+[ -e $SYNC/a.failed ] && fail "tenant A failed"
+note "A's cgroup: dmem.events shows the enomem; its pinned memory stays:"
+run chroot /host cgget -r dmem.current -r dmem.pinned.current -r dmem.events tenants/A
+
+say "4. Tenant B needs 24M: the region is full"
+note "Victims, oldest first: A's unpinned buffers (evicted), then, as a last"
+note "resort, A's oldest pinned buffer: revoked, after the NIC acknowledges."
+(
+	echo 0 >$CG/tenants/B/cgroup.procs
+	exec dmemsim -n B "
+	alloc job vram0 24M; fill job 5
+	touch-file $SYNC/b.done
+	wait-file $SYNC/end
+	" || touch $SYNC/b.failed
+) &
+b_pid=$!
+waitf $SYNC/b.done
+[ -e $SYNC/b.failed ] && fail "tenant B failed"
+waitf $SYNC/a.done
+[ -e $SYNC/a.failed ] && fail "tenant A failed"
+
+say "5. The numbers"
+if command -v dmemstat >/dev/null; then
+	run dmemstat --cgroup tenants
+else
+	for t in A B; do
+		for f in dmem.current dmem.pinned.current dmem.events dmem.stat; do
+			printf '%s/%s: ' "$t" "$f"
+			grep "^$REGION " $CG/tenants/$t/$f
+		done
+	done
+fi
+run dmemsim -n admin "region-info vram0"
+
+if [ -d $TR/events/dmem ]; then
+	say "6. The dmem trace events (charge/uncharge counted, the rest shown)"
+	echo 0 >$TR/tracing_on
+	printf '   charge: %s  uncharge: %s\n' \
+		"$(grep -c 'dmem_charge:' $TR/trace)" "$(grep -c 'dmem_uncharge:' $TR/trace)"
+	grep -E 'dmem_(evict|revoke_start|revoke_done|revoke_timeout|enomem|pin|unpin):' $TR/trace |
+		sed -E 's/^ *//; s/ +\[[0-9]+\] [^ ]+ +/ /'
+	echo 0 >$TR/events/dmem/enable
+fi
+
+# --- dmemtrace: what it saw since step 3.
+if [ -n "$dmemtrace_pid" ]; then
+	say "7. dmemtrace: latency histograms and who lost memory (BPF, tools/bpf)"
+	note "dmemtrace -R $REGION ran since step 3; Ctrl-C (SIGINT) prints its summary:"
+	kill -INT $dmemtrace_pid
+	wait $dmemtrace_pid
+	cat $SYNC/dmemtrace.out
+fi
+# --- end of dmemtrace
+
+touch $SYNC/end
+wait $a_pid $b_pid
+dmemsim -q -n admin "region-destroy vram0" >/dev/null
+rmdir $CG/tenants/A $CG/tenants/B $CG/tenants 2>/dev/null
+say "done: nothing lost, the pinned memory was taken back only through a revoke"

@@ -2,12 +2,13 @@
 # Packs the VM's initramfs: static busybox, the init script, a minimal /etc,
 # and the project's test binaries and scripts under /opt/dmem.
 #
-#   mkinitramfs.sh OUTPUT.cpio.gz SELFTEST_DIR
+#   mkinitramfs.sh OUTPUT.cpio.gz SELFTEST_DIR [TOOLS_DIR]
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1
 selftests=$2
+tools=${3:-}
 stage=$TOP/build/initramfs
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,host,out}
@@ -36,6 +37,10 @@ if [ -d "$selftests" ]; then
 fi
 if [ -d "$selftests-canary" ]; then
 	cp "$selftests-canary"/* "$stage/opt/dmem/canary/"
+fi
+# Tools (static, e.g. dmemstat) on the guest's PATH.
+if [ -n "$tools" ] && [ -d "$tools" ]; then
+	find "$tools" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/opt/dmem/bin/" \;
 fi
 install -m 0755 "$TOP/selftests/dmem/run-tests.sh" "$stage/opt/dmem/run-tests.sh"
 install -m 0755 "$TOP/tools/vm/demo.sh" "$stage/opt/dmem/demo.sh"

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem_sim: the dma-buf exporter.
+ *
+ * The exporter is dynamic (it has pin and unpin callbacks), so dma-buf
+ * calls pin, unpin, map and unmap with the buffer's reservation held:
+ *  - a non-dynamic (pinned) attachment is pinned and mapped by dma-buf at
+ *    attach time; the pin becomes a pin of the eviction manager, charged to
+ *    the buffer's owner, and the attachment is registered with the manager
+ *    as an importer, so that a revoke of the buffer notifies it (through
+ *    the revoke handler its importing driver installs) and waits for its
+ *    acknowledgment;
+ *  - a dynamic attachment is never pinned (CONFIG_DMABUF_MOVE_NOTIFY): when
+ *    the buffer is evicted, sim_buf_evict() calls dma_buf_move_notify() and
+ *    the importer drops its mapping, to map again later. Mapping needs the
+ *    buffer resident: the importer makes it so first, without the
+ *    reservation, and map fails with -EAGAIN if it was evicted in between.
+ *
+ * The reservation object is the buffer's own (sim_buf::resv), which lives
+ * as long as the buffer: sim_buf_evict() can lock it without a reference on
+ * the dma-buf, and sim_buf::dmabuf, cleared under it by release, tells
+ * whether there are attachments to notify.
+ *
+ * The simulated importers do no DMA, so mappings are not DMA-mapped: the
+ * scatterlist describes the device pages.
+ */
+
+#include <linux/fcntl.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "sim.h"
+
+static void sim_attach_revoke_notify(struct dmem_importer *imp)
+{
+	struct sim_attach *sa = container_of(imp, struct sim_attach, imp);
+	void (*fn)(void *data);
+	void *data;
+
+	spin_lock(&sa->lock);
+	fn = sa->revoke_fn;
+	data = sa->revoke_data;
+	spin_unlock(&sa->lock);
+	/*
+	 * The importing driver's handler acknowledges when its DMA stopped;
+	 * an attachment without one has not started any: acknowledge now.
+	 * dmem_importer_detach() waits for this call, so @data stays valid.
+	 */
+	if (fn)
+		fn(data);
+	else
+		dmem_importer_ack(imp);
+}
+
+static const struct dmem_importer_ops sim_attach_importer_ops = {
+	.revoke_notify = sim_attach_revoke_notify,
+};
+
+static int sim_dmabuf_attach(struct dma_buf *dmabuf,
+			     struct dma_buf_attachment *attach)
+{
+	struct sim_buf *buf = dmabuf->priv;
+	struct sim_attach *sa;
+
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	if (!sa)
+		return -ENOMEM;
+	sa->buf = buf;
+	sa->dynamic = dma_buf_attachment_is_dynamic(attach);
+	spin_lock_init(&sa->lock);
+	if (!sa->dynamic)
+		dmem_importer_attach(&sa->imp, &buf->dbuf,
+				     &sim_attach_importer_ops);
+	mutex_lock(&buf->pin_lock);
+	list_add_tail(&sa->node, &buf->attachments);
+	mutex_unlock(&buf->pin_lock);
+	attach->priv = sa;
+	return 0;
+}
+
+static void sim_dmabuf_detach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	struct sim_attach *sa = attach->priv;
+	struct sim_buf *buf = sa->buf;
+
+	/* Counts as the acknowledgment of a revoke waiting for it. */
+	if (!sa->dynamic)
+		dmem_importer_detach(&sa->imp);
+	mutex_lock(&buf->pin_lock);
+	list_del(&sa->node);
+	mutex_unlock(&buf->pin_lock);
+	kfree(sa);
+}
+
+static int sim_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	struct sim_attach *sa = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	return sim_buf_pin(sa->buf, &sa->pinned);
+}
+
+static void sim_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
+	struct sim_attach *sa = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	sim_buf_unpin(sa->buf, &sa->pinned);
+}
+
+static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	struct sim_attach *sa = attach->priv;
+	struct sim_buf *buf = sa->buf;
+	struct sg_table *sgt;
+	int ret;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_lock(&buf->data_lock);
+	if (buf->dev)
+		ret = sg_alloc_table_from_pages(sgt, buf->dev, buf->npages, 0,
+						buf->size, GFP_KERNEL);
+	else
+		ret = -EAGAIN;	/* evicted since the importer made it resident */
+	mutex_unlock(&buf->data_lock);
+	if (ret) {
+		kfree(sgt);
+		return ERR_PTR(ret);
+	}
+	return sgt;
+}
+
+static void sim_dmabuf_unmap(struct dma_buf_attachment *attach,
+			     struct sg_table *sgt, enum dma_data_direction dir)
+{
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void sim_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct sim_buf *buf = dmabuf->priv;
+
+	dma_resv_lock(&buf->resv, NULL);
+	buf->dmabuf = NULL;
+	dma_resv_unlock(&buf->resv);
+	sim_buf_put(buf);
+}
+
+static const struct dma_buf_ops sim_dmabuf_ops = {
+	.attach = sim_dmabuf_attach,
+	.detach = sim_dmabuf_detach,
+	.pin = sim_dmabuf_pin,
+	.unpin = sim_dmabuf_unpin,
+	.map_dma_buf = sim_dmabuf_map,
+	.unmap_dma_buf = sim_dmabuf_unmap,
+	.release = sim_dmabuf_release,
+};
+
+/**
+ * sim_buf_export() - EXPORT: a dma-buf of a buffer and an fd for it
+ * @buf: the buffer
+ * @flags: DMEM_SIM_EXPORT_*, validated
+ *
+ * Return: the fd; -EBUSY if a dma-buf of the buffer exists; -ENOMEM;
+ * -EMFILE.
+ */
+int sim_buf_export(struct sim_buf *buf, u32 flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct dma_buf *dmabuf;
+	bool exported;
+	int fd;
+
+	mutex_lock(&buf->export_lock);
+	dma_resv_lock(&buf->resv, NULL);
+	exported = !!buf->dmabuf;
+	dma_resv_unlock(&buf->resv);
+	if (exported) {
+		fd = -EBUSY;
+		goto unlock;
+	}
+
+	info.exp_name = "dmem_sim";
+	info.owner = THIS_MODULE;
+	info.ops = &sim_dmabuf_ops;
+	info.size = buf->size;
+	info.flags = O_RDWR;
+	info.priv = buf;
+	info.resv = &buf->resv;
+	/* The dma-buf's reference, dropped by release. */
+	sim_buf_get(buf);
+	dmabuf = dma_buf_export(&info);
+	if (IS_ERR(dmabuf)) {
+		sim_buf_put(buf);
+		fd = PTR_ERR(dmabuf);
+		goto unlock;
+	}
+	dma_resv_lock(&buf->resv, NULL);
+	buf->dmabuf = dmabuf;
+	dma_resv_unlock(&buf->resv);
+
+	fd = dma_buf_fd(dmabuf, flags & DMEM_SIM_EXPORT_CLOEXEC ? O_CLOEXEC : 0);
+	if (fd < 0)
+		dma_buf_put(dmabuf);
+unlock:
+	mutex_unlock(&buf->export_lock);
+	return fd;
+}
+
+/**
+ * sim_is_dmabuf() - is a dma-buf one of this driver's?
+ * @dmabuf: the dma-buf
+ *
+ * Return: true if exported by sim_buf_export().
+ */
+bool sim_is_dmabuf(struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &sim_dmabuf_ops;
+}
+
+/**
+ * sim_dmabuf_buf() - the buffer of one of this driver's dma-bufs
+ * @dmabuf: the dma-buf, see sim_is_dmabuf()
+ *
+ * Return: the buffer, valid while the dma-buf is.
+ */
+struct sim_buf *sim_dmabuf_buf(struct dma_buf *dmabuf)
+{
+	return dmabuf->priv;
+}
+
+/**
+ * sim_attach_set_revoke_handler() - how a pinned attachment learns of revokes
+ * @attach: a non-dynamic attachment to one of this driver's dma-bufs
+ * @fn: called when the buffer is being revoked: the importer stops its DMA
+ *	and then calls sim_attach_ack(), from @fn or later; called in process
+ *	context without locks, never after dma_buf_detach() returned
+ * @data: its argument
+ *
+ * dma-buf has no revoke callback for non-dynamic importers; an importing
+ * driver that can stop its DMA on request installs one here. Without it,
+ * revokes are acknowledged at once.
+ */
+void sim_attach_set_revoke_handler(struct dma_buf_attachment *attach,
+				   void (*fn)(void *data), void *data)
+{
+	struct sim_attach *sa = attach->priv;
+
+	spin_lock(&sa->lock);
+	sa->revoke_fn = fn;
+	sa->revoke_data = data;
+	spin_unlock(&sa->lock);
+}
+
+/**
+ * sim_attach_ack() - a pinned attachment's DMA to a revoked buffer stopped
+ * @attach: the attachment
+ *
+ * Context: any context.
+ */
+void sim_attach_ack(struct dma_buf_attachment *attach)
+{
+	struct sim_attach *sa = attach->priv;
+
+	dmem_importer_ack(&sa->imp);
+}
+
+MODULE_IMPORT_NS(DMA_BUF);

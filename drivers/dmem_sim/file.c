@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmem_sim: the misc device /dev/dmem_sim and its files. Each open file is
+ * one dmem owner, created for the opening task: its buffers are charged to
+ * that task's cgroup wherever the file goes afterwards (fork, fd passing).
+ *
+ * Closing the file detaches the importers it created, then drops its
+ * buffer handles; buffers still exported live on with their dma-bufs.
+ */
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+
+#include "sim.h"
+
+/* Order: see sim.h. Protects sim_files and the region list of region.c. */
+DEFINE_MUTEX(sim_lock);
+/* All open files, for device-wide events (sim_lock). */
+static LIST_HEAD(sim_files);
+/* The device importers attach with. */
+struct device *sim_device;
+
+static void sim_file_release_kref(struct kref *ref)
+{
+	struct sim_file *file = container_of(ref, struct sim_file, ref);
+
+	dmem_owner_put(file->owner);
+	xa_destroy(&file->bufs);
+	xa_destroy(&file->importers);
+	mutex_destroy(&file->imp_lock);
+	kfree(file);
+}
+
+/* Context: process context. */
+void sim_file_put(struct sim_file *file)
+{
+	kref_put(&file->ref, sim_file_release_kref);
+}
+
+/**
+ * sim_post_all() - queue a device-wide event on every open file
+ * @type: DMEM_SIM_EVENT_*
+ * @region: the region concerned
+ */
+void sim_post_all(u32 type, const char *region)
+{
+	struct sim_file *file;
+
+	mutex_lock(&sim_lock);
+	list_for_each_entry(file, &sim_files, node)
+		sim_event_post(file, type, 0, 0, 0, region);
+	mutex_unlock(&sim_lock);
+}
+
+static int sim_open(struct inode *inode, struct file *filp)
+{
+	struct sim_file *file;
+
+	file = kzalloc(sizeof(*file), GFP_KERNEL);
+	if (!file)
+		return -ENOMEM;
+	kref_init(&file->ref);
+	xa_init_flags(&file->bufs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&file->importers, XA_FLAGS_ALLOC1);
+	mutex_init(&file->imp_lock);
+	sim_events_init(&file->events);
+	file->owner = dmem_owner_create(&sim_owner_ops, file);
+	if (!file->owner) {
+		kfree(file);
+		return -ENOMEM;
+	}
+
+	mutex_lock(&sim_lock);
+	list_add_tail(&file->node, &sim_files);
+	mutex_unlock(&sim_lock);
+	filp->private_data = file;
+	return nonseekable_open(inode, filp);
+}
+
+static int sim_release(struct inode *inode, struct file *filp)
+{
+	struct sim_file *file = filp->private_data;
+	struct sim_importer *imp;
+	struct sim_buf *buf;
+	unsigned long id;
+
+	mutex_lock(&file->imp_lock);
+	xa_for_each(&file->importers, id, imp) {
+		xa_erase(&file->importers, id);
+		sim_importer_destroy(imp);
+	}
+	mutex_unlock(&file->imp_lock);
+
+	xa_for_each(&file->bufs, id, buf) {
+		xa_erase(&file->bufs, id);
+		sim_buf_drop_user_pins(buf);
+		sim_buf_put(buf);
+	}
+
+	mutex_lock(&sim_lock);
+	list_del(&file->node);
+	mutex_unlock(&sim_lock);
+	sim_file_put(file);
+	return 0;
+}
+
+static ssize_t sim_read(struct file *filp, char __user *ubuf, size_t len,
+			loff_t *ppos)
+{
+	struct sim_file *file = filp->private_data;
+
+	return sim_events_read(&file->events, ubuf, len,
+			       filp->f_flags & O_NONBLOCK);
+}
+
+static __poll_t sim_poll(struct file *filp, struct poll_table_struct *wait)
+{
+	struct sim_file *file = filp->private_data;
+
+	return sim_events_poll(&file->events, filp, wait);
+}
+
+static const struct file_operations sim_fops = {
+	.owner = THIS_MODULE,
+	.open = sim_open,
+	.release = sim_release,
+	.read = sim_read,
+	.poll = sim_poll,
+	.mmap = sim_mmap,
+	.unlocked_ioctl = sim_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice sim_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "dmem_sim",
+	.fops = &sim_fops,
+	/* Anyone may own buffers; region ops check CAP_SYS_ADMIN. */
+	.mode = 0666,
+};
+
+static int __init sim_init(void)
+{
+	int ret;
+
+	ret = misc_register(&sim_misc);
+	if (ret)
+		return ret;
+	sim_device = sim_misc.this_device;
+	return 0;
+}
+
+/* Built in only: regions outlive files, nothing may unload under them. */
+device_initcall(sim_init);
+
+MODULE_DESCRIPTION("Simulated device memory for the dmem cgroup controller");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Helpers of the /dev/dmem_sim selftests; see sim_util.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "dmem_util.h"
+#include "sim_util.h"
+
+int sim_open(void)
+{
+	int fd = open(SIM_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void sim_unique_name(char *name, const char *tag)
+{
+	snprintf(name, DMEM_SIM_NAME_LEN, "t%d_%s", getpid(), tag);
+}
+
+void sim_cg_name(char *out, const char *name)
+{
+	snprintf(out, DMEM_SIM_NAME_LEN + 4, "sim/%s", name);
+}
+
+/* A name into a fixed-size, NUL-padded uapi field. */
+static void sim_set_name(char *dst, const char *src)
+{
+	memset(dst, 0, DMEM_SIM_NAME_LEN);
+	snprintf(dst, DMEM_SIM_NAME_LEN, "%s", src);
+}
+
+static int sim_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+int sim_region_create(int fd, const char *name, __u64 size)
+{
+	struct dmem_sim_region_create a = { .size = size };
+
+	sim_set_name(a.name, name);
+	return sim_ioctl(fd, DMEM_SIM_IOC_REGION_CREATE, &a);
+}
+
+int sim_region_destroy(int fd, const char *name)
+{
+	struct dmem_sim_region_name a = { 0 };
+
+	sim_set_name(a.name, name);
+	return sim_ioctl(fd, DMEM_SIM_IOC_REGION_DESTROY, &a);
+}
+
+int sim_region_info(int fd, const char *name, struct dmem_sim_region_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	sim_set_name(info->name, name);
+	return sim_ioctl(fd, DMEM_SIM_IOC_REGION_INFO, info);
+}
+
+int sim_alloc(int fd, const char *region, __u64 size, __u32 flags,
+	      __u32 *handle)
+{
+	struct dmem_sim_alloc a = { .size = size, .flags = flags };
+	int ret;
+
+	sim_set_name(a.region, region);
+	ret = sim_ioctl(fd, DMEM_SIM_IOC_ALLOC, &a);
+	if (!ret && handle)
+		*handle = a.handle;
+	return ret;
+}
+
+int sim_op(int fd, unsigned long req, __u32 handle)
+{
+	struct dmem_sim_buf_op a = { .handle = handle };
+
+	return sim_ioctl(fd, req, &a);
+}
+
+int sim_info(int fd, __u32 handle, struct dmem_sim_buf_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->handle = handle;
+	return sim_ioctl(fd, DMEM_SIM_IOC_INFO, info);
+}
+
+int sim_state(int fd, __u32 handle)
+{
+	struct dmem_sim_buf_info info;
+	int ret = sim_info(fd, handle, &info);
+
+	return ret ? ret : (int)info.state;
+}
+
+int sim_owner(int fd, struct dmem_sim_owner_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return sim_ioctl(fd, DMEM_SIM_IOC_OWNER_INFO, info);
+}
+
+static unsigned char sim_pattern(unsigned int seed, __u64 i)
+{
+	return (unsigned char)(seed * 131 + i * 7 + (i >> 12));
+}
+
+static int sim_rw_pattern(int fd, __u32 handle, __u64 size,
+			  unsigned int seed, int verify)
+{
+	__u64 i, off, chunk = 1 << 20;
+	unsigned char *data = malloc(chunk);
+	int ret = 0;
+
+	if (!data)
+		return -ENOMEM;
+	for (off = 0; off < size && !ret; off += chunk) {
+		__u64 n = size - off < chunk ? size - off : chunk;
+		struct dmem_sim_rw rw = {
+			.handle = handle, .offset = off, .len = n,
+			.ptr = (uintptr_t)data,
+		};
+
+		if (!verify) {
+			for (i = 0; i < n; i++)
+				data[i] = sim_pattern(seed, off + i);
+			ret = sim_ioctl(fd, DMEM_SIM_IOC_WRITE, &rw);
+			continue;
+		}
+		ret = sim_ioctl(fd, DMEM_SIM_IOC_READ, &rw);
+		for (i = 0; !ret && i < n; i++)
+			if (data[i] != sim_pattern(seed, off + i))
+				ret = 1;
+	}
+	free(data);
+	return ret;
+}
+
+int sim_fill(int fd, __u32 handle, __u64 size, unsigned int seed)
+{
+	return sim_rw_pattern(fd, handle, size, seed, 0);
+}
+
+int sim_verify(int fd, __u32 handle, __u64 size, unsigned int seed)
+{
+	return sim_rw_pattern(fd, handle, size, seed, 1);
+}
+
+int sim_export(int fd, __u32 handle)
+{
+	struct dmem_sim_export a = { .handle = handle };
+	int ret = sim_ioctl(fd, DMEM_SIM_IOC_EXPORT, &a);
+
+	return ret ? ret : a.fd;
+}
+
+int sim_import(int fd, int dmabuf, __u32 mode, __u32 ack,
+	       __u32 delay_ms, __u32 *id)
+{
+	struct dmem_sim_import a = {
+		.fd = dmabuf, .mode = mode, .ack = ack, .delay_ms = delay_ms,
+	};
+	int ret = sim_ioctl(fd, DMEM_SIM_IOC_IMPORT, &a);
+
+	if (!ret && id)
+		*id = a.id;
+	return ret;
+}
+
+int sim_importer_op(int fd, unsigned long req, __u32 id)
+{
+	struct dmem_sim_importer_op a = { .id = id };
+
+	return sim_ioctl(fd, req, &a);
+}
+
+int sim_importer_use(int fd, __u32 id, struct dmem_sim_importer_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	return sim_ioctl(fd, DMEM_SIM_IOC_IMPORTER_USE, info);
+}
+
+int sim_event(int fd, struct dmem_sim_event *ev, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r = poll(&pfd, 1, ms);
+
+	if (r <= 0)
+		return r < 0 ? -errno : 0;
+	if (read(fd, ev, sizeof(*ev)) != sizeof(*ev))
+		return -errno;
+	return 1;
+}
+
+int sim_events(int fd, struct dmem_sim_event *evs, int max)
+{
+	int n = 0;
+
+	while (n < max && sim_event(fd, &evs[n], 0) == 1)
+		n++;
+	return n;
+}
+
+int sim_policy(const char *name, const char *policy)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "sim/%s %s", name, policy);
+	return cg_write("", "dmem.policy", line);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the selftests that drive the simulated device /dev/dmem_sim
+ * (uapi/linux/dmem_sim.h). Every function returns 0 (or a value) on
+ * success and -errno on failure, so that tests compare errnos exactly.
+ */
+#ifndef SIM_UTIL_H
+#define SIM_UTIL_H
+
+#include <linux/types.h>
+#include <linux/dmem_sim.h>
+
+#define SIM_DEV		"/dev/dmem_sim"
+#define MiB		(1024LL * 1024)
+
+/* Opens /dev/dmem_sim: a new owner, charged to the caller's cgroup. */
+int sim_open(void);
+
+/* A region name unique to this process and @tag, e.g. "t123_soft". */
+void sim_unique_name(char *name, const char *tag);
+/* "sim/<name>", the region's name in the dmem files. */
+void sim_cg_name(char *out, const char *name);
+
+int sim_region_create(int fd, const char *name, __u64 size);
+int sim_region_destroy(int fd, const char *name);
+int sim_region_info(int fd, const char *name, struct dmem_sim_region_info *info);
+
+int sim_alloc(int fd, const char *region, __u64 size, __u32 flags,
+	      __u32 *handle);
+/* FREE, PIN, UNPIN or TOUCH. */
+int sim_op(int fd, unsigned long req, __u32 handle);
+int sim_info(int fd, __u32 handle, struct dmem_sim_buf_info *info);
+/* The buffer's state (DMEM_SIM_STATE_*) or -errno. */
+int sim_state(int fd, __u32 handle);
+int sim_owner(int fd, struct dmem_sim_owner_info *info);
+
+/* Writes the pattern of @seed over the whole buffer. */
+int sim_fill(int fd, __u32 handle, __u64 size, unsigned int seed);
+/* 0 if the buffer holds the pattern of @seed, 1 if not, or -errno. */
+int sim_verify(int fd, __u32 handle, __u64 size, unsigned int seed);
+
+/* The dma-buf fd, or -errno. */
+int sim_export(int fd, __u32 handle);
+int sim_import(int fd, int dmabuf, __u32 mode, __u32 ack,
+	       __u32 delay_ms, __u32 *id);
+/* IMPORTER_ACK or IMPORTER_DETACH. */
+int sim_importer_op(int fd, unsigned long req, __u32 id);
+int sim_importer_use(int fd, __u32 id, struct dmem_sim_importer_info *info);
+
+/* The next event within @ms: 1, 0 on timeout, or -errno. */
+int sim_event(int fd, struct dmem_sim_event *ev, int ms);
+/* Reads the events queued now into @evs (at most @max); their number. */
+int sim_events(int fd, struct dmem_sim_event *evs, int max);
+
+/* Writes "sim/<name> <policy>" to the root's dmem.policy; 0 or -errno. */
+int sim_policy(const char *name, const char *policy);
+
+#endif

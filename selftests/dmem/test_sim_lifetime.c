@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Lifetimes of /dev/dmem_sim objects: destroying a region with live
+ * buffers, dma-bufs, pinned and dynamic importers (a device-level revoke);
+ * closing files and fds in any order; fork() and fd passing.
+ *
+ * Documented behaviour tested here: an open file is one owner, charged to
+ * the cgroup of the task that opened it; after fork() parent and child
+ * share that owner (and its handles), wherever the child moves. A dma-buf
+ * fd passed to another process (SCM_RIGHTS) can be imported there; the
+ * pins of its importers are charged to the buffer's owner, not to the
+ * importer.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "dmem_util.h"
+#include "sim_util.h"
+
+static const char *const tree[] = { "a", "b", NULL };
+
+FIXTURE(life) {
+	char top[64];
+	char a[128];
+	char b[128];
+	char name[DMEM_SIM_NAME_LEN];
+	char cg[DMEM_SIM_NAME_LEN + 4];
+	int fr;
+};
+
+FIXTURE_SETUP(life)
+{
+	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_simlife", tree));
+	snprintf(self->a, sizeof(self->a), "%s/a", self->top);
+	snprintf(self->b, sizeof(self->b), "%s/b", self->top);
+	sim_unique_name(self->name, "life");
+	sim_cg_name(self->cg, self->name);
+	self->fr = sim_open();
+	ASSERT_LE(0, self->fr);
+	ASSERT_EQ(0, sim_region_create(self->fr, self->name, 16 * MiB));
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	if (self->fr >= 0) {
+		sim_region_destroy(self->fr, self->name);
+		close(self->fr);
+	}
+	cg_cleanup_tree(self->top);
+}
+
+static int count_type(const struct dmem_sim_event *evs, int n, __u32 type)
+{
+	int i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += evs[i].type == type;
+	return c;
+}
+
+TEST_F(life, region_destroy_with_everything_live)
+{
+	struct dmem_sim_importer_info ii;
+	struct dmem_sim_region_info ri;
+	struct dmem_sim_event evs[16];
+	__u32 p1, u1, u2, x, nic, dyn;
+	int fa, fi, d1, d2, n;
+
+	ASSERT_EQ(0, cg_enter(self->a));
+	fa = sim_open();
+	ASSERT_LE(0, fa);
+	fi = sim_open();
+	ASSERT_LE(0, fi);
+	ASSERT_EQ(0, cg_enter(""));
+
+	ASSERT_EQ(0, sim_alloc(fa, self->name, 4 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
+	ASSERT_EQ(0, sim_alloc(fa, self->name, 4 * MiB, 0, &u1));
+	ASSERT_EQ(0, sim_alloc(fa, self->name, 2 * MiB, 0, &u2));
+	ASSERT_EQ(0, sim_fill(fa, p1, 4 * MiB, 7));
+	ASSERT_EQ(0, sim_fill(fa, u1, 4 * MiB, 8));
+	ASSERT_EQ(0, sim_fill(fa, u2, 2 * MiB, 9));
+	d1 = sim_export(fa, p1);
+	ASSERT_LE(0, d1);
+	d2 = sim_export(fa, u1);
+	ASSERT_LE(0, d2);
+	EXPECT_EQ(-EBUSY, sim_export(fa, u1));
+	ASSERT_EQ(0, sim_import(fi, d1, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic));
+	ASSERT_EQ(0, sim_import(fi, d2, DMEM_SIM_IMPORT_DYNAMIC, 0, 0, &dyn));
+	EXPECT_EQ(10 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
+
+	/* Hot-unplug: everything resident is revoked, importers told. */
+	ASSERT_EQ(0, sim_region_destroy(self->fr, self->name));
+	n = sim_events(fa, evs, 16);
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(3, count_type(evs, n, DMEM_SIM_EVENT_BUF_REVOKED));
+	EXPECT_EQ(DMEM_SIM_EVENT_REGION_DESTROYED, (long long)evs[n - 1].type);
+	EXPECT_EQ(0, strcmp(evs[n - 1].region, self->name));
+	n = sim_events(fi, evs, 16);
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_IMPORTER_REVOKED));
+	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_IMPORTER_ACKED));
+	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_IMPORTER_MOVED));
+	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_REGION_DESTROYED));
+
+	EXPECT_EQ(-2, cg_region_value("", "dmem.capacity", self->cg));
+	EXPECT_EQ(-2, cg_region_value(self->a, "dmem.current", self->cg));
+	EXPECT_EQ(-ENOENT, sim_region_info(fa, self->name, &ri));
+	EXPECT_EQ(-ENOENT, sim_alloc(fa, self->name, 4096, 0, &x));
+	EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(fa, p1));
+	EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(fa, u1));
+	EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(fa, u2));
+	EXPECT_EQ(0, sim_verify(fa, p1, 4 * MiB, 7));
+	EXPECT_EQ(0, sim_verify(fa, u1, 4 * MiB, 8));
+	EXPECT_EQ(0, sim_verify(fa, u2, 2 * MiB, 9));
+	EXPECT_EQ(-ENODEV, sim_op(fa, DMEM_SIM_IOC_TOUCH, p1));
+	EXPECT_EQ(-ENODEV, sim_op(fa, DMEM_SIM_IOC_PIN, u2));
+	EXPECT_EQ(-ENODEV, sim_importer_use(fi, nic, &ii));
+	EXPECT_EQ(-ENODEV, sim_importer_use(fi, dyn, &ii));
+
+	/* The name is free again; the old buffers do not mind. */
+	ASSERT_EQ(0, sim_region_create(self->fr, self->name, 8 * MiB));
+	EXPECT_EQ(0, sim_alloc(fa, self->name, 8 * MiB, 0, &x));
+	EXPECT_EQ(8 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
+
+	/* Close in an awkward order: owner, then dma-bufs, then importers. */
+	close(fa);
+	EXPECT_EQ(0, cg_region_value(self->a, "dmem.current", self->cg));
+	close(d1);
+	close(d2);
+	close(fi);
+}
+
+TEST_F(life, close_exporter_first)
+{
+	struct dmem_sim_importer_info ii;
+	__u32 p1, nic;
+	int fa, fi, d1;
+
+	ASSERT_EQ(0, cg_enter(self->a));
+	fa = sim_open();
+	ASSERT_LE(0, fa);
+	ASSERT_EQ(0, cg_enter(self->b));
+	fi = sim_open();
+	ASSERT_LE(0, fi);
+	ASSERT_EQ(0, cg_enter(""));
+	ASSERT_EQ(0, sim_alloc(fa, self->name, 4 * MiB, 0, &p1));
+	d1 = sim_export(fa, p1);
+	ASSERT_LE(0, d1);
+	ASSERT_EQ(0, sim_import(fi, d1, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic));
+	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.pinned.current", self->cg));
+	EXPECT_EQ(0, cg_region_value(self->b, "dmem.pinned.current", self->cg));
+
+	/* The dma-buf and the importer keep the buffer, charged to A. */
+	close(fa);
+	close(d1);
+	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
+	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.pinned.current", self->cg));
+	EXPECT_EQ(0, sim_importer_use(fi, nic, &ii));
+	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (long long)ii.state);
+	EXPECT_EQ(0, sim_importer_op(fi, DMEM_SIM_IOC_IMPORTER_DETACH, nic));
+	EXPECT_EQ(0, cg_region_value(self->a, "dmem.current", self->cg));
+	EXPECT_EQ(0, cg_region_value(self->a, "dmem.pinned.current", self->cg));
+	close(fi);
+}
+
+TEST_F(life, fork_shares_the_owner)
+{
+	struct dmem_sim_owner_info oi;
+	struct dmem_sim_buf_info bi;
+	int fa, status;
+	__u32 h = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, cg_enter(self->a));
+	fa = sim_open();
+	ASSERT_LE(0, fa);
+	ASSERT_EQ(0, cg_enter(""));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* The child moves away, yet charges the file's owner. */
+		if (cg_enter(self->b))
+			_exit(1);
+		_exit(sim_alloc(fa, self->name, 4 * MiB, 0, &h) ? 2 : (int)h);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	h = WEXITSTATUS(status);
+	ASSERT_EQ(1U, h);
+	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
+	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
+	/* The handle is the parent's too; the owner is the opener. */
+	ASSERT_EQ(0, sim_info(fa, h, &bi));
+	EXPECT_EQ(4 * MiB, (long long)bi.size);
+	ASSERT_EQ(0, sim_owner(fa, &oi));
+	EXPECT_EQ(getpid(), (long long)oi.tgid);
+	EXPECT_EQ(4 * MiB, (long long)oi.resident);
+	EXPECT_EQ(0, sim_op(fa, DMEM_SIM_IOC_FREE, h));
+	EXPECT_EQ(0, cg_region_value(self->a, "dmem.current", self->cg));
+	close(fa);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EINVAL;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+TEST_F(life, dmabuf_fd_passing)
+{
+	struct dmem_sim_buf_info bi;
+	int fa, d1, sv[2], status;
+	__u32 p1;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Another process in another cgroup: the "NIC" side. */
+		int fi, d;
+		__u32 nic;
+
+		close(sv[0]);
+		if (cg_enter(self->b))
+			_exit(1);
+		fi = sim_open();
+		d = recv_fd(sv[1]);
+		if (fi < 0 || d < 0)
+			_exit(2);
+		if (sim_import(fi, d, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic))
+			_exit(3);
+		close(d);
+		c = 'i';
+		if (write(sv[1], &c, 1) != 1 || read(sv[1], &c, 1) != 1)
+			_exit(4);
+		_exit(0);	/* closing fi detaches the importer */
+	}
+	close(sv[1]);
+	ASSERT_EQ(0, cg_enter(self->a));
+	fa = sim_open();
+	ASSERT_LE(0, fa);
+	ASSERT_EQ(0, cg_enter(""));
+	ASSERT_EQ(0, sim_alloc(fa, self->name, 4 * MiB, 0, &p1));
+	d1 = sim_export(fa, p1);
+	ASSERT_LE(0, d1);
+	ASSERT_EQ(0, send_fd(sv[0], d1));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+
+	/* The importer's pin is charged to the buffer's owner. */
+	ASSERT_EQ(0, sim_info(fa, p1, &bi));
+	EXPECT_EQ(1, (long long)bi.importers);
+	EXPECT_EQ(1, (long long)bi.pins);
+	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.pinned.current", self->cg));
+	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
+
+	ASSERT_EQ(1, write(sv[0], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, sim_info(fa, p1, &bi));
+	EXPECT_EQ(0, (long long)bi.importers);
+	EXPECT_EQ(0, (long long)bi.pins);
+	EXPECT_EQ(0, cg_region_value(self->a, "dmem.pinned.current", self->cg));
+	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
+	close(d1);
+	close(fa);
+	close(sv[0]);
+}
+
+TEST_HARNESS_MAIN

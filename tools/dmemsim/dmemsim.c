@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmemsim - drive /dev/dmem_sim from shell scripts.
+ *
+ *   dmemsim [-n NAME] [-q] SCRIPT...
+ *
+ * Opens /dev/dmem_sim once (one owner, charged to the caller's cgroup) and
+ * runs the commands of the SCRIPT arguments in order; commands are
+ * separated by ';' or newlines, '#' starts a comment. A command prefixed
+ * with "!ERRNO " (e.g. "!ENOMEM alloc x vram0 64M") must fail with that
+ * errno, "! " with any; otherwise it must succeed. The first surprise
+ * stops the script with exit status 1. Buffers, dma-buf fds and importers
+ * get names given in the commands. Output lines start with "[NAME]".
+ *
+ * Commands:
+ *   region-create REGION SIZE        region-destroy REGION
+ *   region-info REGION               owner
+ *   alloc BUF REGION SIZE [pinned]   free BUF
+ *   pin BUF    unpin BUF    touch BUF    info BUF
+ *   fill BUF SEED                    verify BUF SEED
+ *   export BUF                       (the dma-buf is then named BUF too)
+ *   import IMP BUF pinned [prompt|manual|delay=MS]
+ *   import IMP BUF dynamic           use IMP    ack IMP    detach IMP
+ *   events                           print the events queued
+ *   wait-event TYPE [NAME] [MS]      print events until one of TYPE (of
+ *                                    the buffer or importer NAME) came
+ *   expect-state BUF STATE           sleep MS    echo TEXT...
+ *   touch-file PATH                  wait-file PATH [MS]
+ * SIZE takes K, M or G. Event types: evicted, revoked, importer-revoked,
+ * importer-acked, importer-moved, region-destroyed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dmem_sim.h>
+
+#define fallthrough	__attribute__((__fallthrough__))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_NAMES	64
+#define MAX_ARGS	16
+
+enum kind { K_BUF, K_IMP };
+
+struct name {
+	char name[32];
+	enum kind kind;
+	unsigned int id;	/* handle or importer id */
+	int fd;			/* dma-buf fd of an exported buffer, or -1 */
+	unsigned long long size;
+};
+
+static struct name names[MAX_NAMES];
+static int nr_names;
+static int dev = -1;
+static const char *me = "dmemsim";
+static int quiet;
+
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("[%s] ", me);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static const char *const errnames[] = {
+	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [EINTR] = "EINTR",
+	[EBADF] = "EBADF", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
+	[EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
+	[ENODEV] = "ENODEV", [EINVAL] = "EINVAL", [ENOTTY] = "ENOTTY",
+	[ETIMEDOUT] = "ETIMEDOUT", [EOVERFLOW] = "EOVERFLOW",
+};
+
+static const char *errname(int e)
+{
+	if (e > 0 && e < (int)ARRAY_SIZE(errnames) &&
+	    errnames[e])
+		return errnames[e];
+	return "E?";
+}
+
+static int errnum(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
+		if (errnames[i] && !strcmp(errnames[i], s))
+			return i;
+	return -1;
+}
+
+static const char *human(unsigned long long v, char *buf, size_t len)
+{
+	if (v && !(v % (1ULL << 30)))
+		snprintf(buf, len, "%lluG", v >> 30);
+	else if (v && !(v % (1ULL << 20)))
+		snprintf(buf, len, "%lluM", v >> 20);
+	else if (v && !(v % 1024))
+		snprintf(buf, len, "%lluK", v >> 10);
+	else
+		snprintf(buf, len, "%llu", v);
+	return buf;
+}
+
+static int parse_size(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (toupper(*end)) {
+	case 'G':
+		*v <<= 10;
+		fallthrough;
+	case 'M':
+		*v <<= 10;
+		fallthrough;
+	case 'K':
+		*v <<= 10;
+		end++;
+		break;
+	}
+	return *end ? -1 : 0;
+}
+
+static struct name *lookup(const char *n, enum kind kind)
+{
+	int i;
+
+	for (i = 0; i < nr_names; i++)
+		if (names[i].kind == kind && !strcmp(names[i].name, n))
+			return &names[i];
+	return NULL;
+}
+
+static struct name *by_id(enum kind kind, unsigned int id)
+{
+	int i;
+
+	for (i = 0; i < nr_names; i++)
+		if (names[i].kind == kind && names[i].id == id)
+			return &names[i];
+	return NULL;
+}
+
+static struct name *add_name(const char *n, enum kind kind, unsigned int id,
+			     unsigned long long size)
+{
+	struct name *nm = lookup(n, kind);
+
+	if (!nm) {
+		if (nr_names == MAX_NAMES)
+			return NULL;
+		nm = &names[nr_names++];
+	}
+	snprintf(nm->name, sizeof(nm->name), "%s", n);
+	nm->kind = kind;
+	nm->id = id;
+	nm->fd = -1;
+	nm->size = size;
+	return nm;
+}
+
+static void region_name(char *dst, const char *src)
+{
+	memset(dst, 0, DMEM_SIM_NAME_LEN);
+	if (!strncmp(src, "sim/", 4))
+		src += 4;
+	snprintf(dst, DMEM_SIM_NAME_LEN, "%s", src);
+}
+
+static const char *const states[] = {
+	"evicted", "resident", "evicting", "revoking", "revoked",
+};
+
+static const char *const event_names[] = {
+	[DMEM_SIM_EVENT_BUF_EVICTED] = "evicted",
+	[DMEM_SIM_EVENT_BUF_REVOKED] = "revoked",
+	[DMEM_SIM_EVENT_IMPORTER_REVOKED] = "importer-revoked",
+	[DMEM_SIM_EVENT_IMPORTER_ACKED] = "importer-acked",
+	[DMEM_SIM_EVENT_IMPORTER_MOVED] = "importer-moved",
+	[DMEM_SIM_EVENT_REGION_DESTROYED] = "region-destroyed",
+};
+
+static int event_type(const char *s)
+{
+	unsigned int i;
+
+	for (i = 1; i < ARRAY_SIZE(event_names); i++)
+		if (!strcmp(event_names[i], s))
+			return i;
+	return -1;
+}
+
+/* Print one event; return the name it concerns (or NULL). */
+static struct name *print_event(const struct dmem_sim_event *ev)
+{
+	struct name *nm = NULL;
+	char sz[32];
+
+	human(ev->size, sz, sizeof(sz));
+	if (ev->type == DMEM_SIM_EVENT_REGION_DESTROYED) {
+		out("event #%llu region-destroyed sim/%s", ev->seq, ev->region);
+		return NULL;
+	}
+	if (ev->importer)
+		nm = by_id(K_IMP, ev->importer);
+	else
+		nm = by_id(K_BUF, ev->handle);
+	out("event #%llu %s: %s %s (%s in sim/%s)", ev->seq,
+	    ev->type < ARRAY_SIZE(event_names) ?
+	    event_names[ev->type] : "?", ev->importer ? "importer" : "buffer",
+	    nm ? nm->name : "?", sz, ev->region);
+	return nm;
+}
+
+/* Read and print events; stop at one of @type (and @nm) if @type > 0. */
+static int read_events(int type, const char *nm, int ms)
+{
+	struct dmem_sim_event ev;
+	struct pollfd pfd = { .fd = dev, .events = POLLIN };
+	struct timespec start, now;
+	struct name *got;
+	int left = ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int r = poll(&pfd, 1, type > 0 ? left : 0);
+
+		if (r < 0)
+			return -errno;
+		if (!r)
+			return type > 0 ? -ETIMEDOUT : 0;
+		if (read(dev, &ev, sizeof(ev)) != sizeof(ev))
+			return -errno;
+		got = print_event(&ev);
+		if (type > 0 && (int)ev.type == type &&
+		    (!nm || (got && !strcmp(got->name, nm))))
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
+			     (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left < 0)
+			left = 0;
+	}
+}
+
+static unsigned char pattern(unsigned long long seed, unsigned long long i)
+{
+	return (unsigned char)(seed * 131 + i * 7 + (i >> 12));
+}
+
+static int fill_verify(struct name *b, unsigned long long seed, int verify)
+{
+	unsigned long long off, chunk = 1 << 20;
+	unsigned char *data = malloc(chunk), *want = malloc(chunk);
+	int ret = 0;
+
+	if (!data || !want) {
+		free(data);
+		free(want);
+		return -ENOMEM;
+	}
+	for (off = 0; off < b->size && !ret; off += chunk) {
+		unsigned long long n = b->size - off < chunk ? b->size - off : chunk;
+		struct dmem_sim_rw rw = {
+			.handle = b->id, .offset = off, .len = n,
+			.ptr = (uintptr_t)data,
+		};
+		unsigned long long i;
+
+		for (i = 0; i < n; i++)
+			want[i] = pattern(seed, off + i);
+		if (!verify) {
+			memcpy(data, want, n);
+			if (ioctl(dev, DMEM_SIM_IOC_WRITE, &rw))
+				ret = -errno;
+			continue;
+		}
+		if (ioctl(dev, DMEM_SIM_IOC_READ, &rw)) {
+			ret = -errno;
+		} else if (memcmp(data, want, n)) {
+			for (i = 0; data[i] == want[i]; i++)
+				;
+			out("verify %s: byte %llu is 0x%02x, expected 0x%02x",
+			    b->name, off + i, data[i], want[i]);
+			ret = -EIO;
+		}
+	}
+	free(data);
+	free(want);
+	return ret;
+}
+
+static int wait_file(const char *path, int ms)
+{
+	struct stat st;
+
+	while (stat(path, &st)) {
+		if (ms <= 0)
+			return -ETIMEDOUT;
+		usleep(20000);
+		ms -= 20;
+	}
+	return 0;
+}
+
+/* Run one command; 0 or -errno (-EINVAL also for a malformed command). */
+static int run(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	struct name *b, *imp;
+	char sz[32];
+
+	if (!strcmp(cmd, "region-create")) {
+		struct dmem_sim_region_create a = { 0 };
+
+		if (argc < 3)
+			return -EINVAL;
+		region_name(a.name, argv[1]);
+		if (parse_size(argv[2], &a.size))
+			return -EINVAL;
+		if (ioctl(dev, DMEM_SIM_IOC_REGION_CREATE, &a))
+			return -errno;
+		out("region sim/%s created: %s of simulated VRAM", a.name,
+		    human(a.size, sz, sizeof(sz)));
+		return 0;
+	}
+	if (!strcmp(cmd, "region-destroy")) {
+		struct dmem_sim_region_name a = { 0 };
+
+		if (argc < 2)
+			return -EINVAL;
+		region_name(a.name, argv[1]);
+		if (ioctl(dev, DMEM_SIM_IOC_REGION_DESTROY, &a))
+			return -errno;
+		out("region sim/%s destroyed", a.name);
+		return 0;
+	}
+	if (!strcmp(cmd, "region-info")) {
+		struct dmem_sim_region_info a = { 0 };
+		char s2[32];
+
+		if (argc < 2)
+			return -EINVAL;
+		region_name(a.name, argv[1]);
+		if (ioctl(dev, DMEM_SIM_IOC_REGION_INFO, &a))
+			return -errno;
+		out("sim/%s: capacity %s used %s buffers %llu parked %llu %s %llu",
+		    a.name, human(a.capacity, sz, sizeof(sz)),
+		    human(a.used, s2, sizeof(s2)), a.buffers, a.parked,
+		    "revoke_timeouts", a.revoke_timeouts);
+		return 0;
+	}
+	if (!strcmp(cmd, "owner")) {
+		struct dmem_sim_owner_info a = { 0 };
+		char s2[32], s3[32], s4[32];
+
+		if (ioctl(dev, DMEM_SIM_IOC_OWNER_INFO, &a))
+			return -errno;
+		out("owner pid %d: resident %s pinned %s evicted %s revoked %s",
+		    a.tgid, human(a.resident, sz, sizeof(sz)),
+		    human(a.pinned, s2, sizeof(s2)),
+		    human(a.evicted, s3, sizeof(s3)),
+		    human(a.revoked, s4, sizeof(s4)));
+		return 0;
+	}
+	if (!strcmp(cmd, "alloc")) {
+		struct dmem_sim_alloc a = { 0 };
+
+		if (argc < 4)
+			return -EINVAL;
+		region_name(a.region, argv[2]);
+		if (parse_size(argv[3], &a.size))
+			return -EINVAL;
+		if (argc > 4 && !strcmp(argv[4], "pinned"))
+			a.flags = DMEM_SIM_ALLOC_PINNED;
+		else if (argc > 4)
+			return -EINVAL;
+		if (ioctl(dev, DMEM_SIM_IOC_ALLOC, &a)) {
+			int e = errno;
+
+			out("alloc %s: %s in sim/%s%s -> %s", argv[1],
+			    human(a.size, sz, sizeof(sz)), a.region,
+			    a.flags ? ", pinned" : "", errname(e));
+			return -e;
+		}
+		if (!add_name(argv[1], K_BUF, a.handle, a.size))
+			return -ENOMEM;
+		out("alloc %s: %s in sim/%s%s -> ok", argv[1],
+		    human(a.size, sz, sizeof(sz)), a.region,
+		    a.flags ? ", pinned" : "");
+		return 0;
+	}
+	if (!strcmp(cmd, "free") || !strcmp(cmd, "pin") ||
+	    !strcmp(cmd, "unpin") || !strcmp(cmd, "touch")) {
+		struct dmem_sim_buf_op a = { 0 };
+		unsigned long req = !strcmp(cmd, "free") ? DMEM_SIM_IOC_FREE :
+				    !strcmp(cmd, "pin") ? DMEM_SIM_IOC_PIN :
+				    !strcmp(cmd, "unpin") ? DMEM_SIM_IOC_UNPIN :
+				    DMEM_SIM_IOC_TOUCH;
+		int e = 0;
+
+		if (argc < 2)
+			return -EINVAL;
+		b = lookup(argv[1], K_BUF);
+		if (!b)
+			return -ENOENT;
+		a.handle = b->id;
+		if (ioctl(dev, req, &a))
+			e = errno;
+		out("%s %s -> %s", cmd, b->name, e ? errname(e) : "ok");
+		return -e;
+	}
+	if (!strcmp(cmd, "info") || !strcmp(cmd, "expect-state")) {
+		struct dmem_sim_buf_info a = { 0 };
+
+		if (argc < 2)
+			return -EINVAL;
+		b = lookup(argv[1], K_BUF);
+		if (!b)
+			return -ENOENT;
+		a.handle = b->id;
+		if (ioctl(dev, DMEM_SIM_IOC_INFO, &a))
+			return -errno;
+		if (!strcmp(cmd, "expect-state")) {
+			if (argc < 3)
+				return -EINVAL;
+			if (a.state >= 5 || strcmp(states[a.state], argv[2])) {
+				out("%s is %s, expected %s", b->name,
+				    a.state < 5 ? states[a.state] : "?", argv[2]);
+				return -EIO;
+			}
+			return 0;
+		}
+		out("%s: %s %s, %u pin(s), %u importer(s), %s %llux, %s %llux, %s %llux",
+		    b->name, human(a.size, sz, sizeof(sz)),
+		    a.state < 5 ? states[a.state] : "?", a.pins, a.importers,
+		    "evicted", a.evictions, "restored", a.restores,
+		    "revoked", a.revokes);
+		return 0;
+	}
+	if (!strcmp(cmd, "fill") || !strcmp(cmd, "verify")) {
+		unsigned long long seed;
+		int ret;
+
+		if (argc < 3)
+			return -EINVAL;
+		b = lookup(argv[1], K_BUF);
+		if (!b)
+			return -ENOENT;
+		if (parse_size(argv[2], &seed))
+			return -EINVAL;
+		ret = fill_verify(b, seed, cmd[0] == 'v');
+		if (!ret)
+			out("%s %s: %s %s pattern %llu", cmd, b->name,
+			    human(b->size, sz, sizeof(sz)),
+			    cmd[0] == 'v' ? "intact," : "written,", seed);
+		return ret;
+	}
+	if (!strcmp(cmd, "export")) {
+		struct dmem_sim_export a = { 0 };
+
+		if (argc < 2)
+			return -EINVAL;
+		b = lookup(argv[1], K_BUF);
+		if (!b)
+			return -ENOENT;
+		a.handle = b->id;
+		if (ioctl(dev, DMEM_SIM_IOC_EXPORT, &a))
+			return -errno;
+		b->fd = a.fd;
+		out("export %s -> dma-buf fd %d", b->name, a.fd);
+		return 0;
+	}
+	if (!strcmp(cmd, "import")) {
+		struct dmem_sim_import a = { 0 };
+		const char *how = "";
+
+		if (argc < 4)
+			return -EINVAL;
+		b = lookup(argv[2], K_BUF);
+		if (!b || b->fd < 0)
+			return -ENOENT;
+		a.fd = b->fd;
+		if (!strcmp(argv[3], "dynamic")) {
+			a.mode = DMEM_SIM_IMPORT_DYNAMIC;
+			how = "dynamic (move_notify)";
+		} else if (!strcmp(argv[3], "pinned")) {
+			a.mode = DMEM_SIM_IMPORT_PINNED;
+			how = "pinned, acks promptly";
+			if (argc > 4 && !strcmp(argv[4], "manual")) {
+				a.ack = DMEM_SIM_ACK_MANUAL;
+				how = "pinned, acks only when told";
+			} else if (argc > 4 && !strncmp(argv[4], "delay=", 6)) {
+				a.ack = DMEM_SIM_ACK_DELAYED;
+				a.delay_ms = atoi(argv[4] + 6);
+				how = "pinned, acks after a delay";
+			} else if (argc > 4 && strcmp(argv[4], "prompt")) {
+				return -EINVAL;
+			}
+		} else {
+			return -EINVAL;
+		}
+		if (ioctl(dev, DMEM_SIM_IOC_IMPORT, &a)) {
+			int e = errno;
+
+			out("import %s of %s, %s -> %s", argv[1], b->name, how,
+			    errname(e));
+			return -e;
+		}
+		imp = add_name(argv[1], K_IMP, a.id, b->size);
+		if (!imp)
+			return -ENOMEM;
+		out("import %s: attached to %s's dma-buf, %s", imp->name,
+		    b->name, how);
+		return 0;
+	}
+	if (!strcmp(cmd, "use") || !strcmp(cmd, "ack") ||
+	    !strcmp(cmd, "detach")) {
+		struct dmem_sim_importer_info info = { 0 };
+		struct dmem_sim_importer_op op = { 0 };
+		static const char *const ist[] = { "mapped", "unmapped", "revoked" };
+		int e = 0;
+
+		if (argc < 2)
+			return -EINVAL;
+		imp = lookup(argv[1], K_IMP);
+		if (!imp)
+			return -ENOENT;
+		op.id = imp->id;
+		info.id = imp->id;
+		if (cmd[0] == 'u') {
+			if (ioctl(dev, DMEM_SIM_IOC_IMPORTER_USE, &info))
+				e = errno;
+			if (!e || e == ENODEV)
+				out("use %s: %s, %llu map(s), %llu %s, %llu %s, %llu ack(s)%s",
+				    imp->name,
+				    info.state < 3 ? ist[info.state] : "?",
+				    info.maps, info.move_notifies, "move_notify",
+				    info.revoke_notifies, "revoke notification(s)",
+				    info.acks, e ? " -> ENODEV" : "");
+			return -e;
+		}
+		if (ioctl(dev, cmd[0] == 'a' ? DMEM_SIM_IOC_IMPORTER_ACK :
+			  DMEM_SIM_IOC_IMPORTER_DETACH, &op))
+			e = errno;
+		out("%s %s -> %s", cmd, imp->name, e ? errname(e) : "ok");
+		return -e;
+	}
+	if (!strcmp(cmd, "events"))
+		return read_events(0, NULL, 0);
+	if (!strcmp(cmd, "wait-event")) {
+		int type;
+
+		if (argc < 2)
+			return -EINVAL;
+		type = event_type(argv[1]);
+		if (type < 0)
+			return -EINVAL;
+		return read_events(type, argc > 2 && strcmp(argv[2], "-") ?
+				   argv[2] : NULL, argc > 3 ? atoi(argv[3]) : 10000);
+	}
+	if (!strcmp(cmd, "sleep")) {
+		if (argc < 2)
+			return -EINVAL;
+		usleep(atoi(argv[1]) * 1000);
+		return 0;
+	}
+	if (!strcmp(cmd, "echo")) {
+		char line[512] = "";
+		int i;
+
+		for (i = 1; i < argc; i++) {
+			strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
+			strcat(line, " ");
+		}
+		out("%s", line);
+		return 0;
+	}
+	if (!strcmp(cmd, "touch-file")) {
+		int fd;
+
+		if (argc < 2)
+			return -EINVAL;
+		fd = open(argv[1], O_WRONLY | O_CREAT, 0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(cmd, "wait-file")) {
+		if (argc < 2)
+			return -EINVAL;
+		return wait_file(argv[1], argc > 2 ? atoi(argv[2]) : 60000);
+	}
+	return -EINVAL;
+}
+
+/* Split @line into words and run it, checking the expected outcome. */
+static int run_line(char *line)
+{
+	char *words[MAX_ARGS], **argv = words, *save, *w;
+	int argc = 0, want = 0, any = 0, ret;
+	char *hash = strchr(line, '#');
+
+	if (hash)
+		*hash = '\0';
+	for (w = strtok_r(line, " \t", &save); w && argc < MAX_ARGS;
+	     w = strtok_r(NULL, " \t", &save))
+		words[argc++] = w;
+	if (!argc)
+		return 0;
+	if (argv[0][0] == '!') {
+		if (!argv[0][1]) {
+			any = 1;
+		} else {
+			want = errnum(argv[0] + 1);
+			if (want < 0) {
+				out("unknown errno %s", argv[0] + 1);
+				return 1;
+			}
+		}
+		argv++;
+		argc--;
+		if (!argc)
+			return 0;
+	}
+	ret = run(argc, argv);
+	if ((any && ret) || (!any && ret == -want)) {
+		if (ret && !quiet)
+			out("%s failed with %s, as expected", argv[0], errname(-ret));
+		return 0;
+	}
+	if (ret)
+		out("FAILED: %s: %s%s%s", argv[0], errname(-ret),
+		    want ? ", expected " : "", want ? errname(want) : "");
+	else
+		out("FAILED: %s succeeded, expected %s", argv[0],
+		    any ? "an error" : errname(want));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	int opt, i;
+
+	while ((opt = getopt(argc, argv, "+n:q")) != -1) {
+		switch (opt) {
+		case 'n':
+			me = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: dmemsim [-n NAME] [-q] SCRIPT...\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: dmemsim [-n NAME] [-q] SCRIPT...\n");
+		return 2;
+	}
+	dev = open("/dev/dmem_sim", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		perror("dmemsim: /dev/dmem_sim");
+		return 1;
+	}
+	for (i = optind; i < argc; i++) {
+		char *save, *line;
+
+		for (line = strtok_r(argv[i], ";\n", &save); line;
+		     line = strtok_r(NULL, ";\n", &save))
+			if (run_line(line))
+				return 1;
+	}
+	return 0;
+}
