@@ -13,7 +13,7 @@ INITRAMFS := $(BUILD)/initramfs.cpio.gz
 VM := $(TOP)/tools/vm/run
 
 .PHONY: help deps kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
-	lint demo clean distclean
+	lint demo bench clean distclean
 
 help:
 	@echo "make deps          install missing Debian packages"
@@ -21,6 +21,7 @@ help:
 	@echo "make check         everything: lint, runner self-test, KUnit, selftests"
 	@echo "make check-debug   the tests on a KASAN/lockdep/kmemleak/UBSAN kernel"
 	@echo "make demo          boot the VM and show what the kernel offers"
+	@echo "make bench         the benchmarks and their baselines, in one VM run"
 	@echo "make vm            interactive shell in the VM"
 	@echo "make vm-run CMD=.. run one command in the VM, exit with its status"
 	@echo "make lint          checkpatch --strict and sparse over the project"
@@ -70,6 +71,10 @@ check-debug: kernel-debug initramfs
 
 demo: kernel initramfs
 	@$(VM) --name demo -- /opt/dmem/demo.sh
+
+# Results in build/bench/results.{md,json}; docs/benchmarks.md explains them.
+bench: kernel initramfs
+	@$(TOP)/tools/bench/bench.sh
 
 clean:
 	rm -rf $(OBJ) $(BUILD)/selftests $(BUILD)/tools $(BUILD)/initramfs* $(BUILD)/run $(BUILD)/logs

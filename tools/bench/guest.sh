@@ -1,0 +1,89 @@
+#!/bin/sh
+# Runs inside the VM (see tools/bench/bench.sh): every benchmark of
+# `make bench` through /sys/kernel/debug/dmem_bench, the raw per-repetition
+# lines appended to $OUT for tools/bench/report.py.
+#
+# Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS
+# and SIZES (the buffer counts of the victim benchmark).
+set -eu
+
+B=/sys/kernel/debug/dmem_bench
+CG=/sys/fs/cgroup
+OUT=${OUT:-/out/raw.txt}
+REPS=${REPS:-5}
+CHARGE_ITERS=${CHARGE_ITERS:-400000}
+VICTIM_ITERS=${VICTIM_ITERS:-2000}
+NAIVE_ITERS=${NAIVE_ITERS:-20}
+REVOKE_ITERS=${REVOKE_ITERS:-2000}
+SIZES=${SIZES:-1000 10000 100000}
+
+[ -e $B/run ] || { echo "guest.sh: $B missing: kernel without CONFIG_DMEM_BENCH" >&2; exit 1; }
+
+bench() {
+	t0=$(date +%s)
+	if ! echo "$*" >$B/run; then
+		echo "guest.sh: '$*' failed" >&2
+		exit 1
+	fi
+	cat $B/results >>"$OUT"
+	echo "  $* ($(($(date +%s) - t0)) s)"
+}
+
+# The cgroup d levels below the root: /bench, /bench/l2, ... /bench/l2/../l8.
+cgpath() {
+	p=/bench
+	i=2
+	while [ "$i" -le "$1" ]; do
+		p=$p/l$i
+		i=$((i + 1))
+	done
+	echo "$p"
+}
+
+# A sibling of that cgroup, for the separate-pool cases.
+cgsibling() {
+	p=$(dirname "$(cgpath "$1")")
+	echo "${p%/}/s$1"
+}
+
+: >"$OUT"
+echo "meta cpus=$(nproc) kernel=$(uname -r) reps=$REPS charge_iters=$CHARGE_ITERS victim_iters=$VICTIM_ITERS naive_iters=$NAIVE_ITERS revoke_iters=$REVOKE_ITERS" >>"$OUT"
+
+for d in 1 2 3 4 5 6 7 8; do
+	mkdir -p "$CG$(cgpath $d)" "$CG$(cgsibling $d)"
+	[ $d -lt 8 ] && echo +dmem >"$CG$(cgpath $d)/cgroup.subtree_control"
+done
+
+echo "== memory overhead"
+bench mem
+
+# Each repetition is one pass over every configuration (one command each,
+# with its own unreported warm-up), so that a burst of load on the host
+# hits one repetition of every figure rather than every repetition of one;
+# within a command, the baseline runs right after the figure it goes with.
+rep=1
+while [ "$rep" -le "$REPS" ]; do
+	echo "== repetition $rep of $REPS"
+	echo "-- charge path ($CHARGE_ITERS pairs per CPU)"
+	for d in 1 4 8; do
+		bench charge depth=$d cpus=1 shared=1 reps=1 iters="$CHARGE_ITERS" cg="$(cgpath $d)"
+		bench charge depth=$d cpus=2 shared=1 reps=1 iters="$CHARGE_ITERS" cg="$(cgpath $d)"
+		bench charge depth=$d cpus=2 shared=0 reps=1 iters="$CHARGE_ITERS" \
+			cg="$(cgpath $d)" cg2="$(cgsibling $d)"
+	done
+	echo "-- victim selection"
+	for mode in resident enomem; do
+		for n in $SIZES; do
+			for p in 0 50 99; do
+				bench victim n="$n" pinned="$p" mode=$mode reps=1 \
+					iters="$VICTIM_ITERS" naive_iters="$NAIVE_ITERS"
+			done
+		done
+	done
+	echo "-- revoke"
+	for k in 1 4 16; do
+		bench revoke k=$k reps=1 iters="$REVOKE_ITERS"
+	done
+	rep=$((rep + 1))
+done
+echo "guest.sh: done"

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Statistics of `make bench`: reads the raw lines that tools/bench/guest.sh
+collected from /sys/kernel/debug/dmem_bench (one line per repetition) and
+writes results.md and results.json: the median of the repetitions with
+their min-max, each figure next to its baseline from the same run, and
+whether each target of the benchmark issue is met.
+
+    report.py RAW.txt OUTDIR [--machine TEXT]
+"""
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+
+def parse(path):
+    rows = []
+    meta = {}
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if not words:
+                continue
+            kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+            if words[0] == "meta":
+                meta = kv
+            else:
+                rows.append((words[0], kv))
+    return meta, rows
+
+
+def stat(values):
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def fmt(s, unit="", digits=0):
+    f = "{:,.%df}" % digits
+    return "%s%s (%s–%s)" % (f.format(s["median"]), unit, f.format(s["min"]),
+                             f.format(s["max"]))
+
+
+def fmt_ns(s):
+    m = s["median"]
+    if m >= 100000:
+        return "%s µs (%s–%s)" % (
+            "{:,.0f}".format(m / 1000), "{:,.0f}".format(s["min"] / 1000),
+            "{:,.0f}".format(s["max"] / 1000))
+    return fmt(s, " ns", 0 if m >= 100 else 1)
+
+
+def times(r):
+    return ("%.2f×" if r < 10 else "{:,.0f}×").replace("{:,.0f}", "%.0f") % r
+
+
+def main():
+    raw, outdir = sys.argv[1], sys.argv[2]
+    machine = ""
+    if "--machine" in sys.argv:
+        machine = sys.argv[sys.argv.index("--machine") + 1]
+    meta, rows = parse(raw)
+
+    charge = defaultdict(lambda: defaultdict(list))
+    victim = defaultdict(list)
+    revoke = defaultdict(list)
+    mem = {}
+    for kind, kv in rows:
+        if kind == "charge":
+            key = (int(kv["depth"]), int(kv["cpus"]), int(kv["shared"]),
+                   kv["impl"])
+            ops = int(kv["ops"])
+            charge[key]["ns"].append(int(kv["cpu_ns"]) / ops)
+            charge[key]["mops"].append(ops * 1000.0 / int(kv["wall_ns"]))
+        elif kind == "victim":
+            key = (kv["mode"], int(kv["n"]), int(kv["pinned"]), kv["impl"])
+            victim[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "revoke":
+            key = (int(kv["k"]), kv["impl"])
+            revoke[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "mem":
+            mem[kv["item"]] = {k: int(v) for k, v in kv.items() if k != "item"}
+
+    # The date of the run: when the guest wrote the raw results.
+    date = time.strftime("%Y-%m-%d %H:%M:%S %Z",
+                         time.localtime(os.path.getmtime(raw)))
+    res = {"date": date, "machine": machine,
+           "meta": meta, "charge": [], "victim": [], "revoke": [],
+           "memory": mem, "targets": []}
+    md = []
+    md.append("# dmem benchmarks\n")
+    md.append("%s. %s Guest: %s vCPUs, kernel %s. Every figure: median of %s "
+              "repetitions (min–max), each repetition %s; baseline from the "
+              "same repetition.\n" % (
+                  res["date"], machine, meta.get("cpus", "?"),
+                  meta.get("kernel", "?"), meta.get("reps", "?"),
+                  "after one unreported warm-up"))
+
+    # 1. Charge path.
+    md.append("## 1. Charge path: charge+uncharge pair\n")
+    md.append("dmem = `dmem_cgroup_try_charge_css()` + `dmem_cgroup_uncharge()`; "
+              "baseline = raw `page_counter_try_charge()` + "
+              "`page_counter_uncharge()` on an identical chain of depth+1 "
+              "counters. ns per pair (per CPU); throughput in million pairs/s "
+              "across all CPUs. %s pairs per CPU per repetition.\n"
+              % meta.get("charge_iters", "?"))
+    md.append("| depth | CPUs | pools | dmem ns/pair | baseline ns/pair | "
+              "dmem Mpairs/s | baseline Mpairs/s | dmem ÷ baseline (time, 1 CPU; throughput, 2 CPUs) |")
+    md.append("|---|---|---|---|---|---|---|---|")
+    for depth in sorted({k[0] for k in charge}):
+        for cpus, shared in ((1, 1), (2, 1), (2, 0)):
+            d = charge.get((depth, cpus, shared, "dmem"))
+            b = charge.get((depth, cpus, shared, "page_counter"))
+            if not d or not b:
+                continue
+            dn, bn = stat(d["ns"]), stat(b["ns"])
+            dm, bm = stat(d["mops"]), stat(b["mops"])
+            ratio = (dn["median"] / bn["median"] if cpus == 1
+                     else dm["median"] / bm["median"])
+            res["charge"].append({"depth": depth, "cpus": cpus,
+                                  "shared": bool(shared), "dmem_ns": dn,
+                                  "baseline_ns": bn, "dmem_mops": dm,
+                                  "baseline_mops": bm, "ratio": ratio})
+            md.append("| %d | %d | %s | %s | %s | %s | %s | %.2f× |" % (
+                depth, cpus, "one" if shared else "separate", fmt_ns(dn),
+                fmt_ns(bn), fmt(dm, "", 2), fmt(bm, "", 2), ratio))
+    md.append("")
+
+    # 2. Victim selection.
+    md.append("## 2. Victim selection\n")
+    md.append("N buffers fill the region; `pinned` % of them (the oldest) are "
+              "pinned by the requesting owner. *make-resident*: one "
+              "`dmem_buf_make_resident()` that must evict exactly one victim "
+              "(resident) or decide -ENOMEM (enomem: the others' buffers are "
+              "pinned under the strict policy); *pick*: the manager's choice "
+              "alone; *naive*: the baseline walk of one LRU of all N buffers, "
+              "skipping ineligible ones one by one (choice only: it does not "
+              "even evict). Time per operation.\n")
+    md.append("| case | N | pinned | make-resident | pick | naive walk | "
+              "naive ÷ make-resident | naive ÷ pick |")
+    md.append("|---|---|---|---|---|---|---|---|")
+    for mode in ("resident", "enomem"):
+        for n in sorted({k[1] for k in victim if k[0] == mode}):
+            for p in sorted({k[2] for k in victim if k[0] == mode and k[1] == n}):
+                mr = stat(victim[(mode, n, p, "make_resident")])
+                pk = stat(victim[(mode, n, p, "pick")])
+                nv = stat(victim[(mode, n, p, "naive")])
+                res["victim"].append({"mode": mode, "n": n, "pinned": p,
+                                      "make_resident_ns": mr, "pick_ns": pk,
+                                      "naive_ns": nv})
+                md.append("| %s | %s | %d%% | %s | %s | %s | %s | %s |" % (
+                    "evict one" if mode == "resident" else "-ENOMEM",
+                    "{:,}".format(n), p, fmt_ns(mr), fmt_ns(pk), fmt_ns(nv),
+                    times(nv["median"] / mr["median"]),
+                    times(nv["median"] / pk["median"])))
+    md.append("")
+
+    # 3. Revoke.
+    md.append("## 3. Revoke round trip\n")
+    md.append("One make-resident that revokes a pinned buffer of another owner "
+              "with K importers acknowledging from their `revoke_notify`, "
+              "against the same make-resident evicting the same buffer "
+              "unpinned.\n")
+    md.append("| K importers | revoke | plain eviction | revoke − eviction |")
+    md.append("|---|---|---|---|")
+    for k in sorted({k[0] for k in revoke}):
+        rv, ev = stat(revoke[(k, "revoke")]), stat(revoke[(k, "evict")])
+        res["revoke"].append({"k": k, "revoke_ns": rv, "evict_ns": ev})
+        md.append("| %d | %s | %s | %s |" % (
+            k, fmt_ns(rv), fmt_ns(ev),
+            "{:,.0f} ns".format(rv["median"] - ev["median"])))
+    md.append("")
+
+    # 4. Memory.
+    md.append("## 4. Memory overhead\n")
+    md.append("Bytes on x86-64: the struct, and what its allocation really "
+              "takes (kmalloc size class; a dmem pool adds its percpu_ref: "
+              "data plus one counter per possible CPU).\n")
+    md.append("| per | object | struct | allocated |")
+    md.append("|---|---|---|---|")
+    per = {"buf": "buffer", "importer": "importer (dma-buf attachment)",
+           "owner": "owner", "link": "owner × pool",
+           "evict_pool": "pool (manager)", "cgroup_pool": "pool (controller)",
+           "evict_region": "region", "revoke": "revoke in progress"}
+    names = {"buf": "struct dmem_buf (embedded)",
+             "importer": "struct dmem_importer (embedded)",
+             "owner": "struct dmem_owner", "link": "struct dmem_evict_link",
+             "evict_pool": "struct dmem_evict_pool",
+             "cgroup_pool": "struct dmem_cgroup_pool_state + percpu_ref",
+             "evict_region": "struct dmem_evict_region",
+             "revoke": "struct dmem_revoke (transient)"}
+    for item in ("buf", "importer", "owner", "link", "evict_pool",
+                 "cgroup_pool", "evict_region", "revoke"):
+        if item in mem:
+            md.append("| %s | %s | %d | %d |" % (
+                per[item], names[item], mem[item]["struct"],
+                mem[item]["bytes"]))
+    md.append("")
+
+    # Targets.
+    def target(name, met, detail):
+        res["targets"].append({"target": name, "met": met, "detail": detail})
+        md.append("| %s | %s | %s |" % (name, "**met**" if met else "**not met**",
+                                        detail))
+
+    md.append("## Targets\n")
+    md.append("| target | result | measured |")
+    md.append("|---|---|---|")
+    one = [c for c in res["charge"] if c["cpus"] == 1]
+    if one:
+        worst = max(c["ratio"] for c in one)
+        target("charge, 1 CPU: ≤ 1.0× the baseline's time", worst <= 1.0,
+               ", ".join("depth %d: %.2f×" % (c["depth"], c["ratio"]) for c in one))
+    two = [c for c in res["charge"] if c["cpus"] == 2 and c["shared"]]
+    if two:
+        worst = min(c["ratio"] for c in two)
+        target("charge, 2 vCPUs on one pool: ≥ 2× the baseline's throughput",
+               worst >= 2.0,
+               ", ".join("depth %d: %.2f×" % (c["depth"], c["ratio"]) for c in two))
+    for mode in ("resident", "enomem"):
+        rows_ = {(v["n"], v["pinned"]): v for v in res["victim"] if v["mode"] == mode}
+        ns = sorted({n for n, _ in rows_})
+        if len(ns) < 2:
+            continue
+        lo, hi = ns[0], ns[-1]
+        ratios = []
+        for p in sorted({p for _, p in rows_}):
+            if (lo, p) in rows_ and (hi, p) in rows_:
+                h, l = rows_[(hi, p)], rows_[(lo, p)]
+                ratios.append((p, h["make_resident_ns"]["median"] /
+                               l["make_resident_ns"]["median"],
+                               h["pick_ns"]["median"] / l["pick_ns"]["median"]))
+        target("%s: cost at %s ÷ cost at %s ≤ 1.5, every pinned fraction" % (
+            "make-resident evicting one" if mode == "resident" else "deciding -ENOMEM",
+            "{:,}".format(hi), "{:,}".format(lo)),
+            all(r <= 1.5 for _, r, _ in ratios),
+            "make-resident: " + ", ".join("%d%%: %.2f" % (p, r) for p, r, _ in ratios) +
+            "; the choice alone: " + ", ".join("%d%%: %.2f" % (p, r) for p, _, r in ratios))
+    for mode in ("resident", "enomem"):
+        v = [x for x in res["victim"] if x["mode"] == mode and x["pinned"] == 99]
+        if v:
+            v = max(v, key=lambda x: x["n"])
+            r = v["naive_ns"]["median"] / v["make_resident_ns"]["median"]
+            r2 = v["naive_ns"]["median"] / v["pick_ns"]["median"]
+            target("%s at %s, 99%% pinned: ≥ 100× faster than the naive walk" % (
+                "make-resident" if mode == "resident" else "-ENOMEM",
+                "{:,}".format(v["n"])), r >= 100,
+                "%.0f× (whole make-resident vs the walk alone); %.0f× (choice vs walk)"
+                % (r, r2))
+    if "buf" in mem:
+        target("≤ 96 bytes of tracking per buffer", mem["buf"]["bytes"] <= 96,
+               "%d bytes, no allocation" % mem["buf"]["bytes"])
+    md.append("")
+
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
