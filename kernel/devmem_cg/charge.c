@@ -2,9 +2,11 @@
 /*
  * dmem: charging, pinning, protection and reclaim on a lowered limit.
  *
- * The charge fast path takes no lock: the pool is looked up under RCU and
- * referenced with percpu_ref_tryget_live(), and page_counter does the
- * hierarchical accounting with atomics.
+ * The charge fast path takes no lock and touches no page_counter: this
+ * CPU's charge stock (stock.c) serves it, pool lookup included. Otherwise
+ * the pool is looked up under RCU and referenced with
+ * percpu_ref_tryget_live(), and page_counter does the hierarchical
+ * accounting with atomics.
  */
 
 #include <linux/export.h>
@@ -48,6 +50,15 @@ static int dmem_charge_pool(struct dmem_cgroup_pool_state *pool, u64 size,
 {
 	int ret;
 
+	if (dmem_stock_consume_pool(pool, size)) {
+		*ret_pool = pool;
+		return 0;
+	}
+	/*
+	 * Charge the page_counters with no byte of the region in a stock, so
+	 * that their watermarks (dmem.peak) and limits see exact usage.
+	 */
+	dmem_stock_drain_region(pool->region);
 	ret = dmem_pool_try_charge(pool, size, ret_limit_pool);
 	if (ret) {
 		percpu_ref_put(&pool->ref);
@@ -72,6 +83,12 @@ int dmem_cgroup_try_charge_css(struct cgroup_subsys_state *css,
 	if (!region)
 		return 0;
 
+	pool = dmem_stock_consume(css_to_dmemcs(css), region, size);
+	if (likely(pool)) {
+		*ret_pool = pool;
+		return 0;
+	}
+
 	pool = dmem_pool_tryget(css_to_dmemcs(css), region);
 	if (IS_ERR(pool))
 		return PTR_ERR(pool);
@@ -85,6 +102,7 @@ int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 {
 	struct cgroup_subsys_state *css;
 	struct dmem_cgroup_pool_state *pool;
+	struct dmemcg_state *cs;
 
 	might_sleep();
 
@@ -99,8 +117,14 @@ int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 	 * reference for the lookup; RCU keeps it and its pools around.
 	 */
 	rcu_read_lock();
-	pool = dmem_pool_find(css_to_dmemcs(task_css(current, dmem_cgrp_id)),
-			      region);
+	cs = css_to_dmemcs(task_css(current, dmem_cgrp_id));
+	pool = dmem_stock_consume(cs, region, size);
+	if (likely(pool)) {
+		rcu_read_unlock();
+		*ret_pool = pool;
+		return 0;
+	}
+	pool = dmem_pool_find(cs, region);
 	if (likely(pool && percpu_ref_tryget_live(&pool->ref))) {
 		rcu_read_unlock();
 		return dmem_charge_pool(pool, size, ret_pool, ret_limit_pool);
@@ -119,6 +143,8 @@ EXPORT_SYMBOL_GPL(dmem_cgroup_try_charge);
 void dmem_cgroup_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
 {
 	if (!pool)
+		return;
+	if (likely(dmem_stock_uncharge(pool, size)))
 		return;
 	page_counter_uncharge(&pool->cnt, size);
 	percpu_ref_put(&pool->ref);
@@ -210,7 +236,7 @@ bool dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
 
 	dmem_pool_calculate_protection(root, test_pool);
 
-	used = page_counter_read(&test_pool->cnt);
+	used = dmem_pool_usage(test_pool);
 	if (used <= READ_ONCE(test_pool->cnt.emin))
 		return false;
 	if (!ignore_low && used <= READ_ONCE(test_pool->cnt.elow)) {
@@ -235,7 +261,7 @@ void dmem_pool_reclaim(struct dmem_cgroup_pool_state *pool)
 	struct dmem_cgroup_region *region = pool->region;
 
 	for (;;) {
-		unsigned long usage = page_counter_read(&pool->cnt);
+		unsigned long usage = dmem_pool_usage(pool);
 		unsigned long max = READ_ONCE(pool->cnt.max);
 		u64 freed = 0;
 

@@ -32,7 +32,13 @@
  *     pool holds a reference on its css and on its region, so a removed
  *     cgroup lingers until its last charge goes, as memcg does;
  *   - at most one pool exists per (cgroup, region) that is not killed, and
- *     new pools are created only for live cgroups and live regions.
+ *     new pools are created only for live cgroups and live regions;
+ *   - a per-cpu charge stock (stock.c) holds one reference on the pool
+ *     whose bytes it caches; killing pools drains the stocks of killed
+ *     pools on every CPU, and killed pools are never stocked again.
+ *
+ * The per-cpu stocks are touched by tasks of their CPU with preemption
+ * disabled, and drained remotely by a per-cpu work; see stock.c.
  */
 #ifndef _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H
 #define _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H
@@ -44,6 +50,7 @@
 #include <linux/page_counter.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sizes.h>
 #include <linux/workqueue.h>
 
 /*
@@ -55,6 +62,13 @@
 
 /* Longest region name, without the terminating NUL. */
 #define DMEM_REGION_NAME_MAX	127
+
+/*
+ * Most bytes a CPU keeps in its charge stock; larger uncharges go straight
+ * to the page_counters. Also the bound, per CPU, on how far a read of the
+ * usage racing with charges can be off.
+ */
+#define DMEM_STOCK_MAX		SZ_1M
 
 #define DMEM_DEFAULT_REVOKE_TIMEOUT_MS	1000
 #define DMEM_MAX_REVOKE_TIMEOUT_MS	600000
@@ -125,15 +139,16 @@ struct dmemcg_state {
  * @parent: pool of the parent cgroup in the same region (referenced)
  * @css_node: entry in @cs->pools
  * @region_node: entry in @region->pools
- * @killed: the initial reference was dropped (dmem_mutex)
+ * @killed: the initial reference was dropped (dmem_mutex; read locklessly
+ *	by the charge stock)
  * @events_local: events of this pool
  * @events: events of this pool and of its descendants
  * @stat: statistics of this pool and of its descendants
  * @release_work: unlinks and frees the pool once unreferenced
  * @rcu: frees the pool after readers of @css_node are gone
  *
- * A future per-cpu charge cache (like memcg's stock) would sit in front of
- * @cnt; readers of dmem.current would then add the cached bytes back.
+ * The per-cpu charge stock (stock.c) sits in front of @cnt: @cnt's usage
+ * includes bytes uncharged into stocks, which dmem_pool_usage() subtracts.
  */
 struct dmem_cgroup_pool_state {
 	struct page_counter cnt;
@@ -180,6 +195,17 @@ dmem_pool_create_detached(struct dmem_cgroup_region *region,
 void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool);
 void dmem_pools_kill_cs(struct dmemcg_state *cs);
 void dmem_quiesce(void);
+
+/* stock.c */
+struct dmem_cgroup_pool_state *dmem_stock_consume(struct dmemcg_state *cs,
+						  struct dmem_cgroup_region *region,
+						  u64 size);
+bool dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size);
+bool dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size);
+void dmem_stock_drain_region(struct dmem_cgroup_region *region);
+void dmem_stock_drain_killed(void);
+unsigned long dmem_stock_bytes(struct dmem_cgroup_pool_state *pool);
+unsigned long dmem_pool_usage(struct dmem_cgroup_pool_state *pool);
 
 /* charge.c */
 int dmem_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,

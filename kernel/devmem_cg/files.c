@@ -38,7 +38,7 @@ static void dmem_show_stat(struct seq_file *sf,
 	int i;
 
 	seq_printf(sf, "current=%lu pinned=%lu",
-		   pool ? page_counter_read(&pool->cnt) : 0,
+		   pool ? dmem_pool_usage(pool) : 0,
 		   pool ? page_counter_read(&pool->pinned) : 0);
 	for (i = 0; i < DMEM_CGROUP_NR_STATS; i++)
 		seq_printf(sf, " %s=%lld", dmem_stat_names[i],
@@ -66,7 +66,7 @@ void dmemcg_show_region(struct seq_file *sf, struct dmemcg_state *cs,
 		seq_printf(sf, "%llu", region->size);
 		break;
 	case DMEM_FILE_CURRENT:
-		seq_printf(sf, "%lu", pool ? page_counter_read(&pool->cnt) : 0);
+		seq_printf(sf, "%lu", pool ? dmem_pool_usage(pool) : 0);
 		break;
 	case DMEM_FILE_MIN:
 		dmem_seq_put_value(sf, pool ? READ_ONCE(pool->cnt.min) : 0);
@@ -267,7 +267,14 @@ ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 	}
 	mutex_unlock(&dmem_mutex);
 
-	/* 4. Evict down to a lowered dmem.max, outside of dmem_mutex. */
+	/*
+	 * 4. Give the bytes in stocks back, so that the usage the limit is
+	 * compared with is exact; then evict down to a lowered dmem.max,
+	 * outside of dmem_mutex.
+	 */
+	if (type == DMEM_FILE_MAX)
+		for (i = 0; i < nr; i++)
+			dmem_stock_drain_region(reqs[i].region);
 	for (i = 0; i < nr; i++) {
 		if (!reqs[i].pool)
 			continue;

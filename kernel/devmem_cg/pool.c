@@ -255,7 +255,8 @@ dmem_pool_create_detached(struct dmem_cgroup_region *region,
  * @pool: the pool
  *
  * Called when the pool's cgroup goes offline or its region is unregistered,
- * whichever comes first; the second call does nothing.
+ * whichever comes first; the second call does nothing. The caller then
+ * calls dmem_stock_drain_killed(), once for all the pools it killed.
  */
 void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool)
 {
@@ -263,7 +264,8 @@ void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool)
 
 	if (pool->killed)
 		return;
-	pool->killed = true;
+	/* Read by the charge stock; the caller drains it once done. */
+	WRITE_ONCE(pool->killed, true);
 	percpu_ref_kill(&pool->ref);
 }
 
@@ -280,6 +282,7 @@ void dmem_pools_kill_cs(struct dmemcg_state *cs)
 	list_for_each_entry(pool, &cs->pools, css_node)
 		dmem_pool_kill_locked(pool);
 	mutex_unlock(&dmem_mutex);
+	dmem_stock_drain_killed();
 }
 
 struct dmem_cgroup_pool_state *
@@ -323,7 +326,7 @@ EXPORT_SYMBOL_GPL(dmem_cgroup_pool_is_descendant);
 
 u64 dmem_cgroup_pool_usage(struct dmem_cgroup_pool_state *pool)
 {
-	return page_counter_read(&pool->cnt);
+	return dmem_pool_usage(pool);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_usage);
 

@@ -120,6 +120,7 @@ void dmem_cgroup_unregister_region(struct dmem_cgroup_region *region)
 	list_for_each_entry(pool, &region->pools, region_node)
 		dmem_pool_kill_locked(pool);
 	mutex_unlock(&dmem_mutex);
+	dmem_stock_drain_killed();
 
 	/* Wait for a running reclaim callback before the driver goes. */
 	dmem_cgroup_region_set_reclaim(region, NULL, NULL);
