@@ -760,10 +760,29 @@ static void check_text_summary(struct __test_metadata *_metadata,
 /* --- the tests ------------------------------------------------------------ */
 
 /*
+ * No state of its own: the fixture is there for the timeout. Each test
+ * boots dmemtrace (the verifier runs on 10 programs) and drives QEMU TCG
+ * scenarios, which on a loaded host take longer than the default 30 s.
+ */
+FIXTURE(trace) {
+	int unused;
+};
+
+FIXTURE_SETUP(trace)
+{
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+}
+
+#define TIMEOUT		180
+
+/*
  * --json: the exact counts, bytes, latencies and owners; and bpftool sees
  * the programs and their perf attachments while it runs, none after.
  */
-TEST(counts_and_bpftool)
+TEST_F_TIMEOUT(trace, counts_and_bpftool, TIMEOUT)
 {
 	struct scenario s;
 	struct trace t;
@@ -817,7 +836,7 @@ TEST(counts_and_bpftool)
 }
 
 /* The text summary: the table, both histograms, both owner tables. */
-TEST(text_summary)
+TEST_F_TIMEOUT(trace, text_summary, TIMEOUT)
 {
 	struct scenario s;
 	struct trace t;
@@ -839,7 +858,7 @@ TEST(text_summary)
  * -e: one line per event, every type seen (a revoke timeout too), as many
  * lines of each as the summary counts; in text and in JSON.
  */
-TEST(live_events)
+TEST_F_TIMEOUT(trace, live_events, TIMEOUT)
 {
 	const char *const *modes[2] = {
 		(const char *const []){ "-e", NULL },
@@ -941,7 +960,7 @@ TEST(live_events)
 }
 
 /* -d ends it by itself; SIGTERM and SIGINT at once; both with a summary. */
-TEST(duration_and_signals)
+TEST_F_TIMEOUT(trace, duration_and_signals, TIMEOUT)
 {
 	struct jnode sum;
 	struct trace t;
@@ -999,7 +1018,7 @@ static int copy_events(const char *dir)
 }
 
 /* A kernel whose events moved: exit 2 and the field named. Bad usage: 1. */
-TEST(format_check_and_usage)
+TEST_F_TIMEOUT(trace, format_check_and_usage, TIMEOUT)
 {
 	char dir[] = "/tmp/dmemtrace.XXXXXX", path[512], cmd[1024];
 	struct trace t;

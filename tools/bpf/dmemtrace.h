@@ -67,7 +67,7 @@ void dt_print_record(FILE *f, const struct dt_options *opt,
 		     const struct dt_record *rec, unsigned long long start_ns,
 		     int comms_fd);
 
-/* Prints the -e header line (text mode only). */
+/* Prints the header line of -e (in text mode; nothing otherwise). */
 void dt_print_record_header(FILE *f, const struct dt_options *opt);
 
 /* Prints the summary: histograms and owner tables, or JSON. */

@@ -103,7 +103,7 @@ static void slot_range(int i, unsigned long long *lo, unsigned long long *hi)
 
 void dt_print_record_header(FILE *f, const struct dt_options *opt)
 {
-	if (opt->json)
+	if (!opt->live || opt->json)
 		return;
 	fprintf(f, "%-11s %-14s %-20s %-16s %-22s %8s %10s  %s\n", "TIME(s)",
 		"EVENT", "REGION", "CGROUP", "OWNER", "BYTES", "LATENCY", "BY");
@@ -282,8 +282,8 @@ static void print_latency_text(FILE *f, const struct dt_summary *sum,
 		fprintf(f, ": no %s\n", lat == DT_LAT_EVICT ? "evictions" : "revokes");
 		return;
 	}
-	fprintf(f, "\n  %llu %s, avg %s, max %s\n", (unsigned long long)h->count,
-		lat == DT_LAT_EVICT ? "evictions" : "revokes",
+	fprintf(f, "\n  %llu %s%s, avg %s, max %s\n", (unsigned long long)h->count,
+		lat == DT_LAT_EVICT ? "eviction" : "revoke", h->count == 1 ? "" : "s",
 		fmt_ns(avg, sizeof(avg), h->sum_ns / h->count),
 		fmt_ns(max, sizeof(max), h->max_ns));
 	print_hist_text(f, h);
