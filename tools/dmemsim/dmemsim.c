@@ -150,6 +150,15 @@ static struct name *lookup(const char *n, enum kind kind)
 	return NULL;
 }
 
+/* The buffer named by argv[1] of a command that needs @need words. */
+static int buf_arg(int argc, char **argv, int need, struct name **b)
+{
+	if (argc < need)
+		return -EINVAL;
+	*b = lookup(argv[1], K_BUF);
+	return *b ? 0 : -ENOENT;
+}
+
 static struct name *by_id(enum kind kind, unsigned int id)
 {
 	int i;
@@ -328,6 +337,7 @@ static int run(int argc, char **argv)
 	const char *cmd = argv[0];
 	struct name *b, *imp;
 	char sz[32];
+	int ret;
 
 	if (!strcmp(cmd, "region-create")) {
 		struct dmem_sim_region_create a = { 0 };
@@ -418,11 +428,9 @@ static int run(int argc, char **argv)
 				    DMEM_SIM_IOC_TOUCH;
 		int e = 0;
 
-		if (argc < 2)
-			return -EINVAL;
-		b = lookup(argv[1], K_BUF);
-		if (!b)
-			return -ENOENT;
+		ret = buf_arg(argc, argv, 2, &b);
+		if (ret)
+			return ret;
 		a.handle = b->id;
 		if (ioctl(dev, req, &a))
 			e = errno;
@@ -432,11 +440,9 @@ static int run(int argc, char **argv)
 	if (!strcmp(cmd, "info") || !strcmp(cmd, "expect-state")) {
 		struct dmem_sim_buf_info a = { 0 };
 
-		if (argc < 2)
-			return -EINVAL;
-		b = lookup(argv[1], K_BUF);
-		if (!b)
-			return -ENOENT;
+		ret = buf_arg(argc, argv, 2, &b);
+		if (ret)
+			return ret;
 		a.handle = b->id;
 		if (ioctl(dev, DMEM_SIM_IOC_INFO, &a))
 			return -errno;
@@ -459,13 +465,10 @@ static int run(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "fill") || !strcmp(cmd, "verify")) {
 		unsigned long long seed;
-		int ret;
 
-		if (argc < 3)
-			return -EINVAL;
-		b = lookup(argv[1], K_BUF);
-		if (!b)
-			return -ENOENT;
+		ret = buf_arg(argc, argv, 3, &b);
+		if (ret)
+			return ret;
 		if (parse_size(argv[2], &seed))
 			return -EINVAL;
 		ret = fill_verify(b, seed, cmd[0] == 'v');
@@ -478,11 +481,9 @@ static int run(int argc, char **argv)
 	if (!strcmp(cmd, "export")) {
 		struct dmem_sim_export a = { 0 };
 
-		if (argc < 2)
-			return -EINVAL;
-		b = lookup(argv[1], K_BUF);
-		if (!b)
-			return -ENOENT;
+		ret = buf_arg(argc, argv, 2, &b);
+		if (ret)
+			return ret;
 		a.handle = b->id;
 		if (ioctl(dev, DMEM_SIM_IOC_EXPORT, &a))
 			return -errno;
