@@ -92,7 +92,7 @@ TEST_F(limits, exact_bytes)
 	static const unsigned long long sizes[] = {
 		1, 4095, 4097, 75 * 1024 + 1, 1024 * 1024 + 1,
 	};
-	unsigned long long sum = 0;
+	long long sum = 0;
 	unsigned int i;
 
 	ASSERT_EQ(0, cg_enter(self->b));
@@ -131,7 +131,7 @@ TEST_F(limits, max_plus_one_fails)
 	EXPECT_EQ(0, cg_region_value(self->b, "dmem.peak", VRAM0));
 
 	EXPECT_EQ(0, st_cmd(self->fd, "charge", VRAM0, 1048576));
-	EXPECT_EQ(0, st_limit_cgroup_id(self->fd));
+	EXPECT_EQ(0ULL, st_limit_cgroup_id(self->fd));
 	EXPECT_EQ(-EAGAIN, st_cmd(self->fd, "charge", VRAM0, 1));
 	EXPECT_EQ(1048576, cg_region_value(self->b, "dmem.current", VRAM0));
 	EXPECT_EQ(1048576, cg_region_value(self->top, "dmem.current", VRAM0));

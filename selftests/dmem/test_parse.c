@@ -175,7 +175,7 @@ TEST_F(parse, malformed_limits_rejected)
 			writes++;
 		}
 	}
-	EXPECT_EQ(208, writes);
+	EXPECT_EQ(208U, writes);
 	EXPECT_EQ(3 * 1024 * 1024, cg_region_value(self->a, "dmem.max", VRAM0));
 	EXPECT_EQ(4097, cg_region_value(self->a, "dmem.min", VRAM0));
 	EXPECT_EQ(8193, cg_region_value(self->a, "dmem.low", VRAM0));
