@@ -16,7 +16,7 @@ machine="Host: $(nproc) cores${cpu:+ ($cpu)}, shared with other builds; $qemu, T
 
 # No KUnit suite at this boot: nothing but the benchmarks runs.
 "$TOP/tools/vm/run" --name bench --rundir "$OUT/vm" --timeout 1500 \
-	--kunit dmem_bench_no_kunit -- "$* sh /host$TOP/tools/bench/guest.sh"
+	--kunit dmem_bench_no_kunit -- "$* sh /opt/dmem/bench/guest.sh"
 python3 "$TOP/tools/bench/report.py" "$OUT/vm/raw.txt" "$OUT" --machine "$machine" >/dev/null
 cat "$OUT/results.md"
 echo "bench: build/bench/results.md, build/bench/results.json"

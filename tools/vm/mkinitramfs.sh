@@ -12,7 +12,7 @@ tools=${3:-}
 stage=$TOP/build/initramfs
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,host,out}
-mkdir -p "$stage"/opt/dmem/{bin,selftests,canary}
+mkdir -p "$stage"/opt/dmem/{bin,selftests,canary,bench}
 
 busybox=$(command -v busybox)
 ! readelf -l "$busybox" | grep -q 'program interpreter' ||
@@ -45,6 +45,9 @@ fi
 install -m 0755 "$TOP/selftests/dmem/run-tests.sh" "$stage/opt/dmem/run-tests.sh"
 install -m 0755 "$TOP/tools/vm/demo.sh" "$stage/opt/dmem/demo.sh"
 install -m 0755 "$TOP/tools/vm/kmemleak-scan.sh" "$stage/opt/dmem/kmemleak-scan.sh"
+# The benchmark's guest side: not run from /host, whose /tmp (where a
+# checkout may live) is the guest's own tmpfs.
+install -m 0755 "$TOP/tools/bench/guest.sh" "$stage/opt/dmem/bench/guest.sh"
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible) | gzip -n -1 >"$out.tmp"
 mv "$out.tmp" "$out"
