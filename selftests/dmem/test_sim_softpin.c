@@ -81,6 +81,25 @@ static int expect_event(int fd, __u32 type, __u32 handle, __u32 importer,
 	return 0;
 }
 
+/*
+ * Exports @handle and attaches a pinned (RDMA-like) importer to the
+ * dma-buf that acknowledges revokes per @ack. Returns the dma-buf fd, or
+ * a negative value if either step failed.
+ */
+static int export_to_nic(int fd, __u32 handle, __u32 ack, __u32 delay_ms,
+			 __u32 *nic)
+{
+	int dmabuf = sim_export(fd, handle);
+
+	if (dmabuf < 0)
+		return dmabuf;
+	if (sim_import(fd, dmabuf, DMEM_SIM_IMPORT_PINNED, ack, delay_ms, nic)) {
+		close(dmabuf);
+		return -1;
+	}
+	return dmabuf;
+}
+
 TEST_F(softpin, enomem_then_evict_then_revoke)
 {
 	struct dmem_sim_importer_info ii;
@@ -95,10 +114,8 @@ TEST_F(softpin, enomem_then_evict_then_revoke)
 	/* A pins 12 of 16 MiB; p1 is exported to a pinned (RDMA-like) importer. */
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
 	ASSERT_EQ(0, sim_fill(self->fa, p1, 8 * MiB, 1));
-	dmabuf = sim_export(self->fa, p1);
+	dmabuf = export_to_nic(self->fa, p1, DMEM_SIM_ACK_PROMPT, 0, &nic);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(self->fa, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_PROMPT, 0, &nic));
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 4 * MiB, DMEM_SIM_ALLOC_PINNED, &p2));
 	ASSERT_EQ(0, sim_fill(self->fa, p2, 4 * MiB, 2));
 	ASSERT_EQ(0, sim_info(self->fa, p1, &bi));
@@ -192,10 +209,8 @@ TEST_F(softpin, strict_policy_never_revokes)
 
 	ASSERT_EQ(0, sim_policy(self->name, "strict"));
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
-	dmabuf = sim_export(self->fa, p1);
+	dmabuf = export_to_nic(self->fa, p1, DMEM_SIM_ACK_PROMPT, 0, &nic);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(self->fa, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_PROMPT, 0, &nic));
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 4 * MiB, DMEM_SIM_ALLOC_PINNED, &p2));
 
 	EXPECT_EQ(-ENOMEM, sim_alloc(self->fb, self->name, 8 * MiB, 0, &x));
@@ -220,10 +235,8 @@ TEST_F(softpin, never_acking_importer_keeps_memory)
 	/* p1 (oldest) has an importer that acks only when told. */
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
 	ASSERT_EQ(0, sim_fill(self->fa, p1, 8 * MiB, 5));
-	dmabuf = sim_export(self->fa, p1);
+	dmabuf = export_to_nic(self->fa, p1, DMEM_SIM_ACK_MANUAL, 0, &nic);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(self->fa, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_MANUAL, 0, &nic));
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 4 * MiB, DMEM_SIM_ALLOC_PINNED, &p2));
 
 	/* p1 times out and is parked with its memory; p2 is the next victim. */
@@ -261,10 +274,8 @@ TEST_F(softpin, never_acking_only_victim_fails_allocation)
 	int dmabuf;
 
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 16 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
-	dmabuf = sim_export(self->fa, p1);
+	dmabuf = export_to_nic(self->fa, p1, DMEM_SIM_ACK_MANUAL, 0, &nic);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(self->fa, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_MANUAL, 0, &nic));
 	/* The only victim does not ack: B fails, the memory is kept. */
 	EXPECT_EQ(-ENOMEM, sim_alloc(self->fb, self->name, 4 * MiB, 0, &x));
 	EXPECT_EQ(0, expect_event(self->fa, DMEM_SIM_EVENT_IMPORTER_REVOKED, p1, nic, &seq));
@@ -290,10 +301,8 @@ TEST_F(softpin, delayed_ack)
 	int dmabuf;
 
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 16 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
-	dmabuf = sim_export(self->fa, p1);
+	dmabuf = export_to_nic(self->fa, p1, DMEM_SIM_ACK_DELAYED, 100, &nic);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(self->fa, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_DELAYED, 100, &nic));
 	/* The ack comes after 100 ms, within the 300 ms timeout. */
 	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 4 * MiB, 0, &x));
 	EXPECT_EQ(0, expect_event(self->fa, DMEM_SIM_EVENT_IMPORTER_REVOKED, p1, nic, &seq));
