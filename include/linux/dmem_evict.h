@@ -81,6 +81,8 @@ struct dmem_importer;
  * @evict: move the contents of @buf out of device memory and keep them
  *	(in system memory, say), then release its device memory. May sleep.
  *	Returns 0 or a negative errno; on error the buffer stays resident.
+ *	-EBUSY means "not now" (the buffer is in use elsewhere): the manager
+ *	takes the next victim instead; any other error fails the allocation.
  * @restore: give @buf device memory and bring its contents back (a buffer
  *	never resident before has none: just allocate). Called after the
  *	buffer was charged. May sleep. Returns 0 or a negative errno, which

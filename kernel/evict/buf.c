@@ -309,8 +309,27 @@ int dmem_buf_init(struct dmem_buf *buf, struct dmem_evict_region *region,
 EXPORT_SYMBOL_GPL(dmem_buf_init);
 
 /*
- * Charge @buf's owner and reserve room in the region, evicting by the
- * policy as long as a limit is hit or the region is full.
+ * A victim the driver could not evict just now (-EBUSY: e.g. its dma-buf
+ * reservation is held elsewhere) went back to the tail of its LRU; try the
+ * next one instead of failing the allocation, but give up once as many
+ * victims as the region holds were busy in a row.
+ */
+static bool dmem_evict_skip_busy(struct dmem_evict_region *region, int ret,
+				 unsigned int *busy)
+{
+	if (ret != -EBUSY)
+		return false;
+	return ++*busy <= READ_ONCE(region->nr_bufs);
+}
+
+/*
+ * Reserve room in the region, then charge @buf's owner, evicting by the
+ * policy as long as the region is full or a cgroup limit is hit.
+ *
+ * Room comes first so that a cgroup is never charged for bytes the region
+ * does not have: charging first would let dmem.current and dmem.peak count
+ * an allocation that is only waiting for victims, above the region's
+ * capacity.
  */
 static int dmem_buf_reserve(struct dmem_buf *buf,
 			    struct dmem_cgroup_pool_state **ret_pool)
@@ -318,48 +337,57 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 	struct dmem_evict_region *region = buf->region;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool, *limit;
+	unsigned int busy = 0;
+	bool room;
 	int ret;
 
 	for (;;) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-
-		ret = dmem_evict_charge(owner, region->cg, buf->size, &pool, &limit);
-		if (ret == -EAGAIN) {
-			/* A cgroup limit: make room inside its subtree. */
-			ret = dmem_evict_one(region, limit, owner, true, NULL);
-			if (ret == -ENOMEM)
-				dmem_evict_enomem(region, owner, NULL, buf->size,
-						  limit);
-			dmem_cgroup_pool_state_put(limit);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (ret)
-			return ret;
+		cond_resched();
 
 		spin_lock(&region->lock);
 		if (region->dead || READ_ONCE(owner->dead)) {
 			spin_unlock(&region->lock);
-			dmem_cgroup_uncharge(pool, buf->size);
 			return -ENODEV;
 		}
-		if (region->used + buf->size <= region->capacity) {
+		room = region->used + buf->size <= region->capacity;
+		if (room)
 			region->used += buf->size;
-			spin_unlock(&region->lock);
+		spin_unlock(&region->lock);
+
+		if (!room) {
+			/* The region is full: make room anywhere the policy allows. */
+			ret = dmem_evict_one(region, NULL, owner, true, NULL);
+			if (ret == -ENOMEM)
+				dmem_evict_enomem(region, owner, NULL, buf->size,
+						  NULL);
+			if (dmem_evict_skip_busy(region, ret, &busy))
+				continue;
+			if (ret)
+				return ret;
+			continue;
+		}
+
+		ret = dmem_evict_charge(owner, region->cg, buf->size, &pool, &limit);
+		if (!ret) {
 			*ret_pool = pool;
 			return 0;
 		}
-		spin_unlock(&region->lock);
 
-		/* The region is full: make room anywhere the policy allows. */
-		dmem_cgroup_pool_get(pool);
-		dmem_cgroup_uncharge(pool, buf->size);
-		ret = dmem_evict_one(region, NULL, owner, true, NULL);
+		spin_lock(&region->lock);
+		region->used -= buf->size;
+		spin_unlock(&region->lock);
+		if (ret != -EAGAIN)
+			return ret;
+
+		/* A cgroup limit: make room inside its subtree. */
+		ret = dmem_evict_one(region, limit, owner, true, NULL);
 		if (ret == -ENOMEM)
-			dmem_evict_enomem(region, owner, pool, buf->size, NULL);
-		dmem_cgroup_pool_state_put(pool);
+			dmem_evict_enomem(region, owner, NULL, buf->size, limit);
+		dmem_cgroup_pool_state_put(limit);
+		if (dmem_evict_skip_busy(region, ret, &busy))
+			continue;
 		if (ret)
 			return ret;
 	}
@@ -426,8 +454,9 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
  * busy buffer). No lock of the driver that its evict op takes may be held.
  * Return: 0; -ENOMEM if no room can be made (an "enomem" event is counted
  * on the owner's pool); -EINTR if a signal is pending while waiting;
- * -ENODEV if the region was torn down or the owner revoked; the error of
- * the restore op or of the evict op of a victim.
+ * -ENODEV if the region was torn down or the owner revoked; -EBUSY if as
+ * many victims as the region holds were busy in a row; the error of the
+ * restore op or of the evict op of a victim.
  */
 int dmem_buf_make_resident(struct dmem_buf *buf)
 {
