@@ -529,6 +529,39 @@ static void dmem_evict_policy_evict_error(struct kunit *test)
 			-EINVAL);
 }
 
+/*
+ * A victim the driver finds busy (-EBUSY) is skipped for the next one; only
+ * when every victim is busy does the allocation fail, with -EBUSY.
+ */
+static void dmem_evict_policy_evict_busy(struct kunit *test)
+{
+	struct dmem_kt_region *kr = test->priv;
+	struct dmem_kt_owner *p = dmem_kt_owner(test, kr->b1);
+	struct dmem_kt_buf *x[4], *y, *z;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		x[i] = resident(test, p, "x");
+	x[0]->evict_ret = -EBUSY;
+	x[1]->evict_ret = -EBUSY;
+	y = dmem_kt_buf(test, p, U, "y");
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&y->buf), 0);
+	expect_log(test, (struct dmem_kt_buf *[]){ x[2] }, 1);
+	KUNIT_EXPECT_EQ(test, state(x[0]), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, state(x[1]), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
+
+	/* Everything resident is busy now: the allocation gives up. */
+	x[3]->evict_ret = -EBUSY;
+	y->evict_ret = -EBUSY;
+	z = dmem_kt_buf(test, p, U, "z");
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&z->buf), -EBUSY);
+	KUNIT_EXPECT_EQ(test, state(z), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
+}
+
 static struct kunit_case dmem_evict_policy_cases[] = {
 	KUNIT_CASE(dmem_evict_policy_buf_size),
 	KUNIT_CASE(dmem_evict_policy_lru_order),
@@ -542,6 +575,7 @@ static struct kunit_case dmem_evict_policy_cases[] = {
 	KUNIT_CASE(dmem_evict_policy_reclaim),
 	KUNIT_CASE(dmem_evict_policy_gauges),
 	KUNIT_CASE(dmem_evict_policy_evict_error),
+	KUNIT_CASE(dmem_evict_policy_evict_busy),
 	{}
 };
 

@@ -3,7 +3,8 @@
  * cgroup limits and protection with /dev/dmem_sim buffers: dmem.max evicts
  * only inside the limited subtree; dmem.min protects a sibling's buffers;
  * lowering dmem.max on a busy cgroup evicts down to it; the cgroup files
- * and the device's own view agree to the byte.
+ * and the device's own view agree to the byte; a full region never lets
+ * dmem.peak count more than the region holds.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -180,6 +181,29 @@ TEST_F(simcg, numbers_match_device)
 	EXPECT_EQ(0, cg_region_key(self->b, "dmem.stat", self->cg, "evictable"));
 	EXPECT_EQ(5 * MiB, cg_region_key(self->b, "dmem.stat", self->cg, "evicted_bytes"));
 	EXPECT_EQ(1, cg_region_key(self->b, "dmem.events.local", self->cg, "evict"));
+}
+
+/*
+ * An allocation in a full region finds room before it is charged: while it
+ * waits for its victim, the cgroup is not charged for bytes the region does
+ * not have, so the peak stays at the region's size.
+ */
+TEST_F(simcg, full_region_peak_within_capacity)
+{
+	__u32 h[4], extra;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, sim_alloc(self->fb, self->name, 4 * MiB, 0, &h[i]));
+	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 4 * MiB, 0, &extra));
+	EXPECT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->fb, h[0]));
+	EXPECT_EQ(16 * MiB, cg_region_value(self->b, "dmem.current", self->cg));
+	EXPECT_EQ(16 * MiB, cg_region_value(self->b, "dmem.peak", self->cg));
+	/* Bringing h[0] back evicts h[1], again without a transient overshoot. */
+	ASSERT_EQ(0, sim_op(self->fb, DMEM_SIM_IOC_TOUCH, h[0]));
+	EXPECT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->fb, h[1]));
+	EXPECT_EQ(16 * MiB, cg_region_value(self->b, "dmem.peak", self->cg));
+	EXPECT_EQ(16 * MiB, cg_region_value(self->top, "dmem.peak", self->cg));
 }
 
 TEST_HARNESS_MAIN
