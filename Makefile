@@ -13,7 +13,7 @@ INITRAMFS := $(BUILD)/initramfs.cpio.gz
 VM := $(TOP)/tools/vm/run
 
 .PHONY: help deps kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
-	lint demo bench clean distclean
+	lint demo bench reliability-doc clean distclean
 
 help:
 	@echo "make deps          install missing Debian packages"
@@ -22,6 +22,7 @@ help:
 	@echo "make check-debug   the tests on a KASAN/lockdep/kmemleak/UBSAN kernel"
 	@echo "make demo          boot the VM and show what the kernel offers"
 	@echo "make bench         the benchmarks and their baselines, in one VM run"
+	@echo "make reliability-doc  docs/reliability.md's figures from the last check runs"
 	@echo "make vm            interactive shell in the VM"
 	@echo "make vm-run CMD=.. run one command in the VM, exit with its status"
 	@echo "make lint          checkpatch --strict and sparse over the project"
@@ -75,6 +76,11 @@ demo: kernel initramfs
 # Results in build/bench/results.{md,json}; docs/benchmarks.md explains them.
 bench: kernel initramfs
 	@$(TOP)/tools/bench/bench.sh
+
+# The figures of the last `make check` and `make check-debug` runs
+# (build/reliability/*.json) into docs/reliability.md.
+reliability-doc:
+	@python3 $(TOP)/tools/vm/reliability.py report
 
 clean:
 	rm -rf $(OBJ) $(BUILD)/selftests $(BUILD)/tools $(BUILD)/initramfs* $(BUILD)/run $(BUILD)/logs

@@ -35,11 +35,16 @@ mapfile -t suites < <(grep -rhoP --include='*kunit*.c' '\.name\s*=\s*"\Kdmem[A-Z
 mapfile -t selftests < <(cd "$TOP/build/selftests" && ls | sort)
 
 echo "$lane: booting $(cat "$obj/include/config/kernel.release"): ${#suites[@]} KUnit suites, ${#selftests[@]} selftest programs"
+start=$SECONDS
 "$TOP/tools/vm/run" --name $lane --rundir "$RUN" --timeout "${DMEM_CHECK_TIMEOUT:-2400}" \
 	--kernel "$obj/arch/x86/boot/bzImage" -- "$cmd" >"$RUN/check-output.log"
 rc=$?
+vm_seconds=$((SECONDS - start))
+leaks=()
 if [ $lane = check-debug ] && [ $rc -ne 124 ]; then
 	head -n 1 "$RUN/kmemleak.txt" 2>/dev/null || echo "$lane: no kmemleak result"
+	n=$(sed -n 's/^kmemleak-scan: \([0-9]*\) suspected leaks$/\1/p' "$RUN/kmemleak.txt" 2>/dev/null)
+	[ -n "$n" ] && leaks=(--leaks "$n")
 	grep -q '^kmemleak-scan: 0 suspected leaks' "$RUN/kmemleak.txt" 2>/dev/null ||
 		fails+=(--fail "kmemleak:suspected leaks or no scan (see ${RUN#"$TOP"/}/kmemleak.txt)")
 	[ $rc -eq 1 ] && rc=0	# the scan's own status, counted just above
@@ -53,4 +58,15 @@ esac
 echo "$lane: guest output in ${RUN#"$TOP"/}/check-output.log, console in ${RUN#"$TOP"/}/console.log"
 
 python3 "$TOP/tools/vm/summarize.py" "$RUN" --kunit-suite "${suites[@]}" \
-	--selftest "${selftests[@]}" "${fails[@]}"
+	--selftest "${selftests[@]}" "${fails[@]}" >"$RUN/summary.txt"
+status=$?
+head -n -1 "$RUN/summary.txt"
+
+# The figures docs/reliability.md is written from (tools/vm/reliability.py).
+python3 "$TOP/tools/vm/reliability.py" record "$RUN" $lane --obj "$obj" \
+	--summary "$(tail -n 1 "$RUN/summary.txt")" --seconds $vm_seconds \
+	--splats "$("$TOP/tools/vm/scan-log" --count "$RUN/console.log" "$RUN/dmesg")" \
+	"${leaks[@]}" >&2 || status=1
+# The summary stays the last line printed.
+tail -n 1 "$RUN/summary.txt"
+exit $status
