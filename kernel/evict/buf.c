@@ -89,16 +89,30 @@ void dmem_buf_unbusy_locked(struct dmem_buf *buf)
 	wake_up_all(&region->wq);
 }
 
+/* A use of a buffer stops waiting for it once the region is torn down. */
+static bool dmem_buf_idle_or_dead(struct dmem_buf *buf)
+{
+	return !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY) ||
+	       READ_ONCE(buf->region->dead);
+}
+
 /**
  * dmem_buf_wait_idle_locked() - wait until a buffer is not busy
  * @buf: the buffer
- * @intr: the wait may be interrupted by a signal
+ * @use: the wait is for a use of the buffer (make resident, pin): it may
+ *	be interrupted by a signal, and it ends when the region is torn down
+ *
+ * A use gives up on a torn down region instead of waiting for the buffer:
+ * its caller may hold a lock the teardown's evict op needs to finish the
+ * buffer's revoke (a dma-buf pin runs under the buffer's reservation),
+ * and the use would fail with -ENODEV after the wait anyway.
  *
  * Called and returns with the region lock held; drops it to wait.
  *
- * Return: 0, or -EINTR if @intr and a signal is pending.
+ * Return: 0; -EINTR if @use and a signal is pending; -ENODEV if @use and
+ * the region was torn down while the buffer is still busy.
  */
-int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool intr)
+int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use)
 	__must_hold(&buf->region->lock)
 {
 	struct dmem_evict_region *region = buf->region;
@@ -106,10 +120,12 @@ int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool intr)
 
 	lockdep_assert_held(&region->lock);
 	while (buf->flags & DMEM_BUF_F_BUSY) {
+		if (use && region->dead)
+			return -ENODEV;
 		spin_unlock(&region->lock);
-		if (intr)
+		if (use)
 			ret = wait_event_interruptible(region->wq,
-						       !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY));
+						       dmem_buf_idle_or_dead(buf));
 		else
 			wait_event(region->wq,
 				   !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY));

@@ -257,7 +257,7 @@ int dmem_evict_charge(struct dmem_owner *owner, struct dmem_cgroup_region *cg,
 void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list);
 void dmem_buf_release_locked(struct dmem_buf *buf);
 void dmem_buf_unbusy_locked(struct dmem_buf *buf);
-int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool intr);
+int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use);
 void dmem_buf_wait_idle(struct dmem_buf *buf);
 struct dmem_evict_link *
 dmem_link_find_locked(struct dmem_evict_region *region, struct dmem_owner *owner,

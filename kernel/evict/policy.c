@@ -201,11 +201,15 @@ int dmem_evict_one(struct dmem_evict_region *region,
 			ret = -ENOMEM;
 			goto unlock;
 		}
-		/* Others' victims are on their way out: wait for one. */
+		/*
+		 * Others' victims are on their way out: wait for one, or for
+		 * the teardown, which the caller then sees.
+		 */
 		seq = region->inflight_seq;
 		spin_unlock(&region->lock);
 		ret = wait_event_interruptible(region->wq,
-					       READ_ONCE(region->inflight_seq) != seq);
+					       READ_ONCE(region->inflight_seq) != seq ||
+					       READ_ONCE(region->dead));
 		dmem_revoke_free(rv);
 		return ret ? -EINTR : 0;
 	}

@@ -81,7 +81,9 @@ static bool dmem_evict_region_idle(struct dmem_evict_region *region)
  * @region: the region
  *
  * For hot-unplug, before unregistering the dmem region. From the start,
- * making a buffer resident or pinning it fails with -ENODEV. Every resident
+ * making a buffer resident or pinning it fails with -ENODEV, also for the
+ * callers already waiting for a busy buffer (they may hold a lock the evict
+ * op needs, such as a dma-buf reservation). Every resident
  * buffer is revoked: its importers notified and waited for up to the revoke
  * timeout (those that do not acknowledge are recorded), its contents
  * evicted, its charges returned. Parked revokes are finished without
@@ -98,7 +100,9 @@ void dmem_evict_region_teardown(struct dmem_evict_region *region)
 
 	spin_lock(&region->lock);
 	again = region->dead;
-	region->dead = true;
+	WRITE_ONCE(region->dead, true);
+	/* Uses waiting for a busy buffer give up now (see above). */
+	wake_up_all(&region->wq);
 	spin_unlock(&region->lock);
 	if (again)
 		return;

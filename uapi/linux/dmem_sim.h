@@ -11,6 +11,14 @@
  * Importers (simulated devices that use a dma-buf) are named by ids, local
  * to the file that created them.
  *
+ * Access is the open file: whoever holds it (inherited, or passed with
+ * SCM_RIGHTS on purpose) uses its buffers, charged to its opener's cgroup;
+ * a handle of another file is ENOENT (every ioctl, and mmap()). A dma-buf
+ * fd, shared the same way, only allows importing, its pins charged to the
+ * buffer's owner. The device is 0666; the region ioctls that change
+ * things check CAP_SYS_ADMIN of the caller at each call (EPERM), whoever
+ * opened the file.
+ *
  * Buffers hold real bytes. A resident buffer's bytes are in "device"
  * pages; evicting or revoking it copies them to system pages and frees the
  * device pages; making it resident again copies them back. READ and WRITE
@@ -71,8 +79,15 @@ struct dmem_sim_region_create {
  * every resident buffer is revoked (importers notified and waited for,
  * bytes moved to system memory, charges returned), then the region leaves
  * dmem.capacity and every open file gets DMEM_SIM_EVENT_REGION_DESTROYED.
- * Its buffers stay valid: READ, WRITE, INFO, FREE and EXPORT work; making
- * them resident fails with ENODEV.
+ * Its buffers stay valid: READ, WRITE, INFO, FREE and EXPORT work, and so
+ * do their mappings (over system memory); making them resident (TOUCH,
+ * PIN, IMPORT, IMPORTER_USE) fails with ENODEV, UNPIN with EINVAL (the
+ * revoke ended the pins), ALLOC and REGION_INFO of the name with ENOENT.
+ * Nothing blocks a destroy for good: an importer that does not acknowledge
+ * delays it by the region's revoke timeout (dmem.policy timeout_ms), then
+ * its buffer is revoked all the same (the importer's late ACK is a no-op
+ * but for the counter); a use of a buffer waiting for it (a PIN, or a
+ * dma-buf attach) fails with ENODEV instead of holding the destroy up.
  */
 struct dmem_sim_region_name {
 	char name[DMEM_SIM_NAME_LEN];
