@@ -20,7 +20,9 @@
  */
 
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -52,7 +54,7 @@ static struct page **sim_pages_alloc(unsigned int npages, gfp_t extra)
 	struct page **pages;
 	unsigned int i;
 
-	pages = kvcalloc(npages, sizeof(*pages), SIM_GFP);
+	pages = kvcalloc(npages, sizeof(*pages), SIM_GFP | (extra & __GFP_ACCOUNT));
 	if (!pages)
 		return NULL;
 	for (i = 0; i < npages; i++) {
@@ -62,6 +64,25 @@ static struct page **sim_pages_alloc(unsigned int npages, gfp_t extra)
 			return NULL;
 		}
 	}
+	return pages;
+}
+
+/*
+ * System pages for @buf's bytes, charged to the memory cgroup of the
+ * buffer's owner, whoever runs this: an eviction runs in the task that
+ * needed the room. Without the charge, a user could hold any amount of
+ * machine memory in evicted buffers, bounded by no limit (dmem.max only
+ * bounds device memory). Device pages are not charged to a memory cgroup:
+ * they stand for VRAM, which dmem accounts.
+ */
+static struct page **sim_sys_pages_alloc(struct sim_buf *buf, gfp_t extra)
+{
+	struct mem_cgroup *old;
+	struct page **pages;
+
+	old = set_active_memcg(buf->file->memcg);
+	pages = sim_pages_alloc(buf->npages, extra | __GFP_ACCOUNT);
+	set_active_memcg(old);
 	return pages;
 }
 
@@ -92,14 +113,14 @@ struct sim_buf *sim_buf_alloc(struct sim_region *region, struct sim_file *file,
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	buf->npages = size >> PAGE_SHIFT;
-	buf->sys = sim_pages_alloc(buf->npages, __GFP_ZERO);
+	buf->file = file;
+	buf->sys = sim_sys_pages_alloc(buf, __GFP_ZERO);
 	if (!buf->sys) {
 		kfree(buf);
 		return ERR_PTR(-ENOMEM);
 	}
 	kref_init(&buf->ref);
 	kref_get(&file->ref);
-	buf->file = file;
 	buf->region = region;
 	buf->size = size;
 	dma_resv_init(&buf->resv);
@@ -433,6 +454,9 @@ int sim_buf_rw(struct sim_buf *buf, const struct dmem_sim_rw *rw, bool write)
  * destroyed: then the memory must go, so wait for it.
  *
  * Return: 0; -EBUSY; -ENOMEM (no system memory for the copy).
+ *
+ * The copy is charged to the memory cgroup of the buffer's owner (see
+ * sim_sys_pages_alloc()).
  */
 int sim_buf_evict(struct dmem_buf *dbuf)
 {
@@ -447,7 +471,13 @@ int sim_buf_evict(struct dmem_buf *dbuf)
 	if (buf->dmabuf)
 		dma_buf_move_notify(buf->dmabuf);
 
-	sys = sim_pages_alloc(buf->npages, 0);
+	/*
+	 * __GFP_HIGH: a full memory cgroup of the victim's owner must not make
+	 * its buffers unevictable (pinned, in effect, past dmem.pinned.max);
+	 * the charge goes over that cgroup's limit instead, so the owner's
+	 * own next allocation pays for it.
+	 */
+	sys = sim_sys_pages_alloc(buf, __GFP_HIGH);
 	if (!sys) {
 		dma_resv_unlock(&buf->resv);
 		return -ENOMEM;

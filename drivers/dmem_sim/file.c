@@ -2,13 +2,16 @@
 /*
  * dmem_sim: the misc device /dev/dmem_sim and its files. Each open file is
  * one dmem owner, created for the opening task: its buffers are charged to
- * that task's cgroup wherever the file goes afterwards (fork, fd passing).
+ * that task's cgroup wherever the file goes afterwards (fork, fd passing):
+ * device memory to its dmem cgroup, and the system memory that holds a
+ * buffer outside device memory to its memory cgroup.
  *
  * Closing the file detaches the importers it created, then drops its
  * buffer handles; buffers still exported live on with their dma-bufs.
  */
 
 #include <linux/fs.h>
+#include <linux/memcontrol.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -28,6 +31,7 @@ static void sim_file_release_kref(struct kref *ref)
 	struct sim_file *file = container_of(ref, struct sim_file, ref);
 
 	dmem_owner_put(file->owner);
+	mem_cgroup_put(file->memcg);
 	xa_destroy(&file->bufs);
 	xa_destroy(&file->importers);
 	mutex_destroy(&file->imp_lock);
@@ -72,6 +76,7 @@ static int sim_open(struct inode *inode, struct file *filp)
 		kfree(file);
 		return -ENOMEM;
 	}
+	file->memcg = get_mem_cgroup_from_current();
 
 	mutex_lock(&sim_lock);
 	list_add_tail(&file->node, &sim_files);

@@ -91,6 +91,9 @@ struct sim_events {
  * @imp_lock: serializes the importer ioctls of the file and close
  * @importers: id -> struct sim_importer (changed under @imp_lock)
  * @events: the event queue
+ * @memcg: the opener's memory cgroup (a reference; NULL without memcg),
+ *	charged for the system memory that holds the file's buffers while
+ *	they are not in device memory
  */
 struct sim_file {
 	struct kref ref;
@@ -100,6 +103,7 @@ struct sim_file {
 	struct mutex imp_lock;	/* the importers */
 	struct xarray importers;
 	struct sim_events events;
+	struct mem_cgroup *memcg;
 };
 
 /**
