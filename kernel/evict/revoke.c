@@ -130,23 +130,22 @@ void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv)
 	dmem_revoke_trace(buf, trace_dmem_revoke_start);
 }
 
-/* Call each importer's revoke_notify once, without the lock. */
+/*
+ * Call each importer's revoke_notify once, without the lock, in one pass:
+ * the importer being notified stays on the list (dmem_importer_detach()
+ * waits while it is NOTIFYING), so the walk resumes after it; importers
+ * attached meanwhile join at the tail and are reached too.
+ */
 static void dmem_revoke_notify_all(struct dmem_evict_region *region,
 				   struct dmem_buf *buf)
 {
-	struct dmem_importer *importer, *pos;
+	struct dmem_importer *importer = NULL;
 
 	spin_lock(&region->lock);
-	for (;;) {
-		importer = NULL;
-		list_for_each_entry(pos, &buf->importers, node) {
-			if (test_bit(DMEM_IMP_NEED_NOTIFY, &pos->flags)) {
-				importer = pos;
-				break;
-			}
-		}
-		if (!importer)
-			break;
+	importer = list_prepare_entry(importer, &buf->importers, node);
+	list_for_each_entry_continue(importer, &buf->importers, node) {
+		if (!test_bit(DMEM_IMP_NEED_NOTIFY, &importer->flags))
+			continue;
 		clear_bit(DMEM_IMP_NEED_NOTIFY, &importer->flags);
 		/* dmem_importer_detach() waits while this is set. */
 		set_bit(DMEM_IMP_NOTIFYING, &importer->flags);
