@@ -26,7 +26,8 @@
  * Locking, in order (take only in this order, never the reverse):
  *
  *   1. dmem_evict_mutex (a mutex): the list of regions, walked by
- *      dmem_owner_revoke_all();
+ *      dmem_owner_revoke_all() to take a reference on each; never held
+ *      across a revoke;
  *   2. the controller's reclaim rwsem of the dmem region, held (for read)
  *      around the reclaim callback;
  *   3. dmem_evict_region::lock (a spinlock): everything of the region below,

@@ -131,25 +131,44 @@ EXPORT_SYMBOL_GPL(dmem_owner_get_stats);
  */
 int dmem_owner_revoke_all(struct dmem_owner *owner)
 {
-	struct dmem_evict_region *region;
+	struct dmem_evict_region *region, **regions;
+	unsigned int i, n = 0;
 	int ret = 0, err;
 
 	might_sleep();
 
 	WRITE_ONCE(owner->dead, true);
+
+	/*
+	 * Revokes wait for importers, up to the timeout each: take a
+	 * reference on every region and sweep them without dmem_evict_mutex,
+	 * which region creation and destruction need meanwhile.
+	 */
 	mutex_lock(&dmem_evict_mutex);
+	list_for_each_entry(region, &dmem_evict_regions, node)
+		n++;
+	regions = kmalloc_array(n, sizeof(*regions), GFP_KERNEL);
+	if (!regions) {
+		mutex_unlock(&dmem_evict_mutex);
+		return -ENOMEM;
+	}
+	n = 0;
 	list_for_each_entry(region, &dmem_evict_regions, node) {
-		err = dmem_revoke_sweep(region, owner, false);
-		if (err == -ETIMEDOUT) {
-			ret = err;
-			continue;
-		}
-		if (err) {
-			ret = err;
-			break;
-		}
+		kref_get(&region->ref);
+		regions[n++] = region;
 	}
 	mutex_unlock(&dmem_evict_mutex);
+
+	for (i = 0; i < n; i++) {
+		/* After an error other than a parked revoke, only let go. */
+		if (!ret || ret == -ETIMEDOUT) {
+			err = dmem_revoke_sweep(regions[i], owner, false);
+			if (err)
+				ret = err;
+		}
+		dmem_evict_region_put(regions[i]);
+	}
+	kfree(regions);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(dmem_owner_revoke_all);
