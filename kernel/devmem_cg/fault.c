@@ -33,11 +33,15 @@
 
 static DECLARE_FAULT_ATTR(fail_dmem_charge);
 
+/*
+ * The boot parameter "fail_dmem_charge=<interval>,<probability>,<space>,<times>",
+ * as failslab's. An early parameter: it only sets the attribute's fields.
+ */
 static int __init setup_fail_dmem_charge(char *str)
 {
-	return setup_fault_attr(&fail_dmem_charge, str);
+	return setup_fault_attr(&fail_dmem_charge, str) ? 0 : -EINVAL;
 }
-__setup("fail_dmem_charge=", setup_fail_dmem_charge);
+early_param("fail_dmem_charge", setup_fail_dmem_charge);
 
 /**
  * dmem_should_fail_charge() - should this charge fail?
