@@ -147,7 +147,9 @@ void dmem_cgroup_unregister_region(struct dmem_cgroup_region *region);
  * Return: 0 on success; -EAGAIN if a limit was hit (a "max" event is
  * counted at the limiting pool; evicting from its subtree may help);
  * -ENODEV if the region was unregistered; -EINVAL if @size exceeds the
- * largest value the controller accounts; -ENOMEM.
+ * largest value the controller accounts; -ENOMEM if a pool cannot be
+ * allocated or the fault-injection point fail_dmem_charge fails the charge
+ * (CONFIG_DMEM_FAULT_INJECTION; not a limit hit: no event, no limit pool).
  */
 int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 			   struct dmem_cgroup_pool_state **ret_pool,
@@ -241,7 +243,8 @@ int dmem_cgroup_try_charge_css(struct cgroup_subsys_state *css,
  * Context: any context.
  * Return: 0; -EAGAIN if dmem.pinned.max of @pool or of an ancestor was hit
  * (a "pin_max" event is counted at the limiting pool); -EINVAL for a size
- * out of range.
+ * out of range; -ENOMEM when the fault-injection point fail_dmem_charge
+ * fails it (CONFIG_DMEM_FAULT_INJECTION; no event is counted).
  */
 int dmem_cgroup_try_charge_pinned(struct dmem_cgroup_pool_state *pool,
 				  u64 size,

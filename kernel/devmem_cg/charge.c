@@ -82,6 +82,9 @@ int dmem_cgroup_try_charge_css(struct cgroup_subsys_state *css,
 		*ret_limit_pool = NULL;
 	if (!region)
 		return 0;
+	/* Not a limit hit: no limit pool, no event; see fault.c. */
+	if (dmem_should_fail_charge(size))
+		return -ENOMEM;
 
 	pool = dmem_stock_consume(css_to_dmemcs(css), region, size);
 	if (likely(pool)) {
@@ -111,6 +114,9 @@ int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 		*ret_limit_pool = NULL;
 	if (!region)
 		return 0;
+	/* Not a limit hit: no limit pool, no event; see fault.c. */
+	if (dmem_should_fail_charge(size))
+		return -ENOMEM;
 
 	/*
 	 * Fast path: the pool exists and is live. The task's css needs no
@@ -170,6 +176,8 @@ int dmem_cgroup_try_charge_pinned(struct dmem_cgroup_pool_state *pool,
 		return 0;
 	if (size > DMEM_VALUE_MAX)
 		return -EINVAL;
+	if (dmem_should_fail_charge(size))
+		return -ENOMEM;
 
 	if (page_counter_try_charge(&pool->pinned, size, &fail))
 		return 0;

@@ -212,6 +212,16 @@ int dmem_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
 			 struct dmem_cgroup_pool_state **ret_limit_pool);
 void dmem_pool_reclaim(struct dmem_cgroup_pool_state *pool);
 
+/* fault.c */
+#ifdef CONFIG_DMEM_FAULT_INJECTION
+bool dmem_should_fail_charge(u64 size);
+#else
+static inline bool dmem_should_fail_charge(u64 size)
+{
+	return false;
+}
+#endif
+
 /* events.c */
 void dmem_pool_event_add(struct dmem_cgroup_pool_state *pool,
 			 enum dmem_cgroup_event event, u64 count);
