@@ -38,16 +38,25 @@ static void sim_pages_free(struct page **pages, unsigned int npages)
 	kvfree(pages);
 }
 
+/*
+ * Simulated VRAM is memory of the machine, up to 1 GiB per buffer, and a
+ * move briefly holds two copies. Running out of it must fail the one
+ * allocation with -ENOMEM, as a full device would, not call the OOM
+ * killer (which, in a small machine, kills everything down to init):
+ * hence __GFP_RETRY_MAYFAIL.
+ */
+#define SIM_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+
 static struct page **sim_pages_alloc(unsigned int npages, gfp_t extra)
 {
 	struct page **pages;
 	unsigned int i;
 
-	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvcalloc(npages, sizeof(*pages), SIM_GFP);
 	if (!pages)
 		return NULL;
 	for (i = 0; i < npages; i++) {
-		pages[i] = alloc_page(GFP_KERNEL | __GFP_NOWARN | extra);
+		pages[i] = alloc_page(SIM_GFP | extra);
 		if (!pages[i]) {
 			sim_pages_free(pages, npages);
 			return NULL;
