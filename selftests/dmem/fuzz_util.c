@@ -9,16 +9,16 @@
 
 #include "fuzz_util.h"
 
-static uint64_t splitmix64(uint64_t *x)
+static unsigned long long splitmix64(unsigned long long *x)
 {
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	unsigned long long z = (*x += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
 }
 
-uint64_t fuzz_seed(const char *env)
+unsigned long long fuzz_seed(const char *env)
 {
 	const char *s = getenv(env);
 	struct timespec ts;
@@ -26,11 +26,11 @@ uint64_t fuzz_seed(const char *env)
 	if (s && *s)
 		return strtoull(s, NULL, 0);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_sec * 1000003ULL) ^ (uint64_t)ts.tv_nsec ^
-	       ((uint64_t)getpid() << 32);
+	return ((unsigned long long)ts.tv_sec * 1000003ULL) ^ (unsigned long long)ts.tv_nsec ^
+	       ((unsigned long long)getpid() << 32);
 }
 
-void fuzz_rng_init(struct fuzz_rng *r, uint64_t seed)
+void fuzz_rng_init(struct fuzz_rng *r, unsigned long long seed)
 {
 	int i;
 
@@ -38,16 +38,16 @@ void fuzz_rng_init(struct fuzz_rng *r, uint64_t seed)
 		r->s[i] = splitmix64(&seed);
 }
 
-static uint64_t rotl(uint64_t x, int k)
+static unsigned long long rotl(unsigned long long x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
 
-uint64_t fuzz_u64(struct fuzz_rng *r)
+unsigned long long fuzz_u64(struct fuzz_rng *r)
 {
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
+	unsigned long long *s = r->s;
+	unsigned long long result = rotl(s[1] * 5, 7) * 9;
+	unsigned long long t = s[1] << 17;
 
 	s[2] ^= s[0];
 	s[3] ^= s[1];
@@ -58,7 +58,7 @@ uint64_t fuzz_u64(struct fuzz_rng *r)
 	return result;
 }
 
-uint64_t fuzz_below(struct fuzz_rng *r, uint64_t n)
+unsigned long long fuzz_below(struct fuzz_rng *r, unsigned long long n)
 {
 	return n ? fuzz_u64(r) % n : 0;
 }
@@ -68,9 +68,9 @@ int fuzz_one_in(struct fuzz_rng *r, unsigned int n)
 	return fuzz_below(r, n) == 0;
 }
 
-uint64_t fuzz_interesting(struct fuzz_rng *r)
+unsigned long long fuzz_interesting(struct fuzz_rng *r)
 {
-	uint64_t p = 1ULL << fuzz_below(r, 64);
+	unsigned long long p = 1ULL << fuzz_below(r, 64);
 
 	switch (fuzz_below(r, 8)) {
 	case 0:
@@ -86,7 +86,7 @@ uint64_t fuzz_interesting(struct fuzz_rng *r)
 	case 5:
 		return fuzz_below(r, 1 << 20);
 	case 6:
-		return (uint64_t)fuzz_below(r, 4096) << 12;
+		return (unsigned long long)fuzz_below(r, 4096) << 12;
 	default:
 		return fuzz_u64(r);
 	}

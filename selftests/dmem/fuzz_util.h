@@ -14,22 +14,22 @@
 
 /* xoshiro256** state. */
 struct fuzz_rng {
-	uint64_t s[4];
+	unsigned long long s[4];
 };
 
 /*
  * The seed: $@env if set (decimal or 0x hex), else one from the clock and
  * the pid. Printed by the caller so that a failing run can be repeated.
  */
-uint64_t fuzz_seed(const char *env);
-void fuzz_rng_init(struct fuzz_rng *r, uint64_t seed);
-uint64_t fuzz_u64(struct fuzz_rng *r);
+unsigned long long fuzz_seed(const char *env);
+void fuzz_rng_init(struct fuzz_rng *r, unsigned long long seed);
+unsigned long long fuzz_u64(struct fuzz_rng *r);
 /* Uniform in [0, n); 0 if n is 0. */
-uint64_t fuzz_below(struct fuzz_rng *r, uint64_t n);
+unsigned long long fuzz_below(struct fuzz_rng *r, unsigned long long n);
 /* True with probability 1/n. */
 int fuzz_one_in(struct fuzz_rng *r, unsigned int n);
 /* A "number of interest": 0, 1, powers of two and their neighbours... */
-uint64_t fuzz_interesting(struct fuzz_rng *r);
+unsigned long long fuzz_interesting(struct fuzz_rng *r);
 
 /* $@env as a positive count, else @def. */
 unsigned long fuzz_count(const char *env, unsigned long def);

@@ -101,8 +101,6 @@ static const char *pick(const char *const *v, size_t n)
 	return v[fuzz_below(&fz.rng, n)];
 }
 
-#define PICK(v)	pick(v, ARRAY_SIZE(v))
-
 /* A region name; *valid cleared if it names no live region. */
 static void gen_name(struct text *t, int *valid)
 {
@@ -122,7 +120,7 @@ static void gen_name(struct text *t, int *valid)
 		return;
 	case 1:
 		*valid = 0;
-		puts_(t, PICK(odd));
+		puts_(t, pick(odd, ARRAY_SIZE(odd)));
 		return;
 	case 2:		/* truncated */
 		*valid = 0;
@@ -167,7 +165,7 @@ static void gen_value(struct text *t, int *valid)
 		"2251799813685248", "18446744073709551615",
 		"18446744073709551616", "99999999999999999999999999999999",
 		"1 2", "1M junk", "1,5", "K", "M1", "1kk", "\"1M\"", "1\v",
-		"4096\xa0" "1", "1\x80", "9223372036854775808",
+		"4096\xa0\x31", "1\x80", "9223372036854775808",
 	};
 	static const char sfx[] = "kKmMgGtT";
 	unsigned long long v;
@@ -175,11 +173,11 @@ static void gen_value(struct text *t, int *valid)
 
 	switch (fuzz_below(&fz.rng, 9)) {
 	case 0: case 6: case 7:
-		puts_(t, PICK(good));
+		puts_(t, pick(good, ARRAY_SIZE(good)));
 		return;
 	case 1:
 		*valid = 0;
-		puts_(t, PICK(bad));
+		puts_(t, pick(bad, ARRAY_SIZE(bad)));
 		return;
 	case 2:		/* a number of interest, maybe too large */
 		v = fuzz_interesting(&fz.rng);
@@ -243,7 +241,7 @@ static void gen_policy(struct text *t, int *valid)
 		else if (kind >= 4 && kind < 7 && timeout && fuzz_below(&fz.rng, 4))
 			kind = 0;
 		if (i)
-			puts_(t, PICK(seps));
+			puts_(t, pick(seps, ARRAY_SIZE(seps)));
 		if (kind < 4) {
 			puts_(t, fuzz_one_in(&fz.rng, 2) ? "soft" : "strict");
 			if (mode++)
@@ -253,15 +251,15 @@ static void gen_policy(struct text *t, int *valid)
 			if (fuzz_one_in(&fz.rng, 2))
 				put_u64(t, 1 + fuzz_below(&fz.rng, 600000));
 			else
-				puts_(t, PICK(timeouts));
+				puts_(t, pick(timeouts, ARRAY_SIZE(timeouts)));
 			if (timeout++)
 				*valid = 0;
 		} else if (kind == 7) {
 			puts_(t, "timeout_ms=");
-			puts_(t, PICK(bad_timeouts));
+			puts_(t, pick(bad_timeouts, ARRAY_SIZE(bad_timeouts)));
 			*valid = 0;
 		} else {
-			puts_(t, PICK(bad_words));
+			puts_(t, pick(bad_words, ARRAY_SIZE(bad_words)));
 			*valid = 0;
 		}
 	}
@@ -277,7 +275,7 @@ static void gen_line(struct text *t, enum fm_file f, int *valid)
 	static const char *const seps[] = { " ", " ", " ", "\t", "  ", " \t", "\t\v" };
 	static const char *const bad_seps[] = { "", "\v", "=", ":", "\xa0", "," };
 
-	puts_(t, PICK(blanks));
+	puts_(t, pick(blanks, ARRAY_SIZE(blanks)));
 	gen_name(t, valid);
 	if (fuzz_one_in(&fz.rng, 25)) {
 		/* No arguments at all, or blanks only. */
@@ -288,15 +286,15 @@ static void gen_line(struct text *t, enum fm_file f, int *valid)
 	}
 	if (fuzz_one_in(&fz.rng, 25)) {
 		*valid = 0;
-		puts_(t, PICK(bad_seps));
+		puts_(t, pick(bad_seps, ARRAY_SIZE(bad_seps)));
 	} else {
-		puts_(t, PICK(seps));
+		puts_(t, pick(seps, ARRAY_SIZE(seps)));
 	}
 	if (f == FM_POLICY)
 		gen_policy(t, valid);
 	else
 		gen_value(t, valid);
-	puts_(t, PICK(blanks));
+	puts_(t, pick(blanks, ARRAY_SIZE(blanks)));
 }
 
 /* A whole write from the grammar; *valid says if it should be accepted. */
@@ -316,7 +314,7 @@ static void gen_input(struct text *t, enum fm_file f, int *valid)
 	}
 	for (i = 0; i < lines; i++) {
 		if (i)
-			puts_(t, PICK(joins));
+			puts_(t, pick(joins, ARRAY_SIZE(joins)));
 		gen_line(t, f, valid);
 	}
 	if (fuzz_one_in(&fz.rng, 2))
@@ -351,7 +349,8 @@ static void gen_input(struct text *t, enum fm_file f, int *valid)
 /* Random bytes, often from the characters that matter. */
 static void gen_random(struct text *t)
 {
-	static const char chars[] = "0123456789 \t\n\r\vmaxkKMGT-+selftest/vram0sim/_.=timeout_ms=softstrict";
+	static const char chars[] =
+		"0123456789 \t\n\r\vmaxkKMGT-+selftest/vram0sim/_.=timeout_ms=softstrict";
 	int charset = fuzz_one_in(&fz.rng, 2);
 	size_t i;
 
@@ -455,7 +454,7 @@ static int snap_init(const char *top)
 			if (len < 0)
 				return -1;
 			buf[len] = '\0';
-			strcpy(s->text, buf);
+			snprintf(s->text, sizeof(s->text), "%s", buf);
 			if (s->file < 0)
 				continue;
 			if (fm_parse(&fz.rg, s->file, buf,
@@ -523,7 +522,7 @@ static void do_write(int cg, enum fm_file f, const struct text *t, int valid)
 		ssize_t n = pread(s->fd, buf, sizeof(buf) - 1, 0);
 
 		buf[n < 0 ? 0 : n] = '\0';
-		strcpy(s->text, buf);
+		snprintf(s->text, sizeof(s->text), "%s", buf);
 		fm_parse(&fz.rg, f, buf, st);
 	}
 }
@@ -661,7 +660,7 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, every_writable_file, 3600)
 {
 	unsigned long writes = fuzz_count("DMEM_FUZZ_WRITES", 10000), i;
-	uint64_t seed = fuzz_seed("DMEM_FUZZ_SEED");
+	unsigned long long seed = fuzz_seed("DMEM_FUZZ_SEED");
 	double start = fuzz_now();
 	int f;
 

@@ -47,7 +47,7 @@
 #define MAX_REGIONS	8
 #define MAX_DEAD	8
 #define MAX_MAPS	16
-#define SCRATCH		(1 << 20)
+#define SCRATCH		(1024 * 1024)
 #define MAX_REPORTS	20
 /* Below this much free memory, drop everything held (see relieve()). */
 #define LOW_MEM_KB	(512 << 10)
@@ -61,27 +61,30 @@ struct cmd {
 	int errs[12];
 };
 
-#define E_COMMON	EFAULT, EINVAL
-#define E_RESIDENT	ENOMEM, ENODEV, EINTR, EBUSY
-
+/*
+ * EFAULT and EINVAL are common to all; making a buffer resident adds
+ * ENOMEM, ENODEV, EINTR and EBUSY (a victim's eviction).
+ */
 static const struct cmd cmds[] = {
-	{ DMEM_SIM_IOC_REGION_CREATE, "REGION_CREATE", { E_COMMON, EEXIST, ENOMEM } },
-	{ DMEM_SIM_IOC_REGION_DESTROY, "REGION_DESTROY", { E_COMMON, ENOENT } },
-	{ DMEM_SIM_IOC_REGION_INFO, "REGION_INFO", { E_COMMON, ENOENT } },
-	{ DMEM_SIM_IOC_ALLOC, "ALLOC", { E_COMMON, ENOENT, E_RESIDENT } },
-	{ DMEM_SIM_IOC_FREE, "FREE", { E_COMMON, ENOENT } },
-	{ DMEM_SIM_IOC_PIN, "PIN", { E_COMMON, ENOENT, E_RESIDENT, EOVERFLOW } },
-	{ DMEM_SIM_IOC_UNPIN, "UNPIN", { E_COMMON, ENOENT } },
-	{ DMEM_SIM_IOC_TOUCH, "TOUCH", { E_COMMON, ENOENT, E_RESIDENT } },
-	{ DMEM_SIM_IOC_INFO, "INFO", { E_COMMON, ENOENT } },
-	{ DMEM_SIM_IOC_WRITE, "WRITE", { E_COMMON, ENOENT, ENOMEM } },
-	{ DMEM_SIM_IOC_READ, "READ", { E_COMMON, ENOENT, ENOMEM } },
-	{ DMEM_SIM_IOC_EXPORT, "EXPORT", { E_COMMON, ENOENT, EBUSY, ENOMEM, EMFILE } },
-	{ DMEM_SIM_IOC_OWNER_INFO, "OWNER_INFO", { E_COMMON } },
-	{ DMEM_SIM_IOC_IMPORT, "IMPORT", { E_COMMON, EBADF, E_RESIDENT } },
-	{ DMEM_SIM_IOC_IMPORTER_ACK, "IMPORTER_ACK", { E_COMMON, ENOENT } },
-	{ DMEM_SIM_IOC_IMPORTER_USE, "IMPORTER_USE", { E_COMMON, ENOENT, E_RESIDENT } },
-	{ DMEM_SIM_IOC_IMPORTER_DETACH, "IMPORTER_DETACH", { E_COMMON, ENOENT } },
+	{ DMEM_SIM_IOC_REGION_CREATE, "REGION_CREATE", { EFAULT, EINVAL, EEXIST, ENOMEM } },
+	{ DMEM_SIM_IOC_REGION_DESTROY, "REGION_DESTROY", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_REGION_INFO, "REGION_INFO", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_ALLOC, "ALLOC", { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY } },
+	{ DMEM_SIM_IOC_FREE, "FREE", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_PIN, "PIN",
+	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY, EOVERFLOW } },
+	{ DMEM_SIM_IOC_UNPIN, "UNPIN", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_TOUCH, "TOUCH", { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY } },
+	{ DMEM_SIM_IOC_INFO, "INFO", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_WRITE, "WRITE", { EFAULT, EINVAL, ENOENT, ENOMEM } },
+	{ DMEM_SIM_IOC_READ, "READ", { EFAULT, EINVAL, ENOENT, ENOMEM } },
+	{ DMEM_SIM_IOC_EXPORT, "EXPORT", { EFAULT, EINVAL, ENOENT, EBUSY, ENOMEM, EMFILE } },
+	{ DMEM_SIM_IOC_OWNER_INFO, "OWNER_INFO", { EFAULT, EINVAL } },
+	{ DMEM_SIM_IOC_IMPORT, "IMPORT", { EFAULT, EINVAL, EBADF, ENOMEM, ENODEV, EINTR, EBUSY } },
+	{ DMEM_SIM_IOC_IMPORTER_ACK, "IMPORTER_ACK", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_IMPORTER_USE, "IMPORTER_USE",
+	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY } },
+	{ DMEM_SIM_IOC_IMPORTER_DETACH, "IMPORTER_DETACH", { EFAULT, EINVAL, ENOENT } },
 };
 
 #define NR_CMDS	ARRAY_SIZE(cmds)
@@ -137,6 +140,7 @@ struct fz {
 	unsigned long ok[NR_CMDS], calls[NR_CMDS];
 	int reports;
 	unsigned long eintr;
+	unsigned char sink;	/* what the mappings read, kept */
 	int trace;	/* DMEM_FUZZ_TRACE: every call to stderr, before it */
 };
 
@@ -235,16 +239,16 @@ static void pick_region(char *name)
 	memset(name, 0, DMEM_SIM_NAME_LEN);
 	switch (fuzz_below(&fz.rng, 12)) {
 	case 0:
-		if (fz.ndead) {
-			strcpy(name, fz.dead[fuzz_below(&fz.rng, fz.ndead)]);
-			break;
-		}
-		/* fall through */
+		if (fz.ndead)
+			memcpy(name, fz.dead[fuzz_below(&fz.rng, fz.ndead)], DMEM_SIM_NAME_LEN);
+		else
+			new_region_name(name);
+		break;
 	case 1:
 		new_region_name(name);
 		break;
 	case 2:
-		strcpy(name, odd[fuzz_below(&fz.rng, ARRAY_SIZE(odd))]);
+		snprintf(name, DMEM_SIM_NAME_LEN, "%s", odd[fuzz_below(&fz.rng, ARRAY_SIZE(odd))]);
 		break;
 	case 3:		/* the longest names, and one without its NUL */
 		memset(name, 'x', DMEM_SIM_NAME_LEN - fuzz_below(&fz.rng, 2));
@@ -254,7 +258,8 @@ static void pick_region(char *name)
 			new_region_name(name);
 			break;
 		}
-		strcpy(name, fz.regions[fuzz_below(&fz.rng, fz.nregions)].name);
+		memcpy(name, fz.regions[fuzz_below(&fz.rng, fz.nregions)].name,
+		       DMEM_SIM_NAME_LEN);
 		if (fuzz_one_in(&fz.rng, 10)) {
 			/* Truncated, or a character changed. */
 			n = strlen(name);
@@ -520,10 +525,11 @@ static void build_arg(int ci, int fdi, union arg *a)
 		a->im.fd = pick_dmabuf();
 		a->im.mode = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) : fuzz_below(&fz.rng, 2);
 		if (a->im.mode == DMEM_SIM_IMPORT_PINNED || fuzz_one_in(&fz.rng, 10))
-			a->im.ack = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) : fuzz_below(&fz.rng, 3);
+			a->im.ack = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) :
+								 fuzz_below(&fz.rng, 3);
 		if (a->im.ack == DMEM_SIM_ACK_DELAYED || fuzz_one_in(&fz.rng, 10))
 			a->im.delay_ms = fuzz_one_in(&fz.rng, 4) ? fuzz_interesting(&fz.rng) :
-				         1 + fuzz_below(&fz.rng, 50);
+					 1 + fuzz_below(&fz.rng, 50);
 		a->im.flags = pick_flags(0);
 		a->im.id = fuzz_one_in(&fz.rng, 10) ? pick_importer(fdi) : 0;
 		break;
@@ -597,7 +603,7 @@ static void report_call(const char *what, int fdi, unsigned int cmd, const void 
 	fprintf(stderr, ": %s\n", err ? strerror(err) : "success");
 }
 
-static void mismatch(const char *fmt, unsigned long long a, unsigned long long b)
+static void note_mismatch(const char *fmt, unsigned long long a, unsigned long long b)
 {
 	fz.mismatches++;
 	if (report()) {
@@ -621,8 +627,8 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 		set_policy(in->rc.name);
 		if (sim_region_info(fz.fd[fdi], in->rc.name, &ri) ||
 		    ri.capacity != in->rc.size)
-			mismatch("new region: capacity %llu, created with %llu",
-				 ri.capacity, in->rc.size);
+			note_mismatch("new region: capacity %llu, created with %llu",
+				      ri.capacity, in->rc.size);
 		if (fz.nregions == MAX_REGIONS) {
 			sim_region_destroy(fz.fd[fdi], in->rc.name);
 			break;
@@ -641,17 +647,17 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 	case DMEM_SIM_IOC_REGION_INFO:
 		r = find_region(in->ri.name);
 		if (r && out->ri.capacity != r->size)
-			mismatch("REGION_INFO: capacity %llu, expected %llu",
-				 out->ri.capacity, r->size);
+			note_mismatch("REGION_INFO: capacity %llu, expected %llu",
+				      out->ri.capacity, r->size);
 		if (out->ri.used > out->ri.capacity)
-			mismatch("REGION_INFO: used %llu > capacity %llu",
-				 out->ri.used, out->ri.capacity);
+			note_mismatch("REGION_INFO: used %llu > capacity %llu",
+				      out->ri.used, out->ri.capacity);
 		break;
 	case DMEM_SIM_IOC_ALLOC:
 		if (sim_info(fz.fd[fdi], out->al.handle, &bi) || bi.size != in->al.size ||
 		    bi.state != DMEM_SIM_STATE_RESIDENT)
-			mismatch("new buffer: size %llu, allocated %llu", bi.size,
-				 in->al.size);
+			note_mismatch("new buffer: size %llu, allocated %llu", bi.size,
+				      in->al.size);
 		if (fz.nbufs == MAX_BUFS)
 			free_buf(fuzz_below(&fz.rng, fz.nbufs));
 		fz.bufs[fz.nbufs].fdi = fdi;
@@ -670,8 +676,8 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 		break;
 	case DMEM_SIM_IOC_OWNER_INFO:
 		if (out->oi.pinned > out->oi.resident || out->oi.tgid != getpid())
-			mismatch("OWNER_INFO: pinned %llu > resident %llu, or a wrong tgid",
-				 out->oi.pinned, out->oi.resident);
+			note_mismatch("OWNER_INFO: pinned %llu > resident %llu, or a wrong tgid",
+				      out->oi.pinned, out->oi.resident);
 		break;
 	case DMEM_SIM_IOC_IMPORT:
 		if (fz.nimps == MAX_IMPS) {
@@ -855,7 +861,8 @@ static void fuzz_mmap(void)
 		    errno != EOVERFLOW) {
 			fz.errors++;
 			if (report())
-				fprintf(stderr, "# mmap(len %llu, off 0x%llx, flags %d) of handle %u: %s\n",
+				fprintf(stderr,
+					"# mmap(len %llu, off 0x%llx, flags %d) of handle %u: %s\n",
 					len, (unsigned long long)off, flags, handle,
 					strerror(errno));
 		}
@@ -869,13 +876,13 @@ static void fuzz_mmap(void)
 		return;
 	/* The mapping shows the buffer's bytes, and writes reach them. */
 	if (p[0] != read_byte(fdi, handle, pgoff * 4096))
-		mismatch("mapping byte 0x%llx differs from READ's 0x%llx", p[0],
-			 read_byte(fdi, handle, pgoff * 4096));
+		note_mismatch("mapping byte 0x%llx differs from READ's 0x%llx", p[0],
+			      read_byte(fdi, handle, pgoff * 4096));
 	if (prot & PROT_WRITE) {
 		p[len - 1] = fuzz_u64(&fz.rng);
 		if (p[len - 1] != read_byte(fdi, handle, pgoff * 4096 + len - 1))
-			mismatch("written 0x%llx through the mapping, READ gives 0x%llx",
-				 p[len - 1], read_byte(fdi, handle, pgoff * 4096 + len - 1));
+			note_mismatch("written 0x%llx through the mapping, READ gives 0x%llx",
+				      p[len - 1], read_byte(fdi, handle, pgoff * 4096 + len - 1));
 	}
 }
 
@@ -924,9 +931,9 @@ static void fuzz_op(void)
 		if (fz.nmaps) {
 			/* Use a mapping: after evictions it faults anew. */
 			struct fmap *m = &fz.maps[fuzz_below(&fz.rng, fz.nmaps)];
-			volatile unsigned char *c = m->addr;
+			unsigned char *c = m->addr;
 
-			c[fuzz_below(&fz.rng, m->len)];
+			fz.sink += c[fuzz_below(&fz.rng, m->len)];
 		}
 	} else {
 		fuzz_reopen();
@@ -1045,7 +1052,7 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 {
 	unsigned long nr = fuzz_count("DMEM_FUZZ_IOCTLS", 100000), relieved = 0;
-	uint64_t seed = fuzz_seed("DMEM_FUZZ_SEED");
+	unsigned long long seed = fuzz_seed("DMEM_FUZZ_SEED");
 	struct dmem_sim_region_info ri;
 	double start = fuzz_now();
 	unsigned int i;
@@ -1106,9 +1113,10 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 		TH_LOG("no %s/stats: controller objects not counted", ST_DIR);
 	}
 
-	printf("# reliability: name=fuzz-ioctl seconds=%d inputs=%lu ops=%lu leaks=%d mismatches=%lu errors=%lu\n",
-	       (int)(fuzz_now() - start + 0.5), fz.inputs, fz.ioctls, leaks,
-	       fz.mismatches, fz.errors);
+	/* One line, in two parts. */
+	printf("# reliability: name=fuzz-ioctl seconds=%d inputs=%lu ops=%lu ",
+	       (int)(fuzz_now() - start + 0.5), fz.inputs, fz.ioctls);
+	printf("leaks=%d mismatches=%lu errors=%lu\n", leaks, fz.mismatches, fz.errors);
 	for (i = 0; i < NR_CMDS; i++)
 		TH_LOG("%-16s %6lu calls, %6lu succeeded", cmds[i].name, fz.calls[i], fz.ok[i]);
 	TH_LOG("%lu times memory ran low and everything held was let go", relieved);
