@@ -89,10 +89,15 @@ void dmem_buf_unbusy_locked(struct dmem_buf *buf)
 	wake_up_all(&region->wq);
 }
 
-/* A use of a buffer stops waiting for it once the region is torn down. */
-static bool dmem_buf_idle_or_dead(struct dmem_buf *buf)
+/*
+ * A use of a buffer stops waiting for it once the region is torn down or
+ * the buffer's revoke is parked.
+ */
+static bool dmem_buf_use_may_go(struct dmem_buf *buf)
 {
-	return !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY) ||
+	unsigned long flags = READ_ONCE(buf->flags);
+
+	return !(flags & DMEM_BUF_F_BUSY) || (flags & DMEM_BUF_F_PARKED) ||
 	       READ_ONCE(buf->region->dead);
 }
 
@@ -101,16 +106,24 @@ static bool dmem_buf_idle_or_dead(struct dmem_buf *buf)
  * @buf: the buffer
  * @use: the wait is for a use of the buffer (make resident, pin): it may
  *	be interrupted by a signal, and it ends when the region is torn down
+ *	or the buffer's revoke is parked
  *
  * A use gives up on a torn down region instead of waiting for the buffer:
  * its caller may hold a lock the teardown's evict op needs to finish the
  * buffer's revoke (a dma-buf pin runs under the buffer's reservation),
  * and the use would fail with -ENODEV after the wait anyway.
  *
+ * A use also gives up on a buffer whose revoke is parked: an importer did
+ * not acknowledge within the timeout and may never do so, and waiting for
+ * it without bound would let that importer (perhaps the caller's own
+ * process) hang the owner. A revoke in flight is waited for: that wait is
+ * bounded by the timeout.
+ *
  * Called and returns with the region lock held; drops it to wait.
  *
  * Return: 0; -EINTR if @use and a signal is pending; -ENODEV if @use and
- * the region was torn down while the buffer is still busy.
+ * the region was torn down while the buffer is still busy; -EBUSY if @use
+ * and the buffer's revoke is parked.
  */
 int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use)
 	__must_hold(&buf->region->lock)
@@ -122,10 +135,12 @@ int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use)
 	while (buf->flags & DMEM_BUF_F_BUSY) {
 		if (use && region->dead)
 			return -ENODEV;
+		if (use && (buf->flags & DMEM_BUF_F_PARKED))
+			return -EBUSY;
 		spin_unlock(&region->lock);
 		if (use)
 			ret = wait_event_interruptible(region->wq,
-						       dmem_buf_idle_or_dead(buf));
+						       dmem_buf_use_may_go(buf));
 		else
 			wait_event(region->wq,
 				   !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY));
@@ -470,8 +485,9 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
  * busy buffer). No lock of the driver that its evict op takes may be held.
  * Return: 0; -ENOMEM if no room can be made (an "enomem" event is counted
  * on the owner's pool); -EINTR if a signal is pending while waiting;
- * -ENODEV if the region was torn down or the owner revoked; -EBUSY if as
- * many victims as the region holds were busy in a row; the error of the
+ * -ENODEV if the region was torn down or the owner revoked; -EBUSY if the
+ * buffer's revoke is parked (an importer has not acknowledged it), or if
+ * as many victims as the region holds were busy in a row; the error of the
  * restore op or of the evict op of a victim.
  */
 int dmem_buf_make_resident(struct dmem_buf *buf)

@@ -947,10 +947,10 @@ static void on_alarm(int sig)
 }
 
 /*
- * A buffer whose revoke is parked (an importer of ours that acks only on
- * IMPORTER_ACK, which we cannot send while blocked) makes TOUCH, PIN...
- * wait for it: interruptibly, so a periodic signal turns such a wait into
- * the documented EINTR; a wait that ignores it hangs the test.
+ * TOUCH, PIN... of a buffer whose revoke is in flight wait for it, up to
+ * the revoke timeout (a parked one fails with EBUSY at once), and
+ * interruptibly: a periodic signal exercises the documented EINTR of those
+ * waits, and a wait that ignored signals would show as a hang.
  */
 static void interrupt_waits(int on)
 {

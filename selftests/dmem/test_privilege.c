@@ -639,7 +639,8 @@ TEST_F(priv, never_acking_importer_keeps_its_memory)
 	long long end;
 	unsigned char *map;
 	pid_t imp, fill;
-	__u32 x;
+	long long t0;
+	__u32 x, pins;
 
 	sim_unique_name(name, "never");
 	sim_cg_name(cgname, name);
@@ -692,8 +693,18 @@ TEST_F(priv, never_acking_importer_keeps_its_memory)
 	EXPECT_EQ(2 * MiB / 997 * 997 + 997, i);
 	EXPECT_EQ(0, sim_verify(ofd, x, 2 * MiB, 9));
 	EXPECT_EQ(0, (long long)bi.evictions);
+	/*
+	 * The importer can keep the owner from using x, but not hang it: a
+	 * use of a buffer whose revoke is parked fails at once.
+	 */
+	pins = bi.pins;
+	t0 = now_ms();
+	EXPECT_EQ(-EBUSY, sim_op(ofd, DMEM_SIM_IOC_TOUCH, x));
+	EXPECT_EQ(-EBUSY, sim_op(ofd, DMEM_SIM_IOC_PIN, x));
+	EXPECT_GT(200, now_ms() - t0);
 	ASSERT_EQ(0, sim_info(ofd, x, &bi));
 	EXPECT_EQ(DMEM_SIM_STATE_REVOKING, (int)bi.state);
+	EXPECT_EQ(pins, bi.pins);
 
 	/* The late ack completes the revoke: now the memory moves. */
 	ASSERT_EQ(1, write(isv[0], "a", 1));
@@ -723,7 +734,7 @@ TEST_F(priv, never_acking_importer_keeps_its_memory)
 	munmap(map, 2 * MiB);
 	close(ofd);
 	EXPECT_EQ(0, sim_region_destroy(self->e.fd, name));
-	sh->ops += 24;
+	sh->ops += 27;
 }
 
 static void __attribute__((constructor)) shared_init(void)

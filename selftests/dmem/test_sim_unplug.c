@@ -892,10 +892,11 @@ static void *import_thread(void *arg)
 /*
  * A dma-buf attach that waits for a busy buffer holds the buffer's
  * reservation, which the teardown's evict() needs: the destroy must make
- * the attach give up (ENODEV) instead of waiting for it, whether the
- * attach started before the destroy (the buffer busy with a parked
- * revoke) or during it (the buffer being revoked by the destroy). Before
- * the fix, both hung until the importer got a signal.
+ * the attach give up (ENODEV) instead of waiting for it when the attach
+ * started during the destroy (the buffer being revoked by it). Before the
+ * fix, that hung until the importer got a signal. An attach of a buffer
+ * whose revoke is parked does not wait at all (EBUSY at once), so it
+ * holds nothing the destroy needs either.
  */
 static void attach_vs_destroy(struct __test_metadata *_metadata,
 			      const struct env *self, int before)
@@ -940,19 +941,20 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	c.dmabuf = dmabuf;
 	c.ret = 1;
 	if (before) {
+		/* x's revoke is parked: the attach fails at once. */
 		ASSERT_EQ(0, pthread_create(&it, NULL, import_thread, &c));
-		sleep_ms(300);	/* the attach waits for x, under its lock */
-		EXPECT_EQ(1, c.ret);
+		ASSERT_EQ(0, pthread_join(it, NULL));
+		EXPECT_EQ(-EBUSY, c.ret);
 	}
 	d.name = name;
 	ASSERT_EQ(0, pthread_create(&dt, NULL, destroy_thread, &d));
 	if (!before) {
 		sleep_ms(300);	/* the destroy waits for m's ack on x */
 		ASSERT_EQ(0, pthread_create(&it, NULL, import_thread, &c));
+		ASSERT_EQ(0, pthread_join(it, NULL));
+		EXPECT_EQ(-ENODEV, c.ret);
 	}
-	ASSERT_EQ(0, pthread_join(it, NULL));
 	ASSERT_EQ(0, pthread_join(dt, NULL));
-	EXPECT_EQ(-ENODEV, c.ret);
 	EXPECT_EQ(0, d.ret);
 	TH_LOG("destroy took %lld ms", d.ms);
 	EXPECT_GT(5000, d.ms);
@@ -965,7 +967,7 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	totals->ops += 8;
 }
 
-TEST_F(unplug, attach_waiting_before_destroy)
+TEST_F(unplug, attach_of_parked_buffer_before_destroy)
 {
 	attach_vs_destroy(_metadata, &self->e, 1);
 }

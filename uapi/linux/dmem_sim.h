@@ -147,8 +147,13 @@ struct dmem_sim_alloc {
  * PIN makes the buffer resident (as TOUCH) and takes an owner pin; UNPIN
  * drops one (EINVAL if it holds none; pins end with a revoke). TOUCH is a
  * use: it makes the buffer resident again (ENOMEM, ENODEV, EINTR as ALLOC)
- * and marks it most recently used. FREE drops the handle and its pins; the
- * memory goes when no dma-buf of the buffer remains.
+ * and marks it most recently used. A use waits for a revoke of the buffer
+ * in flight (bounded by the revoke timeout), but fails with EBUSY at once
+ * while its revoke is parked: an importer has not acknowledged it and
+ * might never do so. EBUSY also when every victim that could make room
+ * was busy. The same holds for PIN, IMPORT and IMPORTER_USE. FREE drops
+ * the handle and its pins; the memory goes when no dma-buf of the buffer
+ * remains.
  */
 struct dmem_sim_buf_op {
 	__u32 handle;
