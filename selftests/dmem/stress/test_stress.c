@@ -35,7 +35,7 @@
 
 #define CHECK_EVERY_MS	5000
 /* The longest a phase may take: a revoke waits up to 1 s per victim. */
-#define PHASE_LIMIT_MS	20000
+#define PHASE_LIMIT_MS	60000
 
 /* A positive integer from the environment, at most @max; -1 if malformed. */
 static long env_long(const char *name, long def, long max)
