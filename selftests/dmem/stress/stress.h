@@ -101,6 +101,9 @@ struct st_counts {
 	long long imported;
 	long long rmdirs;
 	long long limits;
+	long long compared;	/* counter values checked */
+	long long peak;		/* most bytes charged at a check */
+	long long peak_pinned;
 };
 
 struct st_shared {

@@ -66,6 +66,7 @@ static int st_compare(const struct st_config *cfg, const char *cg,
 {
 	long long got = cg_region_value(cg, file, cfg->cgname[region]);
 
+	cfg->sh->cnt[cfg->procs + 1].compared++;
 	if (got == want)
 		return 0;
 	fprintf(stderr, "# check: %s/%s %s: %lld, expected %lld\n",
@@ -94,6 +95,7 @@ static int st_wait_unparked(const struct st_config *cfg, int region,
 int st_check(const struct st_config *cfg, int final)
 {
 	const struct st_shared *sh = cfg->sh;
+	struct st_counts *mine = &cfg->sh->cnt[cfg->procs + 1];
 	struct dmem_sim_region_info ri;
 	struct expect e;
 	char path[128];
@@ -101,6 +103,10 @@ int st_check(const struct st_config *cfg, int final)
 
 	st_expect(cfg, &e);
 	for (r = 0; r < ST_REGIONS; r++) {
+		if (e.used[r] > mine->peak)
+			mine->peak = e.used[r];
+		if (e.pinned_all[r] > mine->peak_pinned)
+			mine->peak_pinned = e.pinned_all[r];
 		if (st_wait_unparked(cfg, r, &ri)) {
 			fprintf(stderr, "# check: REGION_INFO %s failed\n", cfg->region[r]);
 			bad++;

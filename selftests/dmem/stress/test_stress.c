@@ -265,6 +265,8 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 		t.evicted, t.revoked, t.sent, t.imported);
 	fprintf(stderr, "# pins ended by a parked or failed revoke: %lld\n", t.pins_ended);
 	fprintf(stderr, "# controller: %lld limit changes, %lld rmdirs\n", t.limits, t.rmdirs);
+	fprintf(stderr, "# %lld counter values compared; at most %lld bytes charged, %lld pinned\n",
+		mine->compared, mine->peak, mine->peak_pinned);
 	/* One line, for the reliability figures. */
 	printf("# reliability: name=stress procs=%d seconds=%d ", cfg->procs, cfg->seconds);
 	printf("ops=%lld mismatches=%lld errors=%lld\n", t.ops, t.mismatches,
