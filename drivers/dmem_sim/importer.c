@@ -81,21 +81,28 @@ static void sim_importer_post(struct sim_importer *imp, u32 type)
 		       imp->buf->size, imp->buf->region->name);
 }
 
-static void sim_importer_do_ack(struct sim_importer *imp)
+/* Acknowledge a pending notification; a detaching importer does silently. */
+static void sim_importer_ack_pending(struct sim_importer *imp, bool detaching)
 {
 	bool pending;
 
 	spin_lock(&imp->lock);
 	pending = imp->ack_pending;
 	imp->ack_pending = false;
-	if (pending)
+	if (pending && !detaching)
 		imp->acks++;
 	spin_unlock(&imp->lock);
 	if (!pending)
 		return;
 	/* The event first: the ack may let the revoke finish at once. */
-	sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_ACKED);
+	if (!detaching)
+		sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_ACKED);
 	sim_attach_ack(imp->attach);
+}
+
+static void sim_importer_do_ack(struct sim_importer *imp)
+{
+	sim_importer_ack_pending(imp, false);
 }
 
 static void sim_importer_ack_workfn(struct work_struct *work)
@@ -110,15 +117,20 @@ static void sim_importer_ack_workfn(struct work_struct *work)
 static void sim_importer_revoked(void *data)
 {
 	struct sim_importer *imp = data;
+	bool detaching;
 
 	spin_lock(&imp->lock);
 	imp->revoked = true;
 	imp->ack_pending = true;
 	imp->notifies++;
+	detaching = imp->detaching;
 	spin_unlock(&imp->lock);
 
 	sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_REVOKED);
-	if (imp->ack == DMEM_SIM_ACK_PROMPT) {
+	/* A detaching importer acknowledges at once: see the destroy. */
+	if (detaching) {
+		sim_importer_ack_pending(imp, true);
+	} else if (imp->ack == DMEM_SIM_ACK_PROMPT) {
 		sim_importer_do_ack(imp);
 	} else if (imp->ack == DMEM_SIM_ACK_DELAYED) {
 		/* Under the lock: sim_importer_destroy() cancels for good. */
@@ -414,8 +426,11 @@ int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info)
  *	reference left (or, from IMPORT, never handed out)
  *
  * The delayed acknowledgment is cancelled first and cannot be queued
- * again; dma_buf_detach() then waits for a revoke notification in progress
- * and counts as the acknowledgment of a pending revoke.
+ * again. A pending revoke is acknowledged before dma_buf_detach(), which
+ * takes the reservation: a pin of the buffer may hold it while waiting
+ * for that very revoke (a parked one) to finish. From then on a revoke
+ * notification is acknowledged at once; dma_buf_detach() waits for one in
+ * progress.
  */
 void sim_importer_destroy(struct sim_importer *imp)
 {
@@ -423,6 +438,7 @@ void sim_importer_destroy(struct sim_importer *imp)
 	imp->detaching = true;
 	spin_unlock(&imp->lock);
 	cancel_delayed_work_sync(&imp->ack_work);
+	sim_importer_ack_pending(imp, true);
 
 	if (imp->sgt) {
 		dma_resv_lock(imp->dmabuf->resv, NULL);
