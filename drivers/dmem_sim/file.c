@@ -34,7 +34,6 @@ static void sim_file_release_kref(struct kref *ref)
 	mem_cgroup_put(file->memcg);
 	xa_destroy(&file->bufs);
 	xa_destroy(&file->importers);
-	mutex_destroy(&file->imp_lock);
 	kfree(file);
 }
 
@@ -69,7 +68,6 @@ static int sim_open(struct inode *inode, struct file *filp)
 	kref_init(&file->ref);
 	xa_init_flags(&file->bufs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&file->importers, XA_FLAGS_ALLOC1);
-	mutex_init(&file->imp_lock);
 	sim_events_init(&file->events);
 	file->owner = dmem_owner_create(&sim_owner_ops, file);
 	if (!file->owner) {
@@ -92,12 +90,9 @@ static int sim_release(struct inode *inode, struct file *filp)
 	struct sim_buf *buf;
 	unsigned long id;
 
-	mutex_lock(&file->imp_lock);
-	xa_for_each(&file->importers, id, imp) {
-		xa_erase(&file->importers, id);
-		sim_importer_destroy(imp);
-	}
-	mutex_unlock(&file->imp_lock);
+	/* No ioctl of the file is running: each goes at once. */
+	xa_for_each(&file->importers, id, imp)
+		sim_importer_detach(file, id);
 
 	xa_for_each(&file->bufs, id, buf) {
 		xa_erase(&file->bufs, id);

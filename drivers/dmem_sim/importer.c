@@ -15,7 +15,12 @@
  * resident and maps it again.
  *
  * An importer belongs to the file that created it, whatever file the
- * dma-buf came from (fd passing), until IMPORTER_DETACH or close.
+ * dma-buf came from (fd passing), until IMPORTER_DETACH or close. It is
+ * referenced by its file's importers xarray and by each ioctl using it;
+ * the last reference detaches and frees it. No lock of the file is held
+ * while an ioctl uses an importer: a use or an import may wait for a
+ * parked revoke, which only an IMPORTER_ACK (or detach) of another thread
+ * of that file may end.
  */
 
 #include <linux/dma-buf.h>
@@ -28,6 +33,7 @@
 
 /**
  * struct sim_importer - a simulated importing device
+ * @ref: references, see the top of this file
  * @id: id in @file
  * @file: the file that created it
  * @dmabuf: the dma-buf (referenced)
@@ -48,6 +54,7 @@
  * @acks: ditto
  */
 struct sim_importer {
+	struct kref ref;
 	u32 id;
 	struct sim_file *file;
 	struct dma_buf *dmabuf;
@@ -74,21 +81,28 @@ static void sim_importer_post(struct sim_importer *imp, u32 type)
 		       imp->buf->size, imp->buf->region->name);
 }
 
-static void sim_importer_do_ack(struct sim_importer *imp)
+/* Acknowledge a pending notification; a detaching importer does silently. */
+static void sim_importer_ack_pending(struct sim_importer *imp, bool detaching)
 {
 	bool pending;
 
 	spin_lock(&imp->lock);
 	pending = imp->ack_pending;
 	imp->ack_pending = false;
-	if (pending)
+	if (pending && !detaching)
 		imp->acks++;
 	spin_unlock(&imp->lock);
 	if (!pending)
 		return;
 	/* The event first: the ack may let the revoke finish at once. */
-	sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_ACKED);
+	if (!detaching)
+		sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_ACKED);
 	sim_attach_ack(imp->attach);
+}
+
+static void sim_importer_do_ack(struct sim_importer *imp)
+{
+	sim_importer_ack_pending(imp, false);
 }
 
 static void sim_importer_ack_workfn(struct work_struct *work)
@@ -103,15 +117,20 @@ static void sim_importer_ack_workfn(struct work_struct *work)
 static void sim_importer_revoked(void *data)
 {
 	struct sim_importer *imp = data;
+	bool detaching;
 
 	spin_lock(&imp->lock);
 	imp->revoked = true;
 	imp->ack_pending = true;
 	imp->notifies++;
+	detaching = imp->detaching;
 	spin_unlock(&imp->lock);
 
 	sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_REVOKED);
-	if (imp->ack == DMEM_SIM_ACK_PROMPT) {
+	/* A detaching importer acknowledges at once: see the destroy. */
+	if (detaching) {
+		sim_importer_ack_pending(imp, true);
+	} else if (imp->ack == DMEM_SIM_ACK_PROMPT) {
 		sim_importer_do_ack(imp);
 	} else if (imp->ack == DMEM_SIM_ACK_DELAYED) {
 		/* Under the lock: sim_importer_destroy() cancels for good. */
@@ -181,14 +200,18 @@ static void sim_importer_free(struct sim_importer *imp)
 }
 
 /**
- * sim_importer_create() - IMPORT
+ * sim_importer_create() - IMPORT: attach (and map) a new importer
  * @file: the importing file
  * @arg: the argument; @arg->id is set on success
  *
- * Return: 0; -EBADF; -EINVAL; -ENOMEM; -ENODEV; the errors of pinning
- * (pinned) or of making the buffer resident (dynamic).
+ * The importer's id is reserved in @file, but nobody finds the importer
+ * before sim_importer_publish(); sim_importer_abort() undoes the import.
+ *
+ * Return: the importer; ERR_PTR(-EBADF), -EINVAL, -ENOMEM, -ENODEV, the
+ * errors of pinning (pinned) or of making the buffer resident (dynamic).
  */
-int sim_importer_create(struct sim_file *file, struct dmem_sim_import *arg)
+struct sim_importer *sim_importer_create(struct sim_file *file,
+					 struct dmem_sim_import *arg)
 {
 	struct xa_limit limit = XA_LIMIT(1, INT_MAX);
 	struct sim_importer *imp;
@@ -196,34 +219,35 @@ int sim_importer_create(struct sim_file *file, struct dmem_sim_import *arg)
 	int ret;
 
 	if (arg->flags)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (arg->mode == DMEM_SIM_IMPORT_PINNED) {
 		if (arg->ack > DMEM_SIM_ACK_MANUAL)
-			return -EINVAL;
+			return ERR_PTR(-EINVAL);
 		if (arg->ack == DMEM_SIM_ACK_DELAYED ?
 		    !arg->delay_ms || arg->delay_ms > DMEM_SIM_ACK_DELAY_MAX :
 		    arg->delay_ms)
-			return -EINVAL;
+			return ERR_PTR(-EINVAL);
 	} else if (arg->mode == DMEM_SIM_IMPORT_DYNAMIC) {
 		if (arg->ack || arg->delay_ms)
-			return -EINVAL;
+			return ERR_PTR(-EINVAL);
 	} else {
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
 
 	dmabuf = dma_buf_get(arg->fd);
 	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
+		return ERR_CAST(dmabuf);
 	if (!sim_is_dmabuf(dmabuf)) {
 		dma_buf_put(dmabuf);
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
 
 	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
 	if (!imp) {
 		dma_buf_put(dmabuf);
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	}
+	kref_init(&imp->ref);
 	imp->file = file;
 	imp->dmabuf = dmabuf;
 	imp->buf = sim_dmabuf_buf(dmabuf);
@@ -233,11 +257,14 @@ int sim_importer_create(struct sim_file *file, struct dmem_sim_import *arg)
 	spin_lock_init(&imp->lock);
 	INIT_DELAYED_WORK(&imp->ack_work, sim_importer_ack_workfn);
 
-	/* The id first: events of the attachment name it. */
-	ret = xa_alloc(&file->importers, &imp->id, imp, limit, GFP_KERNEL);
+	/*
+	 * The id first: events of the attachment name it. Reserved (NULL)
+	 * until the importer is ready: nobody else finds it meanwhile.
+	 */
+	ret = xa_alloc(&file->importers, &imp->id, NULL, limit, GFP_KERNEL);
 	if (ret) {
 		sim_importer_free(imp);
-		return ret;
+		return ERR_PTR(ret);
 	}
 
 	if (imp->mode == DMEM_SIM_IMPORT_PINNED) {
@@ -260,23 +287,70 @@ int sim_importer_create(struct sim_file *file, struct dmem_sim_import *arg)
 	if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC) {
 		ret = sim_importer_map(imp);
 		if (ret) {
-			dma_buf_detach(dmabuf, imp->attach);
-			goto err_erase;
+			sim_importer_abort(file, imp);
+			return ERR_PTR(ret);
 		}
 	}
 	arg->id = imp->id;
-	return 0;
+	return imp;
 
 err_erase:
 	xa_erase(&file->importers, imp->id);
 	sim_importer_free(imp);
+	return ERR_PTR(ret);
+}
+
+/**
+ * sim_importer_publish() - make a new importer known by its id
+ * @file: its file
+ * @imp: the importer, from sim_importer_create()
+ *
+ * Return: 0; on error the import is undone.
+ */
+int sim_importer_publish(struct sim_file *file, struct sim_importer *imp)
+{
+	/* Storing over the reservation allocates nothing. */
+	int ret = xa_err(xa_store(&file->importers, imp->id, imp, GFP_KERNEL));
+
+	if (ret)
+		sim_importer_abort(file, imp);
 	return ret;
 }
 
-static struct sim_importer *sim_importer_lookup(struct sim_file *file, u32 id)
+/**
+ * sim_importer_abort() - undo sim_importer_create()
+ * @file: its file
+ * @imp: the importer, not published
+ */
+void sim_importer_abort(struct sim_file *file, struct sim_importer *imp)
 {
-	struct sim_importer *imp = xa_load(&file->importers, id);
+	u32 id = imp->id;
 
+	sim_importer_destroy(imp);
+	xa_erase(&file->importers, id);
+}
+
+static void sim_importer_release(struct kref *ref)
+{
+	sim_importer_destroy(container_of(ref, struct sim_importer, ref));
+}
+
+/* Context: process context (the last put detaches, which sleeps). */
+static void sim_importer_put(struct sim_importer *imp)
+{
+	kref_put(&imp->ref, sim_importer_release);
+}
+
+/* Look an importer up and take a reference. */
+static struct sim_importer *sim_importer_get(struct sim_file *file, u32 id)
+{
+	struct sim_importer *imp;
+
+	xa_lock(&file->importers);
+	imp = xa_load(&file->importers, id);
+	if (imp)
+		kref_get(&imp->ref);
+	xa_unlock(&file->importers);
 	return imp ? imp : ERR_PTR(-ENOENT);
 }
 
@@ -285,22 +359,21 @@ static struct sim_importer *sim_importer_lookup(struct sim_file *file, u32 id)
  * @file: the file
  * @id: the importer
  *
- * Importers are created, used and destroyed only by ioctls of their file
- * under sim_file::imp_lock, which the caller holds, so no reference is
- * needed.
- *
  * Return: 0; -ENOENT; -EINVAL for a dynamic importer.
  */
 int sim_importer_ack(struct sim_file *file, u32 id)
 {
-	struct sim_importer *imp = sim_importer_lookup(file, id);
+	struct sim_importer *imp = sim_importer_get(file, id);
+	int ret = 0;
 
 	if (IS_ERR(imp))
 		return PTR_ERR(imp);
 	if (imp->mode != DMEM_SIM_IMPORT_PINNED)
-		return -EINVAL;
-	sim_importer_do_ack(imp);
-	return 0;
+		ret = -EINVAL;
+	else
+		sim_importer_do_ack(imp);
+	sim_importer_put(imp);
+	return ret;
 }
 
 /**
@@ -313,7 +386,7 @@ int sim_importer_ack(struct sim_file *file, u32 id)
  */
 int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info)
 {
-	struct sim_importer *imp = sim_importer_lookup(file, info->id);
+	struct sim_importer *imp = sim_importer_get(file, info->id);
 	bool mapped;
 	int ret = 0;
 
@@ -343,16 +416,21 @@ int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info)
 	if (imp->mode == DMEM_SIM_IMPORT_PINNED && imp->revoked)
 		ret = -ENODEV;
 	spin_unlock(&imp->lock);
+	sim_importer_put(imp);
 	return ret;
 }
 
 /**
  * sim_importer_destroy() - unmap, detach and free an importer
- * @imp: the importer, already out of its file's xarray
+ * @imp: the importer, out of its file's xarray (or never in it), with no
+ *	reference left (or, from IMPORT, never handed out)
  *
  * The delayed acknowledgment is cancelled first and cannot be queued
- * again; dma_buf_detach() then waits for a revoke notification in progress
- * and counts as the acknowledgment of a pending revoke.
+ * again. A pending revoke is acknowledged before dma_buf_detach(), which
+ * takes the reservation: a pin of the buffer may hold it while waiting
+ * for that very revoke (a parked one) to finish. From then on a revoke
+ * notification is acknowledged at once; dma_buf_detach() waits for one in
+ * progress.
  */
 void sim_importer_destroy(struct sim_importer *imp)
 {
@@ -360,6 +438,7 @@ void sim_importer_destroy(struct sim_importer *imp)
 	imp->detaching = true;
 	spin_unlock(&imp->lock);
 	cancel_delayed_work_sync(&imp->ack_work);
+	sim_importer_ack_pending(imp, true);
 
 	if (imp->sgt) {
 		dma_resv_lock(imp->dmabuf->resv, NULL);
@@ -374,9 +453,12 @@ void sim_importer_destroy(struct sim_importer *imp)
 }
 
 /**
- * sim_importer_detach() - IMPORTER_DETACH
+ * sim_importer_detach() - IMPORTER_DETACH, and close
  * @file: the file
  * @id: the importer
+ *
+ * Takes the importer out of the file; it is detached at once, or by the
+ * ioctl still using it once that returns.
  *
  * Return: 0; -ENOENT.
  */
@@ -386,6 +468,6 @@ int sim_importer_detach(struct sim_file *file, u32 id)
 
 	if (!imp)
 		return -ENOENT;
-	sim_importer_destroy(imp);
+	sim_importer_put(imp);
 	return 0;
 }

@@ -225,21 +225,22 @@ static int sim_ioc_owner_info(struct sim_file *file, void __user *uarg)
 
 static int sim_ioc_import(struct sim_file *file, void __user *uarg)
 {
+	struct sim_importer *imp;
 	struct dmem_sim_import a;
-	int ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	if (a.id)
 		return -EINVAL;
-	mutex_lock(&file->imp_lock);
-	ret = sim_importer_create(file, &a);
-	if (!ret && copy_to_user(uarg, &a, sizeof(a))) {
-		sim_importer_detach(file, a.id);
-		ret = -EFAULT;
+	imp = sim_importer_create(file, &a);
+	if (IS_ERR(imp))
+		return PTR_ERR(imp);
+	/* Nobody may use (or detach) it before its id reached the caller. */
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		sim_importer_abort(file, imp);
+		return -EFAULT;
 	}
-	mutex_unlock(&file->imp_lock);
-	return ret;
+	return sim_importer_publish(file, imp);
 }
 
 static int sim_ioc_importer_op(struct sim_file *file, void __user *uarg,
@@ -252,12 +253,10 @@ static int sim_ioc_importer_op(struct sim_file *file, void __user *uarg,
 		return -EFAULT;
 	if (a.flags)
 		return -EINVAL;
-	mutex_lock(&file->imp_lock);
 	if (cmd == DMEM_SIM_IOC_IMPORTER_ACK)
 		ret = sim_importer_ack(file, a.id);
 	else
 		ret = sim_importer_detach(file, a.id);
-	mutex_unlock(&file->imp_lock);
 	return ret;
 }
 
@@ -270,9 +269,7 @@ static int sim_ioc_importer_use(struct sim_file *file, void __user *uarg)
 		return -EFAULT;
 	if (a.flags)
 		return -EINVAL;
-	mutex_lock(&file->imp_lock);
 	ret = sim_importer_use(file, &a);
-	mutex_unlock(&file->imp_lock);
 	/* The counters go out even with -ENODEV (revoked). */
 	if ((!ret || ret == -ENODEV) && copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;

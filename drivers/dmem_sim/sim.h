@@ -19,7 +19,6 @@
  *
  * Locks, outermost first:
  *
- *   sim_file::imp_lock (mutex) the importers of a file
  *   sim_lock (mutex)        the region list and the file list
  *   sim_buf::resv (dma_resv) the dma-buf's reservation: sim_buf::dmabuf,
  *                           the importers' mappings; dma-buf calls pin,
@@ -88,8 +87,8 @@ struct sim_events {
  * @node: entry in the file list (sim_lock)
  * @owner: the dmem owner of the file's buffers
  * @bufs: handle -> struct sim_buf, each holding a reference
- * @imp_lock: serializes the importer ioctls of the file and close
- * @importers: id -> struct sim_importer (changed under @imp_lock)
+ * @importers: id -> struct sim_importer, each holding a reference (see
+ *	importer.c; no lock of the file is held while one is used)
  * @events: the event queue
  * @memcg: the opener's memory cgroup (a reference; NULL without memcg),
  *	charged for the system memory that holds the file's buffers while
@@ -100,7 +99,6 @@ struct sim_file {
 	struct list_head node;
 	struct dmem_owner *owner;
 	struct xarray bufs;
-	struct mutex imp_lock;	/* the importers */
 	struct xarray importers;
 	struct sim_events events;
 	struct mem_cgroup *memcg;
@@ -260,7 +258,10 @@ void sim_attach_set_revoke_handler(struct dma_buf_attachment *attach,
 void sim_attach_ack(struct dma_buf_attachment *attach);
 
 /* importer.c */
-int sim_importer_create(struct sim_file *file, struct dmem_sim_import *arg);
+struct sim_importer *sim_importer_create(struct sim_file *file,
+					 struct dmem_sim_import *arg);
+int sim_importer_publish(struct sim_file *file, struct sim_importer *imp);
+void sim_importer_abort(struct sim_file *file, struct sim_importer *imp);
 int sim_importer_ack(struct sim_file *file, u32 id);
 int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info);
 int sim_importer_detach(struct sim_file *file, u32 id);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dmem_util.h"
@@ -108,15 +109,51 @@ int sim_owner(int fd, struct dmem_sim_owner_info *info)
 	return sim_ioctl(fd, DMEM_SIM_IOC_OWNER_INFO, info);
 }
 
-static unsigned char sim_pattern(unsigned int seed, __u64 i)
+/*
+ * Byte i of the pattern of @seed is seed * 131 + i * 7 + i / 4096 (mod 256).
+ * Within a page that is j * 7 plus a constant, j the offset in the page;
+ * 7 being odd, it is a window of one ramp m * 7 starting where m * 7 is the
+ * constant: m = constant * 183, as 7 * 183 = 1 (mod 256). So the bytes are
+ * copied and compared a page at a time, not computed one by one (which
+ * is slow under an emulator).
+ */
+static unsigned char sim_ramp[4096 + 256];
+
+static const unsigned char *sim_pattern_at(unsigned int seed, __u64 pos)
 {
-	return (unsigned char)(seed * 131 + i * 7 + (i >> 12));
+	unsigned int m;
+
+	if (!sim_ramp[1])
+		for (m = 0; m < sizeof(sim_ramp); m++)
+			sim_ramp[m] = m * 7;
+	m = ((seed * 131 + (unsigned int)(pos >> 12)) * 183) & 255;
+	return sim_ramp + m + (pos & 4095);
+}
+
+/* Writes (or with @cmp compares: 1 if different) @n bytes from @pos. */
+static int sim_pattern_span(unsigned char *data, unsigned int seed, __u64 pos,
+			    __u64 n, int cmp)
+{
+	while (n) {
+		__u64 k = 4096 - (pos & 4095);
+
+		if (k > n)
+			k = n;
+		if (!cmp)
+			memcpy(data, sim_pattern_at(seed, pos), k);
+		else if (memcmp(data, sim_pattern_at(seed, pos), k))
+			return 1;
+		data += k;
+		pos += k;
+		n -= k;
+	}
+	return 0;
 }
 
 static int sim_rw_pattern(int fd, __u32 handle, __u64 size,
 			  unsigned int seed, int verify)
 {
-	__u64 i, off, chunk = 1 << 20;
+	__u64 off, chunk = 1 << 20;
 	unsigned char *data = malloc(chunk);
 	int ret = 0;
 
@@ -130,15 +167,13 @@ static int sim_rw_pattern(int fd, __u32 handle, __u64 size,
 		};
 
 		if (!verify) {
-			for (i = 0; i < n; i++)
-				data[i] = sim_pattern(seed, off + i);
+			sim_pattern_span(data, seed, off, n, 0);
 			ret = sim_ioctl(fd, DMEM_SIM_IOC_WRITE, &rw);
 			continue;
 		}
 		ret = sim_ioctl(fd, DMEM_SIM_IOC_READ, &rw);
-		for (i = 0; !ret && i < n; i++)
-			if (data[i] != sim_pattern(seed, off + i))
-				ret = 1;
+		if (!ret)
+			ret = sim_pattern_span(data, seed, off, n, 1);
 	}
 	free(data);
 	return ret;
@@ -216,4 +251,12 @@ int sim_policy(const char *name, const char *policy)
 
 	snprintf(line, sizeof(line), "sim/%s %s", name, policy);
 	return cg_write("", "dmem.policy", line);
+}
+
+long long sim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }

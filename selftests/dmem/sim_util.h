@@ -52,6 +52,9 @@ int sim_event(int fd, struct dmem_sim_event *ev, int ms);
 /* Reads the events queued now into @evs (at most @max); their number. */
 int sim_events(int fd, struct dmem_sim_event *evs, int max);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long sim_now_ms(void);
+
 /* Writes "sim/<name> <policy>" to the root's dmem.policy; 0 or -errno. */
 int sim_policy(const char *name, const char *policy);
 

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -55,14 +54,6 @@ static int expected(int err)
 	       err == -ENODEV;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int worker(const char *region, unsigned int seed)
 {
 	struct dmem_sim_event evs[64];
@@ -70,7 +61,7 @@ static int worker(const char *region, unsigned int seed)
 	__u32 h[SLOTS] = { 0 }, imp[SLOTS] = { 0 };
 	__u64 size[SLOTS] = { 0 };
 	int dmabuf[SLOTS], fd, i, err;
-	long long end = now_ms() + RUN_MS;
+	long long end = sim_now_ms() + RUN_MS;
 
 	fd = sim_open();
 	if (fd < 0)
@@ -78,7 +69,7 @@ static int worker(const char *region, unsigned int seed)
 	for (i = 0; i < SLOTS; i++)
 		dmabuf[i] = -1;
 	srand(seed);
-	while (now_ms() < end) {
+	while (sim_now_ms() < end) {
 		i = rand() % SLOTS;
 		switch (h[i] ? rand() % 7 : 0) {
 		case 0:
