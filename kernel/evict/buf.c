@@ -536,7 +536,7 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 		goto unlock;
 	}
 
-	/* The revoke object a dead region or owner will need. */
+	/* The revoke object a revoked owner will need. */
 	rv = dmem_revoke_alloc(GFP_KERNEL | __GFP_NOFAIL);
 
 	spin_lock(&region->lock);
@@ -546,14 +546,25 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 	atomic64_add(buf->size, &owner->resident);
 	dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
 	dmem_buf_trace(buf, trace_dmem_charge);
-	if (region->dead || READ_ONCE(owner->dead)) {
-		/* Torn down or revoked meanwhile: take it back at once. */
-		bool abandon = region->dead;
-
+	if (region->dead) {
+		/*
+		 * Torn down meanwhile. The teardown waits for this buffer to
+		 * be idle, then sweeps the region again and revokes it. Not
+		 * here: the caller may hold a lock the evict op needs, which
+		 * in a torn down region it waits for (a dma-buf pin runs
+		 * under the buffer's reservation).
+		 */
+		dmem_buf_unbusy_locked(buf);
+		spin_unlock(&region->lock);
+		dmem_revoke_free(rv);
+		return -ENODEV;
+	}
+	if (READ_ONCE(owner->dead)) {
+		/* Revoked meanwhile, after its sweep: take it back at once. */
 		dmem_buf_unbusy_locked(buf);
 		dmem_revoke_start_locked(buf, rv);
 		spin_unlock(&region->lock);
-		dmem_revoke_run(rv, abandon);
+		dmem_revoke_run(rv, false);
 		return -ENODEV;
 	}
 	dmem_buf_unbusy_locked(buf);
