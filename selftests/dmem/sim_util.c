@@ -23,6 +23,33 @@ int sim_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+int sim_open_in(const char *cg)
+{
+	int fd, err;
+
+	err = cg_enter(cg);
+	if (err)
+		return err;
+	fd = sim_open();
+	err = cg_enter("");
+	if (err && fd >= 0) {
+		close(fd);
+		fd = err;
+	}
+	return fd;
+}
+
+int sim_region_remove(const char *name)
+{
+	int fd = sim_open(), err;
+
+	if (fd < 0)
+		return fd;
+	err = sim_region_destroy(fd, name);
+	close(fd);
+	return err;
+}
+
 void sim_unique_name(char *name, const char *tag)
 {
 	snprintf(name, DMEM_SIM_NAME_LEN, "t%d_%s", getpid(), tag);

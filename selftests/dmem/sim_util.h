@@ -15,6 +15,13 @@
 
 /* Opens /dev/dmem_sim: a new owner, charged to the caller's cgroup. */
 int sim_open(void);
+/*
+ * Opens /dev/dmem_sim from cgroup @cg (an owner charged there), then
+ * moves the caller back to the root cgroup.
+ */
+int sim_open_in(const char *cg);
+/* Destroys region @name through a file of its own; 0 or -errno. */
+int sim_region_remove(const char *name);
 
 /* A region name unique to this process and @tag, e.g. "t123_soft". */
 void sim_unique_name(char *name, const char *tag);

@@ -340,7 +340,11 @@ static void check_unchanged(struct __test_metadata *_metadata,
 		 (unsigned long long)a->ri.used, (unsigned long long)b->ri.used);
 }
 
-/* Waits up to 2 s for the region to have no parked revoke. */
+/*
+ * Waits up to 2 s for the late acknowledgment's work to finish the parked
+ * revoke of h[0]: the region lists it as parked no more as soon as the work
+ * starts, and h[0] leaves REVOKING (uncharged) when it is done.
+ */
 static void wait_unparked(struct _test_data_faults *self)
 {
 	struct dmem_sim_region_info ri;
@@ -348,7 +352,8 @@ static void wait_unparked(struct _test_data_faults *self)
 
 	for (i = 0; i < 200; i++) {
 		if (sim_region_info(self->admin, self->w.region, &ri) ||
-		    !ri.parked)
+		    (!ri.parked &&
+		     sim_state(self->w.fd, self->w.h[0]) != DMEM_SIM_STATE_REVOKING))
 			return;
 		usleep(10000);
 	}

@@ -118,55 +118,88 @@ static int join_within(pthread_t t, int ms)
 	return -pthread_timedjoin_np(t, NULL, &ts);
 }
 
-TEST(ack_while_a_use_waits)
+FIXTURE(ackthr) {
+	char name[DMEM_SIM_NAME_LEN];
+	int fb, fc, f, fa;
+	int dmabuf;
+	__u32 x, m;
+	struct alloc_arg c;
+	pthread_t tc;
+};
+
+/*
+ * B's pinned X, exported; F imports it pinned, acknowledging manually; C
+ * and A are owners of their own.
+ */
+FIXTURE_SETUP(ackthr)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct use_arg use = { 0 }, ack = { 0 };
-	struct alloc_arg c = { 0 };
-	char name[DMEM_SIM_NAME_LEN];
-	int fb, fc, f, dmabuf, ret;
-	pthread_t tu, ta, tc;
-	__u32 x, m, d;
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	sim_unique_name(name, "ackthr");
-	fb = sim_open();
-	fc = sim_open();
-	f = sim_open();
-	ASSERT_LE(0, fb);
-	ASSERT_LE(0, fc);
-	ASSERT_LE(0, f);
-	ASSERT_EQ(0, sim_region_create(fb, name, 16 * MiB));
-	ASSERT_EQ(0, sim_policy(name, "soft timeout_ms=5000"));
+	sim_unique_name(self->name, "ackthr");
+	self->fb = sim_open();
+	self->fc = sim_open();
+	self->f = sim_open();
+	self->fa = sim_open();
+	ASSERT_LE(0, self->fb);
+	ASSERT_LE(0, self->fc);
+	ASSERT_LE(0, self->f);
+	ASSERT_LE(0, self->fa);
+	ASSERT_EQ(0, sim_region_create(self->fb, self->name, 16 * MiB));
+	ASSERT_EQ(0, sim_policy(self->name, "soft timeout_ms=5000"));
+	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &self->x));
+	self->dmabuf = sim_export(self->fb, self->x);
+	ASSERT_LE(0, self->dmabuf);
+	ASSERT_EQ(0, sim_import(self->f, self->dmabuf, DMEM_SIM_IMPORT_PINNED,
+				DMEM_SIM_ACK_MANUAL, 0, &self->m));
+	self->c.fd = self->fc;
+	self->c.region = self->name;
+}
 
-	ASSERT_EQ(0, sim_alloc(fb, name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &x));
-	dmabuf = sim_export(fb, x);
-	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(f, dmabuf, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_MANUAL, 0, &m));
-	ASSERT_EQ(0, sim_import(f, dmabuf, DMEM_SIM_IMPORT_DYNAMIC, 0, 0, &d));
+FIXTURE_TEARDOWN(ackthr)
+{
+	close(self->dmabuf);
+	close(self->f);
+	close(self->fa);
+	close(self->fb);
+	close(self->fc);
+	EXPECT_EQ(0, sim_region_remove(self->name));
+}
 
+/*
+ * Joins @waiter's partner @t within 3 s; if it does not return, breaks the
+ * cycle (the waiter's wait is interruptible) and fails.
+ */
+static int join_or_break(struct __test_metadata *_metadata, pthread_t t,
+			 pthread_t waiter, const char *what)
+{
+	int ret = join_within(t, 3000);
+
+	EXPECT_EQ(0, ret) TH_LOG("%s waits for the thread that waits for it", what);
+	if (ret) {
+		pthread_kill(waiter, SIGUSR1);
+		pthread_join(t, NULL);
+	}
+	return ret;
+}
+
+TEST_F(ackthr, ack_while_a_use_waits)
+{
+	struct use_arg use = { .fd = self->f }, ack = { .fd = self->f, .id = self->m };
+	pthread_t tu, ta;
+	int ret;
+
+	ASSERT_EQ(0, sim_import(self->f, self->dmabuf, DMEM_SIM_IMPORT_DYNAMIC, 0, 0, &use.id));
 	/* C's allocation revokes X and waits for F's acknowledgment. */
-	c.fd = fc;
-	c.region = name;
-	ASSERT_EQ(0, start_revoke(&c, &tc, fb, x));
+	ASSERT_EQ(0, start_revoke(&self->c, &self->tc, self->fb, self->x));
 
-	use.fd = f;
-	use.id = d;
 	ASSERT_EQ(0, pthread_create(&tu, NULL, use_thread, &use));
 	usleep(200000);
-	ack.fd = f;
-	ack.id = m;
 	ASSERT_EQ(0, pthread_create(&ta, NULL, ack_thread, &ack));
-	ret = join_within(ta, 3000);
-	EXPECT_EQ(0, ret) TH_LOG("IMPORTER_ACK waits for the use that waits for it");
-	if (ret) {
-		/* Break the cycle: the use's wait is interruptible. */
-		pthread_kill(tu, SIGUSR1);
-		pthread_join(ta, NULL);
-	}
+	ret = join_or_break(_metadata, ta, tu, "IMPORTER_ACK");
 	EXPECT_EQ(0, ack.ret);
 	pthread_join(tu, NULL);
-	pthread_join(tc, NULL);
+	pthread_join(self->tc, NULL);
 	/*
 	 * Once acknowledged, X was revoked. C and the use then race for the
 	 * region, each evicting the other's unpinned bytes; one that finds
@@ -175,66 +208,26 @@ TEST(ack_while_a_use_waits)
 	 */
 	if (!ret)
 		EXPECT_TRUE(!use.ret || use.ret == -ENOMEM) TH_LOG("use: %d", use.ret);
-	EXPECT_TRUE(!c.ret || c.ret == -ENOMEM) TH_LOG("C's alloc: %d", c.ret);
-	EXPECT_TRUE(!c.ret || !use.ret);
-
-	close(dmabuf);
-	close(f);
-	close(fb);
-	close(fc);
-	fb = sim_open();
-	ASSERT_LE(0, fb);
-	ASSERT_EQ(0, sim_region_destroy(fb, name));
-	close(fb);
+	EXPECT_TRUE(!self->c.ret || self->c.ret == -ENOMEM) TH_LOG("C's alloc: %d", self->c.ret);
+	EXPECT_TRUE(!self->c.ret || !use.ret);
 }
 
-TEST(detach_while_a_pin_waits)
+TEST_F(ackthr, detach_while_a_pin_waits)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct use_arg imp = { 0 }, det = { 0 };
-	struct alloc_arg c = { 0 };
-	char name[DMEM_SIM_NAME_LEN];
-	int fb, fc, fa, f, dmabuf, ret;
-	pthread_t ti, td, tc;
-	__u32 x, m;
+	struct use_arg imp = { .fd = self->fa, .dmabuf = self->dmabuf };
+	struct use_arg det = { .fd = self->f, .id = self->m };
+	pthread_t ti, td;
+	int ret;
 
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	sim_unique_name(name, "detthr");
-	fb = sim_open();
-	fc = sim_open();
-	fa = sim_open();
-	f = sim_open();
-	ASSERT_LE(0, fb);
-	ASSERT_LE(0, fc);
-	ASSERT_LE(0, fa);
-	ASSERT_LE(0, f);
-	ASSERT_EQ(0, sim_region_create(fb, name, 16 * MiB));
-	ASSERT_EQ(0, sim_policy(name, "soft timeout_ms=5000"));
-	ASSERT_EQ(0, sim_alloc(fb, name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &x));
-	dmabuf = sim_export(fb, x);
-	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(f, dmabuf, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_MANUAL, 0, &m));
-	c.fd = fc;
-	c.region = name;
-	ASSERT_EQ(0, start_revoke(&c, &tc, fb, x));
-
+	ASSERT_EQ(0, start_revoke(&self->c, &self->tc, self->fb, self->x));
 	/* The pinned import waits for X with the reservation held. */
-	imp.fd = fa;
-	imp.dmabuf = dmabuf;
 	ASSERT_EQ(0, pthread_create(&ti, NULL, import_thread, &imp));
 	usleep(200000);
-	det.fd = f;
-	det.id = m;
 	ASSERT_EQ(0, pthread_create(&td, NULL, detach_thread, &det));
-	ret = join_within(td, 3000);
-	EXPECT_EQ(0, ret) TH_LOG("IMPORTER_DETACH waits for the pin that waits for it");
-	if (ret) {
-		pthread_kill(ti, SIGUSR1);
-		pthread_join(td, NULL);
-	}
+	ret = join_or_break(_metadata, td, ti, "IMPORTER_DETACH");
 	EXPECT_EQ(0, det.ret);
 	pthread_join(ti, NULL);
-	pthread_join(tc, NULL);
+	pthread_join(self->tc, NULL);
 	/*
 	 * The revoke ended (X's evict found the reservation held by the
 	 * import: X stayed resident, unpinned) and the import pinned X. C's
@@ -243,17 +236,8 @@ TEST(detach_while_a_pin_waits)
 	 */
 	if (!ret)
 		EXPECT_EQ(0, imp.ret) TH_LOG("import: %d", imp.ret);
-	EXPECT_TRUE(!c.ret || c.ret == -EBUSY || c.ret == -ENOMEM) TH_LOG("C's alloc: %d", c.ret);
-
-	close(dmabuf);
-	close(f);
-	close(fa);
-	close(fb);
-	close(fc);
-	fb = sim_open();
-	ASSERT_LE(0, fb);
-	ASSERT_EQ(0, sim_region_destroy(fb, name));
-	close(fb);
+	EXPECT_TRUE(!self->c.ret || self->c.ret == -EBUSY || self->c.ret == -ENOMEM)
+		TH_LOG("C's alloc: %d", self->c.ret);
 }
 
 TEST_HARNESS_MAIN

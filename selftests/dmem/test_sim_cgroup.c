@@ -34,28 +34,20 @@ FIXTURE_SETUP(simcg)
 	snprintf(self->c, sizeof(self->c), "%s/c", self->top);
 	sim_unique_name(self->name, "cg");
 	sim_cg_name(self->cg, self->name);
-	ASSERT_EQ(0, cg_enter(self->b));
-	self->fb = sim_open();
+	self->fb = sim_open_in(self->b);
 	ASSERT_LE(0, self->fb);
-	ASSERT_EQ(0, cg_enter(self->c));
-	self->fc = sim_open();
+	self->fc = sim_open_in(self->c);
 	ASSERT_LE(0, self->fc);
-	ASSERT_EQ(0, cg_enter(""));
 	ASSERT_EQ(0, sim_region_create(self->fb, self->name, 16 * MiB));
 }
 
 FIXTURE_TEARDOWN(simcg)
 {
-	int fd = sim_open();
-
 	if (self->fb >= 0)
 		close(self->fb);
 	if (self->fc >= 0)
 		close(self->fc);
-	if (fd >= 0) {
-		sim_region_destroy(fd, self->name);
-		close(fd);
-	}
+	sim_region_remove(self->name);
 	cg_cleanup_tree(self->top);
 }
 

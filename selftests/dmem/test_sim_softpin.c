@@ -38,29 +38,21 @@ FIXTURE_SETUP(softpin)
 	sim_unique_name(self->name, "softpin");
 	sim_cg_name(self->cg, self->name);
 	/* Each owner is charged to the cgroup it opened the device in. */
-	ASSERT_EQ(0, cg_enter(self->a));
-	self->fa = sim_open();
+	self->fa = sim_open_in(self->a);
 	ASSERT_LE(0, self->fa);
-	ASSERT_EQ(0, cg_enter(self->b));
-	self->fb = sim_open();
+	self->fb = sim_open_in(self->b);
 	ASSERT_LE(0, self->fb);
-	ASSERT_EQ(0, cg_enter(""));
 	ASSERT_EQ(0, sim_region_create(self->fa, self->name, 16 * MiB));
 	ASSERT_EQ(0, sim_policy(self->name, "soft timeout_ms=300"));
 }
 
 FIXTURE_TEARDOWN(softpin)
 {
-	int fd = sim_open();
-
 	if (self->fa >= 0)
 		close(self->fa);
 	if (self->fb >= 0)
 		close(self->fb);
-	if (fd >= 0) {
-		sim_region_destroy(fd, self->name);
-		close(fd);
-	}
+	sim_region_remove(self->name);
 	cg_cleanup_tree(self->top);
 }
 
