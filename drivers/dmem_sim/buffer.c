@@ -49,22 +49,37 @@ static void sim_pages_free(struct page **pages, unsigned int npages)
  */
 #define SIM_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 
-static struct page **sim_pages_alloc(unsigned int npages, gfp_t extra)
+static struct page **sim_pages_alloc(unsigned int npages, gfp_t gfp)
 {
 	struct page **pages;
 	unsigned int i;
 
-	pages = kvcalloc(npages, sizeof(*pages), SIM_GFP | (extra & __GFP_ACCOUNT));
+	/* The array itself may block: one allocation, not one per page. */
+	pages = kvcalloc(npages, sizeof(*pages),
+			 SIM_GFP | (gfp & (__GFP_ACCOUNT | __GFP_HIGH)));
 	if (!pages)
 		return NULL;
 	for (i = 0; i < npages; i++) {
-		pages[i] = alloc_page(SIM_GFP | extra);
+		pages[i] = alloc_page(gfp);
 		if (!pages[i]) {
 			sim_pages_free(pages, npages);
 			return NULL;
 		}
 	}
 	return pages;
+}
+
+/* Would charging @npages more go over a limit of @memcg or an ancestor? */
+static bool sim_memcg_full(struct mem_cgroup *memcg, unsigned int npages)
+{
+#ifdef CONFIG_MEMCG
+	struct page_counter *c;
+
+	for (c = memcg ? &memcg->memory : NULL; c; c = c->parent)
+		if (page_counter_read(c) + npages > READ_ONCE(c->max))
+			return true;
+#endif
+	return false;
 }
 
 /*
@@ -74,14 +89,28 @@ static struct page **sim_pages_alloc(unsigned int npages, gfp_t extra)
  * machine memory in evicted buffers, bounded by no limit (dmem.max only
  * bounds device memory). Device pages are not charged to a memory cgroup:
  * they stand for VRAM, which dmem accounts.
+ *
+ * @force (evictions): a full memory cgroup must not make its owner's
+ * buffers unevictable (pinned, in effect, past dmem.pinned.max), so the
+ * charge goes over its limit instead (__GFP_HIGH), and the owner's own
+ * next allocation pays for it. When the cgroup is already full the pages
+ * are allocated without direct reclaim: the charge is then forced at once
+ * instead of reclaiming in vain first, page after page.
  */
-static struct page **sim_sys_pages_alloc(struct sim_buf *buf, gfp_t extra)
+static struct page **sim_sys_pages_alloc(struct sim_buf *buf, gfp_t extra,
+					 bool force)
 {
-	struct mem_cgroup *old;
+	struct mem_cgroup *old, *memcg = buf->file->memcg;
+	gfp_t gfp = SIM_GFP | extra | __GFP_ACCOUNT;
 	struct page **pages;
 
-	old = set_active_memcg(buf->file->memcg);
-	pages = sim_pages_alloc(buf->npages, extra | __GFP_ACCOUNT);
+	if (force) {
+		gfp |= __GFP_HIGH;
+		if (sim_memcg_full(memcg, buf->npages))
+			gfp &= ~__GFP_DIRECT_RECLAIM;
+	}
+	old = set_active_memcg(memcg);
+	pages = sim_pages_alloc(buf->npages, gfp);
 	set_active_memcg(old);
 	return pages;
 }
@@ -114,7 +143,7 @@ struct sim_buf *sim_buf_alloc(struct sim_region *region, struct sim_file *file,
 		return ERR_PTR(-ENOMEM);
 	buf->npages = size >> PAGE_SHIFT;
 	buf->file = file;
-	buf->sys = sim_sys_pages_alloc(buf, __GFP_ZERO);
+	buf->sys = sim_sys_pages_alloc(buf, __GFP_ZERO, false);
 	if (!buf->sys) {
 		kfree(buf);
 		return ERR_PTR(-ENOMEM);
@@ -471,13 +500,7 @@ int sim_buf_evict(struct dmem_buf *dbuf)
 	if (buf->dmabuf)
 		dma_buf_move_notify(buf->dmabuf);
 
-	/*
-	 * __GFP_HIGH: a full memory cgroup of the victim's owner must not make
-	 * its buffers unevictable (pinned, in effect, past dmem.pinned.max);
-	 * the charge goes over that cgroup's limit instead, so the owner's
-	 * own next allocation pays for it.
-	 */
-	sys = sim_sys_pages_alloc(buf, __GFP_HIGH);
+	sys = sim_sys_pages_alloc(buf, 0, true);
 	if (!sys) {
 		dma_resv_unlock(&buf->resv);
 		return -ENOMEM;
@@ -509,7 +532,7 @@ int sim_buf_restore(struct dmem_buf *dbuf)
 	struct sim_buf *buf = to_sim_buf(dbuf);
 	struct page **dev;
 
-	dev = sim_pages_alloc(buf->npages, 0);
+	dev = sim_pages_alloc(buf->npages, SIM_GFP);
 	if (!dev)
 		return -ENOMEM;
 	mutex_lock(&buf->data_lock);
