@@ -26,6 +26,7 @@
  *   PARKED  --teardown--> ABANDONED  the teardown finishes it
  */
 
+#include <linux/delay.h>
 #include <linux/export.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
@@ -41,6 +42,10 @@ static void dmem_revoke_put(struct dmem_revoke *rv)
 }
 
 static void dmem_revoke_workfn(struct work_struct *work);
+
+/* How long a finishing revoke retries an evict op that returns -EBUSY. */
+#define DMEM_REVOKE_BUSY_TRIES	20
+#define DMEM_REVOKE_BUSY_MS	5
 
 struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp)
 {
@@ -186,10 +191,20 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 	struct dmem_buf *buf = rv->buf;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool;
+	unsigned int tries = 0;
 	u64 cgroup_id;
 	int ret;
 
-	ret = region->ops->evict(buf);
+	/*
+	 * Every importer acknowledged: -EBUSY from the evict op is a lock of
+	 * the driver held for a moment (dmem_sim: an importer detaching takes
+	 * the dma-buf reservation right after its acknowledgment). Retry for
+	 * a while rather than end the revoke without moving the buffer; but
+	 * not forever, since the holder may be waiting for this buffer.
+	 */
+	while ((ret = region->ops->evict(buf)) == -EBUSY &&
+	       ++tries <= DMEM_REVOKE_BUSY_TRIES && !READ_ONCE(region->dead))
+		msleep(DMEM_REVOKE_BUSY_MS);
 
 	spin_lock(&region->lock);
 	if (ret && region->dead) {
