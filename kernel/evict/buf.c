@@ -387,39 +387,30 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 			region->used += buf->size;
 		spin_unlock(&region->lock);
 
-		if (!room) {
-			/* The region is full: make room anywhere the policy allows. */
-			ret = dmem_evict_one(region, NULL, owner, true, NULL);
-			if (ret == -ENOMEM)
-				dmem_evict_enomem(region, owner, NULL, buf->size,
-						  NULL);
-			if (dmem_evict_skip_busy(region, ret, &busy))
-				continue;
-			if (ret)
+		limit = NULL;
+		if (room) {
+			ret = dmem_evict_charge(owner, region->cg, buf->size,
+						&pool, &limit);
+			if (!ret) {
+				*ret_pool = pool;
+				return 0;
+			}
+			spin_lock(&region->lock);
+			region->used -= buf->size;
+			spin_unlock(&region->lock);
+			if (ret != -EAGAIN)
 				return ret;
-			continue;
 		}
 
-		ret = dmem_evict_charge(owner, region->cg, buf->size, &pool, &limit);
-		if (!ret) {
-			*ret_pool = pool;
-			return 0;
-		}
-
-		spin_lock(&region->lock);
-		region->used -= buf->size;
-		spin_unlock(&region->lock);
-		if (ret != -EAGAIN)
-			return ret;
-
-		/* A cgroup limit: make room inside its subtree. */
+		/*
+		 * Make room: anywhere the policy allows if the region is full,
+		 * inside the limited subtree if a cgroup limit was hit.
+		 */
 		ret = dmem_evict_one(region, limit, owner, true, NULL);
 		if (ret == -ENOMEM)
 			dmem_evict_enomem(region, owner, NULL, buf->size, limit);
 		dmem_cgroup_pool_state_put(limit);
-		if (dmem_evict_skip_busy(region, ret, &busy))
-			continue;
-		if (ret)
+		if (ret && !dmem_evict_skip_busy(region, ret, &busy))
 			return ret;
 	}
 }
