@@ -192,10 +192,30 @@ unsigned long long st_limit_cgroup_id(int fd)
 	return p ? strtoull(p + strlen("limit_cgroup_id="), NULL, 10) : ~0ULL;
 }
 
+long long keyed_value(char *buf, const char *key)
+{
+	size_t klen = strlen(key);
+	char *line, *save;
+
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return strtoll(line + klen + 1, NULL, 10);
+	return -2;
+}
+
+long long cg_key(const char *cg, const char *file, const char *key)
+{
+	char buf[1024];
+
+	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
+		return -2;
+	return keyed_value(buf, key);
+}
+
 long long st_stat(const char *key)
 {
-	char buf[512], *line, *save;
-	size_t klen = strlen(key);
+	char buf[512];
 	ssize_t n;
 	int fd;
 
@@ -207,11 +227,7 @@ long long st_stat(const char *key)
 	if (n < 0)
 		return -2;
 	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			return strtoll(line + klen + 1, NULL, 10);
-	return -2;
+	return keyed_value(buf, key);
 }
 
 int st_vram1(const char *cmd)

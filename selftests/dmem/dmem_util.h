@@ -46,6 +46,14 @@ long long cg_region_key(const char *cg, const char *file, const char *region,
 			const char *key);
 
 /*
+ * The value of @key in a flat keyed buffer ("<key> <value>" lines, e.g.
+ * memory.events), which it modifies; -2 if absent.
+ */
+long long keyed_value(char *buf, const char *key);
+/* The same, of cgroup @cg's @file; -2 if absent or unreadable. */
+long long cg_key(const char *cg, const char *file, const char *key);
+
+/*
  * Creates "<prefix>.<pid>" with dmem enabled for its children, and the
  * children named in the NULL-terminated @children ("a", "a/b"...; each
  * non-leaf gets +dmem too). @top receives the name. 0 or -errno.

@@ -38,19 +38,6 @@ static long long mem_value(const char *cg, const char *file)
 	return strtoll(buf, NULL, 10);
 }
 
-static long long mem_event(const char *cg, const char *key)
-{
-	char buf[512], *p;
-	size_t len = strlen(key);
-
-	if (cg_read(cg, "memory.events", buf, sizeof(buf)) <= 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, len) && p[len] == ' ')
-			return strtoll(p + len + 1, NULL, 10);
-	return -1;
-}
-
 static int set_mem_max(const char *cg, long long bytes)
 {
 	char line[32];
@@ -146,13 +133,13 @@ TEST_F(simmemcg, full_memcg_does_not_block_eviction)
 	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 8 * MiB, 0, &hb));
 	ASSERT_EQ(0, sim_fill(self->fb, hb, 8 * MiB, 9));
 	ASSERT_EQ(0, set_mem_max(self->b, mem_value(self->b, "memory.current") + MiB));
-	max_events = mem_event(self->b, "max");
+	max_events = cg_key(self->b, "memory.events", "max");
 	ASSERT_LE(0, max_events);
 
 	ASSERT_EQ(0, sim_alloc(self->fc, self->name, 8 * MiB, 0, &hc));
 	EXPECT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->fb, hb));
 	EXPECT_LT(mem_value(self->b, "memory.max"), mem_value(self->b, "memory.current"));
-	EXPECT_LT(max_events, mem_event(self->b, "max"));
+	EXPECT_LT(max_events, cg_key(self->b, "memory.events", "max"));
 	EXPECT_EQ(0, sim_verify(self->fb, hb, 8 * MiB, 9));
 	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
 	EXPECT_EQ(8 * MiB, cg_region_value(self->c, "dmem.current", self->cg));
