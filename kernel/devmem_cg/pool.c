@@ -8,8 +8,10 @@
  * goes; see the lifetime rules in dmem_internal.h.
  */
 
+#include <linux/delay.h>
 #include <linux/export.h>
 #include <linux/rculist.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "dmem_internal.h"
@@ -83,15 +85,42 @@ static void dmem_pool_release(struct percpu_ref *ref)
 	queue_work(dmem_wq ?: system_wq, &pool->release_work);
 }
 
+/*
+ * True while a removed cgroup has not gone offline yet. rmdir() returns
+ * before the cgroup core offlines the css (after a grace period, from its
+ * own workqueue), and only going offline kills the cgroup's pools.
+ */
+static bool dmem_offline_pending(void)
+{
+	struct cgroup_subsys_state *root = init_css_set.subsys[dmem_cgrp_id];
+	struct cgroup_subsys_state *css;
+	bool pending = false;
+
+	mutex_lock(&dmem_mutex);
+	rcu_read_lock();
+	css_for_each_descendant_pre(css, root) {
+		if (css_is_dying(css) && !css_to_dmemcs(css)->offline) {
+			pending = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	mutex_unlock(&dmem_mutex);
+	return pending;
+}
+
 /**
  * dmem_quiesce() - wait for released pools and regions to be freed
  *
- * For the tests, so that they can count live objects exactly: waits for the
- * kills in flight to complete, then for the releases they started, then for
- * the frees after a grace period.
+ * For the tests, so that they can count live objects exactly: waits for
+ * removed cgroups to go offline (which kills their pools), for the kills in
+ * flight to complete, then for the releases they started, then for the
+ * frees after a grace period. A fatal signal ends the wait for offlining.
  */
 void dmem_quiesce(void)
 {
+	while (dmem_offline_pending() && !fatal_signal_pending(current))
+		msleep(1);
 	rcu_barrier();
 	if (dmem_wq)
 		flush_workqueue(dmem_wq);
@@ -114,10 +143,11 @@ dmem_pool_create_locked(struct dmemcg_state *cs,
 
 	lockdep_assert_held(&dmem_mutex);
 
-	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
-	if (percpu_ref_init(&pool->ref, dmem_pool_release, 0, GFP_KERNEL)) {
+	if (percpu_ref_init(&pool->ref, dmem_pool_release, 0,
+			    GFP_KERNEL_ACCOUNT)) {
 		kfree(pool);
 		return ERR_PTR(-ENOMEM);
 	}
