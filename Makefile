@@ -12,6 +12,12 @@ BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 VM := $(TOP)/tools/vm/run
 
+# make check REPEAT=N (or DMEM_TEST_REPEAT=N): every selftest program runs
+# N times in one boot, and every run is counted.
+ifdef REPEAT
+export DMEM_TEST_REPEAT := $(REPEAT)
+endif
+
 .PHONY: help deps kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
 	lint demo bench reliability-doc clean distclean
 
@@ -19,6 +25,7 @@ help:
 	@echo "make deps          install missing Debian packages"
 	@echo "make kernel        extract, patch, configure and build the kernel"
 	@echo "make check         everything: lint, runner self-test, KUnit, selftests"
+	@echo "                   (REPEAT=N runs each selftest program N times)"
 	@echo "make check-debug   the tests on a KASAN/lockdep/kmemleak/UBSAN kernel"
 	@echo "make demo          boot the VM and show what the kernel offers"
 	@echo "make bench         the benchmarks and their baselines, in one VM run"

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Summarize one test run of the VM: KUnit KTAP and selftest TAP.
 
-    summarize.py RUNDIR --kunit-suite NAME... --selftest NAME...
+    summarize.py RUNDIR --kunit-suite NAME... --selftest NAME... [--repeat N]
 
 RUNDIR holds what the guest wrote: kunit/<suite>.ktap (copied from debugfs),
-selftests/<name>.tap and <name>.rc. Every KUnit case and every selftest
-result counts once; "# SKIP" results count as skipped. An expected suite or
+selftests/<name>.tap and <name>.rc (and <name>.runK.tap/.rc for the runs
+K = 2..N of --repeat N). Every KUnit case and every selftest result of
+every run counts once; "# SKIP" results count as skipped. An expected suite or
 selftest with no results, a plan that promised more results than were
 printed, or a non-zero exit status with no failing result each count as one
 failure, so a crash or a missing test can never look green.
@@ -114,6 +115,8 @@ def main():
     ap.add_argument("rundir")
     ap.add_argument("--kunit-suite", nargs="*", default=[])
     ap.add_argument("--selftest", nargs="*", default=[])
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="each selftest program ran this many times")
     ap.add_argument("--fail", action="append", default=[],
                     help="SUITE:WHY, one more failure found by the caller")
     args = ap.parse_args()
@@ -129,14 +132,17 @@ def main():
         p, f, s = parse_kunit(path, "kunit:" + suite, tally)
         rows.append(("kunit", suite, p, f, s, ""))
     for name in args.selftest:
-        tap = os.path.join(args.rundir, "selftests", name + ".tap")
-        rc = os.path.join(args.rundir, "selftests", name + ".rc")
-        if not os.path.exists(tap):
-            tally.add("selftest:" + name, "program", "fail", "did not run")
-            rows.append(("selftest", name, 0, 1, 0, "missing"))
-            continue
-        p, f, s = parse_tap(tap, rc, "selftest:" + name, tally)
-        rows.append(("selftest", name, p, f, s, ""))
+        for run in range(1, args.repeat + 1):
+            base = name if run == 1 else f"{name}.run{run}"
+            label = name if args.repeat == 1 else f"{name}#{run}"
+            tap = os.path.join(args.rundir, "selftests", base + ".tap")
+            rc = os.path.join(args.rundir, "selftests", base + ".rc")
+            if not os.path.exists(tap):
+                tally.add("selftest:" + label, "program", "fail", "did not run")
+                rows.append(("selftest", label, 0, 1, 0, "missing"))
+                continue
+            p, f, s = parse_tap(tap, rc, "selftest:" + label, tally)
+            rows.append(("selftest", label, p, f, s, ""))
 
     for extra in args.fail:
         suite, _, why = extra.partition(":")
