@@ -26,6 +26,8 @@ if [ $lane = check ]; then
 	cmd=/opt/dmem/run-tests.sh
 else
 	cmd="/opt/dmem/run-tests.sh; /opt/dmem/kmemleak-scan.sh >/out/kmemleak.txt"
+	# The debug lane's stress runs at full width (unless told otherwise).
+	export DMEM_STRESS_PROCS=${DMEM_STRESS_PROCS:-64}
 fi
 
 # What must have run: every KUnit suite the project defines (dmem*) and
@@ -34,9 +36,9 @@ mapfile -t suites < <(grep -rhoP --include='*kunit*.c' '\.name\s*=\s*"\Kdmem[A-Z
 	"$TOP/kernel" "$TOP/drivers" | sort -u)
 mapfile -t selftests < <(cd "$TOP/build/selftests" && ls | sort)
 
-echo "$lane: booting $(cat "$obj/include/config/kernel.release"): ${#suites[@]} KUnit suites, ${#selftests[@]} selftest programs"
+echo "$lane: booting $(cat "$obj/include/config/kernel.release"): ${#suites[@]} KUnit suites, ${#selftests[@]} selftest programs, each run ${DMEM_TEST_REPEAT:-1} time(s)"
 start=$SECONDS
-"$TOP/tools/vm/run" --name $lane --rundir "$RUN" --timeout "${DMEM_CHECK_TIMEOUT:-2400}" \
+"$TOP/tools/vm/run" --name $lane --rundir "$RUN" --timeout "${DMEM_CHECK_TIMEOUT:-$((2400 * ${DMEM_TEST_REPEAT:-1}))}" \
 	--kernel "$obj/arch/x86/boot/bzImage" -- "$cmd" >"$RUN/check-output.log"
 rc=$?
 vm_seconds=$((SECONDS - start))
@@ -58,7 +60,8 @@ esac
 echo "$lane: guest output in ${RUN#"$TOP"/}/check-output.log, console in ${RUN#"$TOP"/}/console.log"
 
 python3 "$TOP/tools/vm/summarize.py" "$RUN" --kunit-suite "${suites[@]}" \
-	--selftest "${selftests[@]}" "${fails[@]}" >"$RUN/summary.txt"
+	--selftest "${selftests[@]}" --repeat "${DMEM_TEST_REPEAT:-1}" \
+	"${fails[@]}" >"$RUN/summary.txt"
 status=$?
 head -n -1 "$RUN/summary.txt"
 
