@@ -368,6 +368,7 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 	struct dmem_evict_region *region = buf->region;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool, *limit;
+	struct dmem_revoke_deadline deadline = {};
 	unsigned int busy = 0;
 	bool room;
 	int ret;
@@ -406,7 +407,8 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 		 * Make room: anywhere the policy allows if the region is full,
 		 * inside the limited subtree if a cgroup limit was hit.
 		 */
-		ret = dmem_evict_one(region, limit, owner, true, NULL);
+		ret = dmem_evict_one(region, limit, owner, true, NULL,
+				     &deadline);
 		if (ret == -ENOMEM)
 			dmem_evict_enomem(region, owner, NULL, buf->size, limit);
 		dmem_cgroup_pool_state_put(limit);
@@ -448,9 +450,11 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
 			break;
 		spin_unlock(&region->lock);
 		if (!new_epool)
-			new_epool = kzalloc(sizeof(*new_epool), GFP_KERNEL);
+			new_epool = kzalloc(sizeof(*new_epool),
+					    GFP_KERNEL_ACCOUNT);
 		if (!new_link)
-			new_link = kzalloc(sizeof(*new_link), GFP_KERNEL);
+			new_link = kzalloc(sizeof(*new_link),
+					   GFP_KERNEL_ACCOUNT);
 		spin_lock(&region->lock);
 		if (!new_epool || !new_link) {
 			ret = -ENOMEM;
@@ -528,7 +532,7 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 	}
 
 	/* The revoke object a revoked owner will need. */
-	rv = dmem_revoke_alloc(GFP_KERNEL | __GFP_NOFAIL);
+	rv = dmem_revoke_alloc(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
 	spin_lock(&region->lock);
 	buf->state = DMEM_BUF_RESIDENT;
@@ -555,7 +559,7 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 		dmem_buf_unbusy_locked(buf);
 		dmem_revoke_start_locked(buf, rv);
 		spin_unlock(&region->lock);
-		dmem_revoke_run(rv, false);
+		dmem_revoke_run(rv, false, NULL);
 		return -ENODEV;
 	}
 	dmem_buf_unbusy_locked(buf);

@@ -223,6 +223,7 @@ enum dmem_revoke_state {
  * @done: completed on WAITING -> DONE
  * @work: finishes a late revoke
  * @node: entry in dmem_evict_region::parked (region lock)
+ * @batch: entry in the list of a sweep's revokes (owned by the sweeper)
  * @start_ns: when it started, for the latency traced
  */
 struct dmem_revoke {
@@ -234,7 +235,22 @@ struct dmem_revoke {
 	struct completion done;
 	struct work_struct work;
 	struct list_head node;
+	struct list_head batch;
 	u64 start_ns;
+};
+
+/**
+ * struct dmem_revoke_deadline - one revoke timeout for a whole operation
+ * @at: jiffies at which waiting for acknowledgments ends
+ * @set: @at is set; the first wait of the operation sets it
+ *
+ * An allocation that revokes several victims, a region teardown and an
+ * owner-wide revoke each wait at most one revoke timeout in total, however
+ * many importers they notify. Start zeroed.
+ */
+struct dmem_revoke_deadline {
+	unsigned long at;
+	bool set;
 };
 
 /* What the policy picked. */
@@ -275,7 +291,8 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 					enum dmem_victim_kind *kind);
 int dmem_evict_one(struct dmem_evict_region *region,
 		   struct dmem_cgroup_pool_state *limit,
-		   struct dmem_owner *requester, bool allow_revoke, u64 *freed);
+		   struct dmem_owner *requester, bool allow_revoke, u64 *freed,
+		   struct dmem_revoke_deadline *deadline);
 void dmem_evict_enomem(struct dmem_evict_region *region,
 		       struct dmem_owner *owner,
 		       struct dmem_cgroup_pool_state *pool, u64 size,
@@ -287,7 +304,14 @@ u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
 struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp);
 void dmem_revoke_free(struct dmem_revoke *rv);
 void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv);
-int dmem_revoke_run(struct dmem_revoke *rv, bool abandon);
+unsigned long dmem_revoke_deadline_left(struct dmem_revoke_deadline *deadline,
+					struct dmem_evict_region *region);
+int dmem_revoke_run(struct dmem_revoke *rv, bool abandon,
+		    struct dmem_revoke_deadline *deadline);
+int dmem_revoke_sweep_start(struct dmem_evict_region *region,
+			    struct dmem_owner *owner, bool abandon,
+			    struct list_head *batch);
+int dmem_revoke_sweep_wait(struct list_head *batch, bool abandon);
 int dmem_revoke_sweep(struct dmem_evict_region *region, struct dmem_owner *owner,
 		      bool abandon);
 void dmem_revoke_abandon_parked(struct dmem_evict_region *region);

@@ -27,7 +27,7 @@
 struct dmem_owner *dmem_owner_create(const struct dmem_owner_ops *ops,
 				     void *priv)
 {
-	struct dmem_owner *owner = kzalloc(sizeof(*owner), GFP_KERNEL);
+	struct dmem_owner *owner = kzalloc(sizeof(*owner), GFP_KERNEL_ACCOUNT);
 
 	if (!owner)
 		return NULL;
@@ -121,9 +121,10 @@ EXPORT_SYMBOL_GPL(dmem_owner_get_stats);
  * For an exclusive owner change: every resident buffer of @owner, in every
  * region, is revoked (importers notified and waited for, contents evicted,
  * charges returned, the owner told), and from now on none of its buffers
- * can be made resident or pinned again (-ENODEV). A revoke whose importers
- * do not acknowledge in time is parked (its memory kept) and finishes on
- * their late acknowledgment.
+ * can be made resident or pinned again (-ENODEV). The importers of every
+ * buffer are notified first and waited for on one deadline, one revoke
+ * timeout in all. A revoke whose importers do not acknowledge in time is
+ * parked (its memory kept) and finishes on their late acknowledgment.
  *
  * Context: process context, may sleep.
  * Return: 0; -ETIMEDOUT if some revoke was parked; -EINTR on a signal;
@@ -133,6 +134,7 @@ int dmem_owner_revoke_all(struct dmem_owner *owner)
 {
 	struct dmem_evict_region *region, **regions;
 	unsigned int i, n = 0;
+	LIST_HEAD(batch);
 	int ret = 0, err;
 
 	might_sleep();
@@ -140,7 +142,7 @@ int dmem_owner_revoke_all(struct dmem_owner *owner)
 	WRITE_ONCE(owner->dead, true);
 
 	/*
-	 * Revokes wait for importers, up to the timeout each: take a
+	 * Revokes wait for importers, up to one timeout in all: take a
 	 * reference on every region and sweep them without dmem_evict_mutex,
 	 * which region creation and destruction need meanwhile.
 	 */
@@ -159,16 +161,19 @@ int dmem_owner_revoke_all(struct dmem_owner *owner)
 	}
 	mutex_unlock(&dmem_evict_mutex);
 
-	for (i = 0; i < n; i++) {
-		/* After an error other than a parked revoke, only let go. */
-		if (!ret || ret == -ETIMEDOUT) {
-			err = dmem_revoke_sweep(regions[i], owner, false);
-			if (err)
-				ret = err;
-		}
+	/*
+	 * Notify the importers of every region first, then wait for them
+	 * all on one deadline.
+	 */
+	for (i = 0; i < n && !ret; i++)
+		ret = dmem_revoke_sweep_start(regions[i], owner, false, &batch);
+	err = dmem_revoke_sweep_wait(&batch, false);
+	for (i = 0; i < n; i++)
 		dmem_evict_region_put(regions[i]);
-	}
 	kfree(regions);
-	return ret;
+	/* An error of a revoke first, then one of starting, then a park. */
+	if (err && err != -ETIMEDOUT)
+		return err;
+	return ret ?: err;
 }
 EXPORT_SYMBOL_GPL(dmem_owner_revoke_all);

@@ -150,6 +150,32 @@ static int dmem_evict_victim(struct dmem_buf *victim)
 	return ret;
 }
 
+/*
+ * Wait for one of others' victims to finish (inflight_seq moves on from
+ * @seq) or for the teardown; once the caller has a revoke deadline, no
+ * longer than it.
+ */
+static int dmem_evict_wait_inflight(struct dmem_evict_region *region,
+				    unsigned long seq,
+				    struct dmem_revoke_deadline *deadline)
+{
+	long ret;
+
+	if (!deadline || !deadline->set) {
+		ret = wait_event_interruptible(region->wq,
+					       READ_ONCE(region->inflight_seq) != seq ||
+					       READ_ONCE(region->dead));
+		return ret ? -EINTR : 0;
+	}
+	ret = wait_event_interruptible_timeout(region->wq,
+					       READ_ONCE(region->inflight_seq) != seq ||
+					       READ_ONCE(region->dead),
+					       dmem_revoke_deadline_left(deadline, region));
+	if (ret < 0)
+		return -EINTR;
+	return ret ? 0 : -ENOMEM;
+}
+
 /**
  * dmem_evict_one() - make room by evicting or revoking one victim
  * @region: the region
@@ -157,18 +183,26 @@ static int dmem_evict_victim(struct dmem_buf *victim)
  * @requester: the owner that needs room, or NULL (reclaim)
  * @allow_revoke: step 3 of the policy may be used
  * @freed: optional; set to the bytes uncharged
+ * @deadline: the caller's revoke deadline, kept across calls, or NULL
  *
  * If nothing can be chosen but victims chosen by others are being evicted,
  * waits for one to finish instead: the caller retries its charge then.
  *
+ * The first revoke sets @deadline: waits for acknowledgments and, from
+ * then on, for others' victims end there, so that one allocation waits one
+ * revoke timeout in all. Past it, a victim is still revoked if its
+ * importers acknowledge at once, and parked at once if not.
+ *
  * Context: process context, may sleep; no lock held.
  * Return: 0 when the caller should retry (memory was freed, or something
- * changed); -ENOMEM if there is nothing to evict; -EINTR on a signal;
- * -ENODEV if the region was torn down; the error of the evict op.
+ * changed); -ENOMEM if there is nothing to evict, or the deadline passed
+ * waiting for others' victims; -EINTR on a signal; -ENODEV if the region
+ * was torn down; the error of the evict op.
  */
 int dmem_evict_one(struct dmem_evict_region *region,
 		   struct dmem_cgroup_pool_state *limit,
-		   struct dmem_owner *requester, bool allow_revoke, u64 *freed)
+		   struct dmem_owner *requester, bool allow_revoke, u64 *freed,
+		   struct dmem_revoke_deadline *deadline)
 {
 	struct dmem_revoke *rv = NULL;
 	enum dmem_victim_kind kind;
@@ -189,7 +223,7 @@ int dmem_evict_one(struct dmem_evict_region *region,
 						allow_revoke, &kind);
 		if (victim && kind == DMEM_VICTIM_REVOKE && !rv) {
 			spin_unlock(&region->lock);
-			rv = dmem_revoke_alloc(GFP_KERNEL);
+			rv = dmem_revoke_alloc(GFP_KERNEL_ACCOUNT);
 			if (!rv)
 				return -ENOMEM;
 			spin_lock(&region->lock);
@@ -207,11 +241,8 @@ int dmem_evict_one(struct dmem_evict_region *region,
 		 */
 		seq = region->inflight_seq;
 		spin_unlock(&region->lock);
-		ret = wait_event_interruptible(region->wq,
-					       READ_ONCE(region->inflight_seq) != seq ||
-					       READ_ONCE(region->dead));
 		dmem_revoke_free(rv);
-		return ret ? -EINTR : 0;
+		return dmem_evict_wait_inflight(region, seq, deadline);
 	}
 
 	if (freed)
@@ -220,7 +251,7 @@ int dmem_evict_one(struct dmem_evict_region *region,
 	if (kind == DMEM_VICTIM_REVOKE) {
 		dmem_revoke_start_locked(victim, rv);
 		spin_unlock(&region->lock);
-		ret = dmem_revoke_run(rv, false);
+		ret = dmem_revoke_run(rv, false, deadline);
 		if (ret == -ETIMEDOUT) {
 			/* Parked, its memory kept: move on to another victim. */
 			if (freed)
@@ -303,7 +334,7 @@ u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
 	u64 total = 0, freed;
 
 	while (total < nr_bytes && !signal_pending(current)) {
-		if (dmem_evict_one(region, pool, NULL, false, &freed))
+		if (dmem_evict_one(region, pool, NULL, false, &freed, NULL))
 			break;
 		total += freed;
 		cond_resched();

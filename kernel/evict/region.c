@@ -91,8 +91,13 @@ static bool dmem_evict_region_idle(struct dmem_evict_region *region)
  * is charged and no reclaim callback runs; buffers stay valid (EVICTED or
  * REVOKED) until freed. Calling it again does nothing.
  *
- * Context: process context, may sleep (up to the revoke timeout per
- * buffer whose importers do not acknowledge).
+ * The importers of all resident buffers are notified at once and waited
+ * for on one deadline, so a teardown waits one revoke timeout (plus
+ * evictions in flight), however many importers do not acknowledge.
+ *
+ * Context: process context, may sleep; not interruptible (a driver that
+ * lets a killable task wait for it runs it from a work item, as dmem_sim
+ * does).
  */
 void dmem_evict_region_teardown(struct dmem_evict_region *region)
 {

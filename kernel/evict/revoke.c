@@ -7,6 +7,10 @@
  * timeout for all acknowledgments. Then the buffer is evicted (its data
  * preserved), uncharged and its pins dropped, and its owner told.
  *
+ * One operation waits one timeout in all, however many buffers it revokes
+ * (struct dmem_revoke_deadline): a sweep (teardown, owner-wide revoke)
+ * notifies the importers of every buffer before it waits for any.
+ *
  * An importer that does not acknowledge in time is recorded (trace event
  * dmem_revoke_timeout, the region's revoke_timeouts counter) and the
  * revoke is parked: the buffer keeps its device memory, its charge and its
@@ -55,6 +59,7 @@ struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp)
 		init_completion(&rv->done);
 		INIT_WORK(&rv->work, dmem_revoke_workfn);
 		INIT_LIST_HEAD(&rv->node);
+		INIT_LIST_HEAD(&rv->batch);
 	}
 	return rv;
 }
@@ -273,31 +278,50 @@ static void dmem_revoke_workfn(struct work_struct *work)
 }
 
 /**
- * dmem_revoke_run() - notify, wait for the acknowledgments, finish
- * @rv: a revoke started by dmem_revoke_start_locked()
- * @abandon: on timeout, finish anyway (region teardown); the wait is then
- *	not interruptible
+ * dmem_revoke_deadline_left() - what is left of an operation's revoke timeout
+ * @deadline: the operation's deadline; set now to the region's revoke
+ *	timeout from now if not set yet
+ * @region: the region whose timeout starts the deadline
  *
- * Context: process context, may sleep; no lock held.
- * Return: 0 once revoked; -ETIMEDOUT or -EINTR if parked for lack of
- * acknowledgment or on a signal (the buffer keeps its memory); the error
- * of the evict op (the buffer stays resident, unpinned).
+ * Return: jiffies left, 0 once the deadline has passed.
  */
-int dmem_revoke_run(struct dmem_revoke *rv, bool abandon)
+unsigned long dmem_revoke_deadline_left(struct dmem_revoke_deadline *deadline,
+					struct dmem_evict_region *region)
+{
+	unsigned long now = jiffies;
+
+	if (!deadline->set) {
+		deadline->at = now +
+			msecs_to_jiffies(dmem_cgroup_region_revoke_timeout_ms(region->cg));
+		deadline->set = true;
+	}
+	return time_after(deadline->at, now) ? deadline->at - now : 0;
+}
+
+/* Wait up to @left jiffies for the last ack; > 0 if it came, < 0 on a signal. */
+static long dmem_revoke_wait(struct dmem_revoke *rv, bool abandon,
+			     unsigned long left)
+{
+	if (!left)
+		return try_wait_for_completion(&rv->done) ? 1 : 0;
+	if (abandon)
+		return wait_for_completion_timeout(&rv->done, left);
+	return wait_for_completion_interruptible_timeout(&rv->done, left);
+}
+
+/*
+ * Wait for a notified revoke's acknowledgments until @deadline, then
+ * finish it, or park it (abandon: finish it all the same).
+ */
+static int dmem_revoke_conclude(struct dmem_revoke *rv, bool abandon,
+				struct dmem_revoke_deadline *deadline)
 {
 	struct dmem_evict_region *region = rv->region;
 	struct dmem_buf *buf = rv->buf;
-	unsigned long timeout;
 	long left;
 
-	dmem_revoke_notify_all(region, buf);
-	dmem_revoke_ack(rv);
-
-	timeout = msecs_to_jiffies(dmem_cgroup_region_revoke_timeout_ms(region->cg));
-	if (abandon)
-		left = wait_for_completion_timeout(&rv->done, timeout);
-	else
-		left = wait_for_completion_interruptible_timeout(&rv->done, timeout);
+	left = dmem_revoke_wait(rv, abandon,
+				dmem_revoke_deadline_left(deadline, region));
 	if (left > 0)
 		return dmem_revoke_finish(rv);
 
@@ -326,6 +350,35 @@ int dmem_revoke_run(struct dmem_revoke *rv, bool abandon)
 	wake_up_all(&region->wq);
 	spin_unlock(&region->lock);
 	return left ? -EINTR : -ETIMEDOUT;
+}
+
+/* Call the importers of a started revoke; the revoker's count goes. */
+static void dmem_revoke_notify(struct dmem_revoke *rv)
+{
+	dmem_revoke_notify_all(rv->region, rv->buf);
+	dmem_revoke_ack(rv);
+}
+
+/**
+ * dmem_revoke_run() - notify, wait for the acknowledgments, finish
+ * @rv: a revoke started by dmem_revoke_start_locked()
+ * @abandon: on timeout, finish anyway (region teardown); the wait is then
+ *	not interruptible
+ * @deadline: the deadline of the operation this revoke is part of, or NULL
+ *	for one revoke timeout from now
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: 0 once revoked; -ETIMEDOUT or -EINTR if parked for lack of
+ * acknowledgment or on a signal (the buffer keeps its memory); the error
+ * of the evict op (the buffer stays resident, unpinned).
+ */
+int dmem_revoke_run(struct dmem_revoke *rv, bool abandon,
+		    struct dmem_revoke_deadline *deadline)
+{
+	struct dmem_revoke_deadline own = {};
+
+	dmem_revoke_notify(rv);
+	return dmem_revoke_conclude(rv, abandon, deadline ?: &own);
 }
 
 /**
@@ -482,11 +535,92 @@ static struct dmem_buf *dmem_revoke_next_locked(struct dmem_evict_region *region
 }
 
 /**
+ * dmem_revoke_sweep_start() - start revoking every resident buffer in scope
+ * @region: the region
+ * @owner: only this owner's buffers, or NULL for all
+ * @abandon: for a teardown: allocations cannot fail
+ * @batch: the revokes started are added here (dmem_revoke::batch)
+ *
+ * Every revoke is started and its importers notified before anyone waits,
+ * so that the importers of all buffers stop their DMA at the same time and
+ * dmem_revoke_sweep_wait() waits one revoke timeout in all.
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: 0; -ENOMEM (the revokes started so far are in @batch).
+ */
+int dmem_revoke_sweep_start(struct dmem_evict_region *region,
+			    struct dmem_owner *owner, bool abandon,
+			    struct list_head *batch)
+{
+	struct dmem_revoke *rv, *first = NULL;
+	struct dmem_buf *buf;
+	int ret = 0;
+
+	for (;;) {
+		rv = dmem_revoke_alloc(abandon ? GFP_KERNEL | __GFP_NOFAIL :
+					 GFP_KERNEL_ACCOUNT);
+		if (!rv) {
+			ret = -ENOMEM;
+			break;
+		}
+		spin_lock(&region->lock);
+		buf = dmem_revoke_next_locked(region, owner);
+		if (!buf) {
+			spin_unlock(&region->lock);
+			dmem_revoke_free(rv);
+			break;
+		}
+		dmem_revoke_start_locked(buf, rv);
+		spin_unlock(&region->lock);
+		list_add_tail(&rv->batch, batch);
+		first = first ?: rv;
+	}
+	if (!first)
+		return ret;
+	rv = first;
+	list_for_each_entry_from(rv, batch, batch)
+		dmem_revoke_notify(rv);
+	return ret;
+}
+
+/**
+ * dmem_revoke_sweep_wait() - wait for a batch of revokes on one deadline
+ * @batch: revokes from dmem_revoke_sweep_start(), emptied
+ * @abandon: finish revokes without every acknowledgment after the timeout
+ *	(region teardown); the wait is then not interruptible
+ *
+ * The deadline is one revoke timeout (of the first revoke's region) from
+ * the start of the wait: the revokes still unacknowledged then are parked,
+ * or finished if @abandon. A signal parks the rest at once.
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: 0; -ETIMEDOUT if some revoke was parked; -EINTR; the first error
+ * of an evict op.
+ */
+int dmem_revoke_sweep_wait(struct list_head *batch, bool abandon)
+{
+	struct dmem_revoke_deadline deadline = {};
+	struct dmem_revoke *rv, *tmp;
+	int ret = 0, err;
+
+	list_for_each_entry_safe(rv, tmp, batch, batch) {
+		list_del_init(&rv->batch);
+		err = dmem_revoke_conclude(rv, abandon, &deadline);
+		if (err && (!ret || ret == -ETIMEDOUT))
+			ret = err;
+	}
+	return ret;
+}
+
+/**
  * dmem_revoke_sweep() - revoke every resident buffer of a region
  * @region: the region
  * @owner: only this owner's buffers, or NULL for all
  * @abandon: finish revokes without every acknowledgment after the timeout
  *	(region teardown)
+ *
+ * All importers are notified first, then waited for on one deadline: the
+ * sweep takes one revoke timeout at most, however many buffers it revokes.
  *
  * Context: process context, may sleep; no lock held.
  * Return: 0; -ETIMEDOUT if some revoke was parked; -EINTR; -ENOMEM; the
@@ -495,29 +629,10 @@ static struct dmem_buf *dmem_revoke_next_locked(struct dmem_evict_region *region
 int dmem_revoke_sweep(struct dmem_evict_region *region, struct dmem_owner *owner,
 		      bool abandon)
 {
-	struct dmem_revoke *rv;
-	struct dmem_buf *buf;
-	int ret = 0, err;
+	LIST_HEAD(batch);
+	int ret, err;
 
-	for (;;) {
-		rv = dmem_revoke_alloc(abandon ? GFP_KERNEL | __GFP_NOFAIL :
-					 GFP_KERNEL);
-		if (!rv)
-			return -ENOMEM;
-		spin_lock(&region->lock);
-		buf = dmem_revoke_next_locked(region, owner);
-		if (!buf) {
-			spin_unlock(&region->lock);
-			dmem_revoke_free(rv);
-			return ret;
-		}
-		dmem_revoke_start_locked(buf, rv);
-		spin_unlock(&region->lock);
-
-		err = dmem_revoke_run(rv, abandon);
-		if (err == -ETIMEDOUT)
-			ret = err;
-		else if (err)
-			return err;
-	}
+	ret = dmem_revoke_sweep_start(region, owner, abandon, &batch);
+	err = dmem_revoke_sweep_wait(&batch, abandon);
+	return err ?: ret;
 }
