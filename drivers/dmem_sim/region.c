@@ -55,6 +55,20 @@ void sim_region_put(struct sim_region *region)
 	kref_put(&region->ref, sim_region_release);
 }
 
+/* Tear down, unregister, tell every file; drops the region list's reference. */
+static void sim_region_destroy_workfn(struct work_struct *work)
+{
+	struct sim_region *region =
+		container_of(work, struct sim_region, destroy_work);
+
+	/* Tear down before unregistering: nothing is charged afterwards. */
+	dmem_evict_region_destroy(region->er);
+	dmem_cgroup_unregister_region(region->cg);
+	sim_post_all(DMEM_SIM_EVENT_REGION_DESTROYED, region->name);
+	complete_all(&region->destroyed);
+	sim_region_put(region);
+}
+
 /**
  * sim_region_create() - REGION_CREATE
  * @arg: the validated-by-nobody-yet argument
@@ -72,10 +86,12 @@ int sim_region_create(const struct dmem_sim_region_create *arg)
 	    !IS_ALIGNED(arg->size, DMEM_SIM_PAGE_SIZE))
 		return -EINVAL;
 
-	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	region = kzalloc(sizeof(*region), GFP_KERNEL_ACCOUNT);
 	if (!region)
 		return -ENOMEM;
 	kref_init(&region->ref);
+	INIT_WORK(&region->destroy_work, sim_region_destroy_workfn);
+	init_completion(&region->destroyed);
 	strscpy(region->name, arg->name, sizeof(region->name));
 	region->capacity = arg->size;
 
@@ -113,14 +129,19 @@ err_unlock:
  *
  * Takes the region off the list first, so that no new buffer is created in
  * it, then tears the eviction region down (every resident buffer revoked,
- * waiting for importers up to the revoke timeout), unregisters the dmem
- * region and tells every open file.
+ * the importers of all of them notified at once and waited for up to one
+ * revoke timeout in all), unregisters the dmem region and tells every open
+ * file. The teardown runs in a work item and the caller waits for it
+ * killably: a killed caller returns at once and the teardown finishes in
+ * the background, within the revoke timeout; until then the name stays
+ * registered with the controller (REGION_CREATE of it: EEXIST).
  *
- * Return: 0; -EINVAL; -ENOENT.
+ * Return: 0; -EINVAL; -ENOENT; -EINTR (killed; the teardown goes on).
  */
 int sim_region_destroy(const struct dmem_sim_region_name *arg)
 {
 	struct sim_region *region;
+	int ret;
 
 	if (arg->flags || arg->pad || sim_region_check_name(arg->name))
 		return -EINVAL;
@@ -130,17 +151,17 @@ int sim_region_destroy(const struct dmem_sim_region_name *arg)
 	if (region) {
 		list_del_init(&region->node);
 		WRITE_ONCE(region->dead, true);
+		/* The waiter's; the work item takes over the list's. */
+		kref_get(&region->ref);
 	}
 	mutex_unlock(&sim_lock);
 	if (!region)
 		return -ENOENT;
 
-	/* Tear down before unregistering: nothing is charged afterwards. */
-	dmem_evict_region_destroy(region->er);
-	dmem_cgroup_unregister_region(region->cg);
-	sim_post_all(DMEM_SIM_EVENT_REGION_DESTROYED, region->name);
+	queue_work(system_unbound_wq, &region->destroy_work);
+	ret = wait_for_completion_killable(&region->destroyed);
 	sim_region_put(region);
-	return 0;
+	return ret ? -EINTR : 0;
 }
 
 /**

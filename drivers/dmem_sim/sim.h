@@ -43,6 +43,7 @@
 #ifndef _DRIVERS_DMEM_SIM_SIM_H
 #define _DRIVERS_DMEM_SIM_SIM_H
 
+#include <linux/completion.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/dmem_evict.h>
@@ -114,6 +115,9 @@ struct sim_file {
  * @er: the eviction region; valid while @dead is false (sim_lock), and
  *	for buffers of the region (each holds a reference on it)
  * @dead: being destroyed (written under sim_lock)
+ * @destroy_work: tears the region down, so that a killed destroyer does
+ *	not stop the teardown halfway
+ * @destroyed: completed when @destroy_work is done
  */
 struct sim_region {
 	struct kref ref;
@@ -123,6 +127,8 @@ struct sim_region {
 	struct dmem_cgroup_region *cg;
 	struct dmem_evict_region *er;
 	bool dead;
+	struct work_struct destroy_work;
+	struct completion destroyed;
 };
 
 /**

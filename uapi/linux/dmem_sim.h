@@ -83,11 +83,19 @@ struct dmem_sim_region_create {
  * do their mappings (over system memory); making them resident (TOUCH,
  * PIN, IMPORT, IMPORTER_USE) fails with ENODEV, UNPIN with EINVAL (the
  * revoke ended the pins), ALLOC and REGION_INFO of the name with ENOENT.
- * Nothing blocks a destroy for good: an importer that does not acknowledge
- * delays it by the region's revoke timeout (dmem.policy timeout_ms), then
- * its buffer is revoked all the same (the importer's late ACK is a no-op
- * but for the counter); a use of a buffer waiting for it (a PIN, or a
- * dma-buf attach) fails with ENODEV instead of holding the destroy up.
+ * Nothing blocks a destroy for good: the importers of all buffers are
+ * notified at once, and those that do not acknowledge delay it by the
+ * region's revoke timeout (dmem.policy timeout_ms) in all, however many
+ * they are; then their buffers are revoked all the same (the importer's
+ * late ACK is a no-op but for the counter). The device pages such an
+ * importer still maps go back to the system only when it unmaps (DETACH,
+ * or closing its file). A use of a buffer waiting for the destroy (a PIN,
+ * or a dma-buf attach) fails with ENODEV instead of holding it up.
+ *
+ * The wait is killable (EINTR): a killed destroy returns at once and the
+ * teardown finishes in the background within the revoke timeout; the
+ * region is off REGION_INFO and ALLOC at once, and REGION_CREATE of the
+ * name fails with EEXIST until the teardown has finished.
  */
 struct dmem_sim_region_name {
 	char name[DMEM_SIM_NAME_LEN];
@@ -131,6 +139,10 @@ struct dmem_sim_region_info {
  * soft-pin policy if needed; with DMEM_SIM_ALLOC_PINNED, also pins it.
  * ENOMEM if no room can be made (or dmem.pinned.max is reached); ENODEV
  * if the region was destroyed; EINTR on a signal. Nothing remains on error.
+ * Revoking victims waits one revoke timeout in all: victims whose
+ * importers have not acknowledged by then stay parked (their memory kept),
+ * and further victims are revoked only if their importers acknowledge at
+ * once.
  */
 struct dmem_sim_alloc {
 	char region[DMEM_SIM_NAME_LEN];
