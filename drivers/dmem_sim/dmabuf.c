@@ -63,7 +63,7 @@ static int sim_dmabuf_attach(struct dma_buf *dmabuf,
 	struct sim_buf *buf = dmabuf->priv;
 	struct sim_attach *sa;
 
-	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return -ENOMEM;
 	sa->buf = buf;
@@ -110,6 +110,29 @@ static void sim_dmabuf_unpin(struct dma_buf_attachment *attach)
 	sim_buf_unpin(sa->buf, &sa->pinned);
 }
 
+/*
+ * A mapping holds a reference on each device page it describes, so that
+ * the pages are not reused while the importer may still reach them: a
+ * revoke that a region teardown finishes without the importer's
+ * acknowledgment frees the buffer's device pages, and they go back to the
+ * system only when the importer unmaps (at the latest, when it detaches).
+ */
+static void sim_sgt_get_pages(struct sg_table *sgt)
+{
+	struct sg_page_iter iter;
+
+	for_each_sgtable_page(sgt, &iter, 0)
+		get_page(sg_page_iter_page(&iter));
+}
+
+static void sim_sgt_put_pages(struct sg_table *sgt)
+{
+	struct sg_page_iter iter;
+
+	for_each_sgtable_page(sgt, &iter, 0)
+		put_page(sg_page_iter_page(&iter));
+}
+
 static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 				       enum dma_data_direction dir)
 {
@@ -119,16 +142,18 @@ static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL_ACCOUNT);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&buf->data_lock);
 	if (buf->dev)
 		ret = sg_alloc_table_from_pages(sgt, buf->dev, buf->npages, 0,
-						buf->size, GFP_KERNEL);
+						buf->size, GFP_KERNEL_ACCOUNT);
 	else
 		ret = -EAGAIN;	/* evicted since the importer made it resident */
+	if (!ret)
+		sim_sgt_get_pages(sgt);
 	mutex_unlock(&buf->data_lock);
 	if (ret) {
 		kfree(sgt);
@@ -140,6 +165,7 @@ static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 static void sim_dmabuf_unmap(struct dma_buf_attachment *attach,
 			     struct sg_table *sgt, enum dma_data_direction dir)
 {
+	sim_sgt_put_pages(sgt);
 	sg_free_table(sgt);
 	kfree(sgt);
 }
