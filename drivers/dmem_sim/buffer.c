@@ -138,7 +138,7 @@ struct sim_buf *sim_buf_alloc(struct sim_region *region, struct sim_file *file,
 {
 	struct sim_buf *buf;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	buf->npages = size >> PAGE_SHIFT;

@@ -62,7 +62,7 @@ static int sim_open(struct inode *inode, struct file *filp)
 {
 	struct sim_file *file;
 
-	file = kzalloc(sizeof(*file), GFP_KERNEL);
+	file = kzalloc(sizeof(*file), GFP_KERNEL_ACCOUNT);
 	if (!file)
 		return -ENOMEM;
 	kref_init(&file->ref);

@@ -242,7 +242,7 @@ struct sim_importer *sim_importer_create(struct sim_file *file,
 		return ERR_PTR(-EINVAL);
 	}
 
-	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
+	imp = kzalloc(sizeof(*imp), GFP_KERNEL_ACCOUNT);
 	if (!imp) {
 		dma_buf_put(dmabuf);
 		return ERR_PTR(-ENOMEM);
@@ -261,7 +261,8 @@ struct sim_importer *sim_importer_create(struct sim_file *file,
 	 * The id first: events of the attachment name it. Reserved (NULL)
 	 * until the importer is ready: nobody else finds it meanwhile.
 	 */
-	ret = xa_alloc(&file->importers, &imp->id, NULL, limit, GFP_KERNEL);
+	ret = xa_alloc(&file->importers, &imp->id, NULL, limit,
+		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		sim_importer_free(imp);
 		return ERR_PTR(ret);

@@ -68,7 +68,8 @@ static int sim_ioc_alloc(struct sim_file *file, void __user *uarg)
 		return PTR_ERR(buf);
 
 	/* The handle first: events of the buffer name it. */
-	ret = xa_alloc(&file->bufs, &buf->handle, buf, limit, GFP_KERNEL);
+	ret = xa_alloc(&file->bufs, &buf->handle, buf, limit,
+		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		sim_buf_put(buf);
 		return ret;

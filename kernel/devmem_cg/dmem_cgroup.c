@@ -17,7 +17,7 @@ dmemcg_css_alloc(struct cgroup_subsys_state *parent_css)
 {
 	struct dmemcg_state *cs;
 
-	cs = kzalloc(sizeof(*cs), GFP_KERNEL);
+	cs = kzalloc(sizeof(*cs), GFP_KERNEL_ACCOUNT);
 	if (!cs)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&cs->pools);
