@@ -276,6 +276,12 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 	EXPECT_EQ(0, failed);
 	EXPECT_EQ(0, t.errors);
 	EXPECT_EQ(0, t.mismatches);
+	/* The load the test exists for really happened. */
+	EXPECT_LT(0, t.ops);
+	EXPECT_LT(0, t.evicted);
+	EXPECT_LT(0, t.revoked);
+	EXPECT_LT(0, t.imported);
+	EXPECT_LT(0, mine->compared);
 }
 
 TEST_HARNESS_MAIN
