@@ -70,6 +70,15 @@ int cg_enter(const char *cg);
 /* The cgroup id of @cg: the inode number of its directory. */
 unsigned long long cg_id(const char *cg);
 
+/*
+ * Drops to uid and gid 65534 ("nobody") with no supplementary groups, which
+ * leaves no capabilities; 0 or -errno.
+ */
+int drop_to_nobody(void);
+
+/* A "Key: N kB" line of /proc/meminfo, in bytes; -1 if missing. */
+long long meminfo_bytes(const char *key);
+
 /* Opens a new client of the test charging interface; fd or -errno. */
 int st_open(void);
 

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A hostile user of the world-writable /dev/dmem_sim:
+ *  - importers that never acknowledge delay a region destroy, and an
+ *    allocation that revokes their buffers, by one revoke timeout in all,
+ *    however many they are; a killed destroy returns at once and the
+ *    teardown finishes in the background;
+ *  - the device pages such an importer still maps go back to the system
+ *    only when it detaches;
+ *  - what imports and files kept alive by imports make the kernel
+ *    allocate is charged to the importer's memory cgroup: its slab growth
+ *    that no cgroup pays for stays below a tenth of what it was charged.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "dmem_util.h"
+#include "sim_util.h"
+
+static const char *const tree[] = { "u", "v", NULL };
+
+#define NBUF		16
+#define TIMEOUT_MS	500
+/* The memory cgroup of the hostile user, and where its loops stop. */
+#define MEM_MAX		(64 * MiB)
+#define MEM_STOP	(56 * MiB)
+
+FIXTURE(hostile) {
+	char top[64];
+	char u[128];
+	char v[128];
+	char name[DMEM_SIM_NAME_LEN];
+	char cg[DMEM_SIM_NAME_LEN + 4];
+	int fd;
+};
+
+FIXTURE_SETUP(hostile)
+{
+	char line[32];
+
+	self->fd = -1;
+	ASSERT_EQ(0, cg_write("", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_hostile", tree));
+	ASSERT_EQ(0, cg_write(self->top, "cgroup.subtree_control", "+memory"));
+	snprintf(self->u, sizeof(self->u), "%s/u", self->top);
+	snprintf(self->v, sizeof(self->v), "%s/v", self->top);
+	snprintf(line, sizeof(line), "%lld", MEM_MAX);
+	ASSERT_EQ(0, cg_write(self->u, "memory.max", line));
+	sim_unique_name(self->name, "hostile");
+	sim_cg_name(self->cg, self->name);
+	self->fd = sim_open();
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	sim_region_remove(self->name);
+	cg_cleanup_tree(self->top);
+}
+
+static void set_timeout(struct __test_metadata *_metadata, const char *name,
+			int ms)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "soft timeout_ms=%d", ms);
+	ASSERT_EQ(0, sim_policy(name, p));
+}
+
+/* Free pages, including those on the per-cpu lists, in bytes. */
+static long long free_bytes(void)
+{
+	long long pcp = 0;
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "count:");
+
+		if (p && strncmp(line, "              count:", 20) == 0)
+			pcp += strtoll(p + 6, NULL, 10);
+	}
+	fclose(f);
+	return meminfo_bytes("MemFree") + pcp * 4096;
+}
+
+/* memory.current, or a key of memory.stat (@key not NULL), of @cg. */
+static long long mem_value(const char *cg, const char *key)
+{
+	char buf[8192];
+
+	if (cg_read(cg, key ? "memory.stat" : "memory.current", buf,
+		    sizeof(buf)) < 0)
+		return -2;
+	return key ? keyed_value(buf, key) : strtoll(buf, NULL, 10);
+}
+
+static int region_listed(const char *cg)
+{
+	char cap[4096];
+
+	if (cg_read("", "dmem.capacity", cap, sizeof(cap)) < 0)
+		return -1;
+	return strstr(cap, cg) != NULL;
+}
+
+/*
+ * @n buffers of @size in @ofd, each exported and imported by a pinned
+ * importer of @ifd that acknowledges only when told (never, here).
+ */
+static void never_acked(struct __test_metadata *_metadata, const char *name,
+			int ofd, int ifd, int n, long long size, __u32 *h,
+			__u32 *id, int *dmabuf)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, sim_alloc(ofd, name, size, DMEM_SIM_ALLOC_PINNED, &h[i]));
+		ASSERT_EQ(0, sim_fill(ofd, h[i], size, i + 1));
+		dmabuf[i] = sim_export(ofd, h[i]);
+		ASSERT_LE(0, dmabuf[i]);
+		ASSERT_EQ(0, sim_import(ifd, dmabuf[i], DMEM_SIM_IMPORT_PINNED,
+					DMEM_SIM_ACK_MANUAL, 0, &id[i]));
+	}
+}
+
+/* The buffers were revoked with their bytes; detach, unexport, free. */
+static void check_revoked_and_free(struct __test_metadata *_metadata, int ofd,
+				   int ifd, int n, long long size, __u32 *h,
+				   __u32 *id, int *dmabuf)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
+		EXPECT_EQ(0, sim_verify(ofd, h[i], size, i + 1));
+	}
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id[i]));
+		close(dmabuf[i]);
+		EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h[i]));
+	}
+}
+
+/*
+ * 16 importers that never acknowledge, each on its own buffer: the
+ * destroy waits one revoke timeout, not sixteen. The region is gone at
+ * once; the device pages stay with the importers' mappings until they
+ * detach, then go back to the system.
+ */
+TEST_F_TIMEOUT(hostile, destroy_waits_one_timeout, 120)
+{
+	int ofd, ifd, dmabuf[NBUF], i;
+	__u32 h[NBUF], id[NBUF];
+	long long t0, t1, before, after;
+
+	ASSERT_EQ(0, sim_region_create(self->fd, self->name, NBUF * 2 * MiB));
+	set_timeout(_metadata, self->name, TIMEOUT_MS);
+	ofd = sim_open_in(self->u);
+	ASSERT_LE(0, ofd);
+	ifd = sim_open();
+	ASSERT_LE(0, ifd);
+	never_acked(_metadata, self->name, ofd, ifd, NBUF, 2 * MiB, h, id, dmabuf);
+	EXPECT_EQ(NBUF * 2 * MiB, cg_region_value(self->u, "dmem.pinned.current", self->cg));
+
+	t0 = sim_now_ms();
+	ASSERT_EQ(0, sim_region_destroy(self->fd, self->name));
+	t1 = sim_now_ms();
+	TH_LOG("destroy with %d silent importers took %lld ms", NBUF, t1 - t0);
+	/* It waited (allowing 20% for the VM's clocks), but only once. */
+	EXPECT_LE(TIMEOUT_MS * 8 / 10, t1 - t0);
+	EXPECT_GE(TIMEOUT_MS * 3 / 2, t1 - t0);
+
+	EXPECT_EQ(0, region_listed(self->cg));
+	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.current", self->cg));
+	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.pinned.current", self->cg));
+	EXPECT_EQ(-2, cg_region_value(self->top, "dmem.current", self->cg));
+
+	/* Detaching hands the device pages back: 32 MiB, give or take. */
+	for (i = 0; i < NBUF; i++)
+		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
+	before = free_bytes();
+	for (i = 0; i < NBUF; i++)
+		EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id[i]));
+	after = free_bytes();
+	TH_LOG("detaching freed %lld KiB", (after - before) / 1024);
+	EXPECT_LE(NBUF * 2 * MiB * 3 / 4, after - before);
+	for (i = 0; i < NBUF; i++) {
+		EXPECT_EQ(0, sim_verify(ofd, h[i], 2 * MiB, i + 1));
+		close(dmabuf[i]);
+		EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h[i]));
+	}
+	close(ifd);
+	close(ofd);
+}
+
+/*
+ * A SIGKILL ends a destroy waiting for silent importers within a second;
+ * the teardown finishes in the background within the revoke timeout, and
+ * until then the name cannot be created again.
+ */
+TEST_F_TIMEOUT(hostile, killed_destroy_finishes_in_background, 120)
+{
+	const int timeout = 4000, n = 4;
+	int ofd, ifd, dmabuf[4], status, listed;
+	struct dmem_sim_region_info ri;
+	long long t0, t1, start;
+	__u32 h[4], id[4];
+	pid_t pid;
+
+	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 8 * MiB));
+	set_timeout(_metadata, self->name, timeout);
+	ofd = sim_open_in(self->u);
+	ASSERT_LE(0, ofd);
+	ifd = sim_open();
+	ASSERT_LE(0, ifd);
+	never_acked(_metadata, self->name, ofd, ifd, n, 1 * MiB, h, id, dmabuf);
+
+	start = sim_now_ms();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(sim_region_destroy(self->fd, self->name) ? 1 : 0);
+	/* Kill it once it is inside the destroy: the name is off the list. */
+	while (sim_region_info(self->fd, self->name, &ri) == 0 &&
+	       sim_now_ms() - start < 5000)
+		usleep(10 * 1000);
+	usleep(200 * 1000);
+	t0 = sim_now_ms();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	t1 = sim_now_ms();
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_GE(1000, t1 - t0);
+
+	EXPECT_EQ(-ENOENT, sim_region_info(self->fd, self->name, &ri));
+	EXPECT_EQ(1, region_listed(self->cg));
+	EXPECT_EQ(-EEXIST, sim_region_create(self->fd, self->name, 8 * MiB));
+
+	/* The teardown goes on: gone within the timeout (and 50% for TCG). */
+	while ((listed = region_listed(self->cg)) == 1 &&
+	       sim_now_ms() - start < timeout * 3 / 2)
+		usleep(20 * 1000);
+	TH_LOG("torn down %lld ms after the destroy began", sim_now_ms() - start);
+	EXPECT_EQ(0, listed);
+	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.current", self->cg));
+	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.pinned.current", self->cg));
+	check_revoked_and_free(_metadata, ofd, ifd, n, 1 * MiB, h, id, dmabuf);
+
+	/* The name is free again. */
+	EXPECT_EQ(0, sim_region_create(self->fd, self->name, 8 * MiB));
+	close(ifd);
+	close(ofd);
+}
+
+/*
+ * An allocation whose only victims are 8 buffers with silent importers
+ * waits one revoke timeout, not eight, and fails: nothing is reused
+ * while an importer may still write, and every revoke stays parked
+ * until its importer detaches.
+ */
+TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
+{
+	int ofd, ifd, bfd, dmabuf[8], i;
+	struct dmem_sim_region_info ri;
+	__u32 h[8], id[8], x;
+	long long t0, t1;
+
+	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 16 * MiB));
+	set_timeout(_metadata, self->name, TIMEOUT_MS);
+	ofd = sim_open_in(self->u);
+	ASSERT_LE(0, ofd);
+	ifd = sim_open();
+	ASSERT_LE(0, ifd);
+	bfd = sim_open_in(self->v);
+	ASSERT_LE(0, bfd);
+	never_acked(_metadata, self->name, ofd, ifd, 8, 2 * MiB, h, id, dmabuf);
+
+	t0 = sim_now_ms();
+	EXPECT_EQ(-ENOMEM, sim_alloc(bfd, self->name, 2 * MiB, 0, &x));
+	t1 = sim_now_ms();
+	TH_LOG("the allocation gave up after %lld ms", t1 - t0);
+	EXPECT_LE(TIMEOUT_MS * 8 / 10, t1 - t0);
+	EXPECT_GE(TIMEOUT_MS * 3 / 2, t1 - t0);
+	ASSERT_EQ(0, sim_region_info(self->fd, self->name, &ri));
+	EXPECT_EQ(16 * MiB, (long long)ri.used);
+	EXPECT_EQ(8, (long long)ri.parked);
+	EXPECT_EQ(8, (long long)ri.revoke_timeouts);
+	EXPECT_EQ(1, cg_region_key(self->v, "dmem.events", self->cg, "enomem"));
+	EXPECT_EQ(16 * MiB, cg_region_value(self->u, "dmem.current", self->cg));
+
+	/* Detaching acknowledges: the revokes finish and the room is free. */
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id[i]));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, sim_region_info(self->fd, self->name, &ri));
+		if (!ri.parked && !ri.used)
+			break;
+		usleep(10 * 1000);
+	}
+	EXPECT_EQ(0, (long long)ri.parked);
+	EXPECT_EQ(0, (long long)ri.used);
+	EXPECT_EQ(8, cg_region_key(self->u, "dmem.events", self->cg, "revoke"));
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
+		EXPECT_EQ(0, sim_verify(ofd, h[i], 2 * MiB, i + 1));
+		close(dmabuf[i]);
+	}
+	EXPECT_EQ(0, sim_alloc(bfd, self->name, 2 * MiB, 0, &x));
+	close(bfd);
+	close(ifd);
+	close(ofd);
+}
+
+/* What the hostile child reports through its pipe. */
+struct hostile_report {
+	long long rounds;
+	int err;
+};
+
+/*
+ * Runs @loop as nobody in cgroup @cg; when it returns, measures what the
+ * kernel allocated for it, then lets it exit. Expects the memory cgroup to
+ * have paid for almost all of it.
+ */
+static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
+			    int (*loop)(const char *cg, void *arg,
+					struct hostile_report *rep),
+			    void *arg)
+{
+	long long slab0, slab1, cgslab0, cgslab1, cur0, cur1, charged, unpaid;
+	struct hostile_report rep = { 0 };
+	int to_parent[2], to_child[2], status;
+	char go;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	slab0 = meminfo_bytes("Slab");
+	cur0 = mem_value(cg, NULL);
+	cgslab0 = mem_value(cg, "slab");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (cg_enter(cg) || drop_to_nobody())
+			_exit(100);
+		rep.err = loop(cg, arg, &rep);
+		if (write(to_parent[1], &rep, sizeof(rep)) != sizeof(rep))
+			_exit(101);
+		/* Keep everything alive until measured. */
+		_exit(read(to_child[0], &go, 1) == 1 ? 0 : 102);
+	}
+	ASSERT_EQ((ssize_t)sizeof(rep), read(to_parent[0], &rep, sizeof(rep)));
+	slab1 = meminfo_bytes("Slab");
+	cur1 = mem_value(cg, NULL);
+	cgslab1 = mem_value(cg, "slab");
+	ASSERT_EQ(1, write(to_child[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	charged = cur1 - cur0;
+	unpaid = (slab1 - slab0) - (cgslab1 - cgslab0);
+	TH_LOG("%lld rounds, ended by %s: charged %lld KiB, slab +%lld KiB, unpaid slab %lld KiB",
+	       rep.rounds, rep.err ? strerror(-rep.err) : "the memory cgroup's limit",
+	       charged / 1024, (slab1 - slab0) / 1024, unpaid / 1024);
+	EXPECT_LT(0, rep.rounds);
+	/* It ended in ENOMEM or at the memory cgroup's limit, not before. */
+	EXPECT_TRUE(rep.err == -ENOMEM || cur1 >= MEM_STOP);
+	EXPECT_LE(MEM_STOP / 2, charged);
+	EXPECT_GT(charged / 10, unpaid);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+}
+
+/* Imports one dma-buf (fd *arg) over and over into one file. */
+static int import_loop(const char *cg, void *arg, struct hostile_report *rep)
+{
+	int dmabuf = *(int *)arg, ifd = sim_open(), err = 0;
+	__u32 id;
+
+	if (ifd < 0)
+		return ifd;
+	for (rep->rounds = 0; rep->rounds < 500000; rep->rounds++) {
+		err = sim_import(ifd, dmabuf, DMEM_SIM_IMPORT_PINNED,
+				 DMEM_SIM_ACK_PROMPT, 0, &id);
+		if (err)
+			break;
+		if (rep->rounds % 64 == 0 &&
+		    mem_value(cg, NULL) >= MEM_STOP)
+			break;
+	}
+	return err;
+}
+
+/* A 16 MiB buffer imported by nobody until its memory cgroup is full. */
+TEST_F_TIMEOUT(hostile, imports_are_charged, 300)
+{
+	int ofd, dmabuf;
+	__u32 h;
+
+	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 64 * MiB));
+	ofd = sim_open();
+	ASSERT_LE(0, ofd);
+	ASSERT_EQ(0, sim_alloc(ofd, self->name, 16 * MiB, 0, &h));
+	dmabuf = sim_export(ofd, h);
+	ASSERT_LE(0, dmabuf);
+	measure_hostile(_metadata, self->u, import_loop, &dmabuf);
+	close(dmabuf);
+	EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h));
+	close(ofd);
+}
+
+/*
+ * Opens and closes files, each kept alive by a 4 KiB buffer that one
+ * long-lived file imports; *arg is the region's name.
+ */
+static int file_loop(const char *cg, void *arg, struct hostile_report *rep)
+{
+	int keep = sim_open(), f, dmabuf, err = 0;
+	const char *name = arg;
+	__u32 h, id;
+
+	if (keep < 0)
+		return keep;
+	for (rep->rounds = 0; rep->rounds < 100000; rep->rounds++) {
+		f = sim_open();
+		if (f < 0)
+			return f;
+		err = sim_alloc(f, name, 4096, 0, &h);
+		dmabuf = err ? -1 : sim_export(f, h);
+		if (!err && dmabuf < 0)
+			err = dmabuf;
+		if (!err)
+			err = sim_import(keep, dmabuf, DMEM_SIM_IMPORT_PINNED,
+					 DMEM_SIM_ACK_PROMPT, 0, &id);
+		if (dmabuf >= 0)
+			close(dmabuf);
+		close(f);
+		if (err)
+			break;
+		if (rep->rounds % 32 == 0 &&
+		    mem_value(cg, NULL) >= MEM_STOP)
+			break;
+	}
+	return err;
+}
+
+TEST_F_TIMEOUT(hostile, files_kept_alive_are_charged, 300)
+{
+	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 64 * MiB));
+	measure_hostile(_metadata, self->u, file_loop, self->name);
+}
+
+TEST_HARNESS_MAIN
