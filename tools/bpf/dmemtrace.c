@@ -22,10 +22,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "args.h"
 #include "dmemtrace.h"
 #include "dmemtrace.skel.h"
-
-#define EVICT_START_FUNC	"dmem_evict_one"
 
 #define OFF(type, field)	__builtin_offsetof(struct type, field)
 static_assert(OFF(dt_tp_buf, region_loc) == DT_OFF_REGION &&
@@ -106,19 +105,6 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* "2", "0.5", "1e1" seconds, up to a day; -1 if not one. */
-static long long parse_duration_ms(const char *arg)
-{
-	char *end;
-	double secs;
-
-	errno = 0;
-	secs = strtod(arg, &end);
-	if (errno || end == arg || *end || !(secs > 0) || secs > 86400)
-		return -1;
-	return (long long)(secs * 1000 + 0.5) ? : 1;
-}
-
 static int handle_record(void *ctx, void *data, size_t len)
 {
 	const struct rb_ctx *c = ctx;
@@ -181,7 +167,6 @@ int main(int argc, char **argv)
 	struct rb_ctx rb_ctx;
 	struct pollfd pfd[2];
 	sigset_t signals;
-	char *end;
 	long top;
 
 	while ((c = getopt_long(argc, argv, "ed:jR:t:T:vh", longopts, NULL)) != -1) {
@@ -190,7 +175,7 @@ int main(int argc, char **argv)
 			opt.live = true;
 			break;
 		case 'd':
-			duration_ms = parse_duration_ms(optarg);
+			duration_ms = parse_seconds_ms(optarg);
 			if (duration_ms < 0) {
 				fprintf(stderr,
 					"dmemtrace: bad duration '%s': seconds, more than 0, at most 86400\n",
@@ -205,9 +190,7 @@ int main(int argc, char **argv)
 			opt.region = optarg;
 			break;
 		case 't':
-			errno = 0;
-			top = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || top < 0 || top > 1000000) {
+			if (!parse_long(optarg, 0, 1000000, &top)) {
 				fprintf(stderr, "dmemtrace: bad --top '%s'\n", optarg);
 				return DT_EXIT_USAGE;
 			}
