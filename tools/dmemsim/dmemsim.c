@@ -45,6 +45,8 @@
 
 #include <linux/dmem_sim.h>
 
+#include "size.h"
+
 #define fallthrough	__attribute__((__fallthrough__))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_NAMES	64
@@ -102,19 +104,6 @@ static int errnum(const char *s)
 		if (errnames[i] && !strcmp(errnames[i], s))
 			return i;
 	return -1;
-}
-
-static const char *human(unsigned long long v, char *buf, size_t len)
-{
-	if (v && !(v % (1ULL << 30)))
-		snprintf(buf, len, "%lluG", v >> 30);
-	else if (v && !(v % (1ULL << 20)))
-		snprintf(buf, len, "%lluM", v >> 20);
-	else if (v && !(v % 1024))
-		snprintf(buf, len, "%lluK", v >> 10);
-	else
-		snprintf(buf, len, "%llu", v);
-	return buf;
 }
 
 static int parse_size(const char *s, unsigned long long *v)
@@ -221,10 +210,10 @@ static int event_type(const char *s)
 /* Print one event; return the name it concerns (or NULL). */
 static struct name *print_event(const struct dmem_sim_event *ev)
 {
-	struct name *nm = NULL;
-	char sz[32];
+	char sz[SIZE_STR_LEN];
+	struct name *nm;
 
-	human(ev->size, sz, sizeof(sz));
+	size_str(sz, sizeof(sz), ev->size);
 	if (ev->type == DMEM_SIM_EVENT_REGION_DESTROYED) {
 		out("event #%llu region-destroyed sim/%s", ev->seq, ev->region);
 		return NULL;
@@ -336,7 +325,7 @@ static int run(int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	struct name *b, *imp;
-	char sz[32];
+	char sz[SIZE_STR_LEN];
 	int ret;
 
 	if (!strcmp(cmd, "region-create")) {
@@ -350,7 +339,7 @@ static int run(int argc, char **argv)
 		if (ioctl(dev, DMEM_SIM_IOC_REGION_CREATE, &a))
 			return -errno;
 		out("region sim/%s created: %s of simulated VRAM", a.name,
-		    human(a.size, sz, sizeof(sz)));
+		    size_str(sz, sizeof(sz), a.size));
 		return 0;
 	}
 	if (!strcmp(cmd, "region-destroy")) {
@@ -366,7 +355,7 @@ static int run(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "region-info")) {
 		struct dmem_sim_region_info a = { 0 };
-		char s2[32];
+		char s2[SIZE_STR_LEN];
 
 		if (argc < 2)
 			return -EINVAL;
@@ -374,22 +363,22 @@ static int run(int argc, char **argv)
 		if (ioctl(dev, DMEM_SIM_IOC_REGION_INFO, &a))
 			return -errno;
 		out("sim/%s: capacity %s used %s buffers %llu parked %llu %s %llu",
-		    a.name, human(a.capacity, sz, sizeof(sz)),
-		    human(a.used, s2, sizeof(s2)), a.buffers, a.parked,
+		    a.name, size_str(sz, sizeof(sz), a.capacity),
+		    size_str(s2, sizeof(s2), a.used), a.buffers, a.parked,
 		    "revoke_timeouts", a.revoke_timeouts);
 		return 0;
 	}
 	if (!strcmp(cmd, "owner")) {
 		struct dmem_sim_owner_info a = { 0 };
-		char s2[32], s3[32], s4[32];
+		char s2[SIZE_STR_LEN], s3[SIZE_STR_LEN], s4[SIZE_STR_LEN];
 
 		if (ioctl(dev, DMEM_SIM_IOC_OWNER_INFO, &a))
 			return -errno;
 		out("owner pid %d: resident %s pinned %s evicted %s revoked %s",
-		    a.tgid, human(a.resident, sz, sizeof(sz)),
-		    human(a.pinned, s2, sizeof(s2)),
-		    human(a.evicted, s3, sizeof(s3)),
-		    human(a.revoked, s4, sizeof(s4)));
+		    a.tgid, size_str(sz, sizeof(sz), a.resident),
+		    size_str(s2, sizeof(s2), a.pinned),
+		    size_str(s3, sizeof(s3), a.evicted),
+		    size_str(s4, sizeof(s4), a.revoked));
 		return 0;
 	}
 	if (!strcmp(cmd, "alloc")) {
@@ -408,14 +397,14 @@ static int run(int argc, char **argv)
 			int e = errno;
 
 			out("alloc %s: %s in sim/%s%s -> %s", argv[1],
-			    human(a.size, sz, sizeof(sz)), a.region,
+			    size_str(sz, sizeof(sz), a.size), a.region,
 			    a.flags ? ", pinned" : "", errname(e));
 			return -e;
 		}
 		if (!add_name(argv[1], K_BUF, a.handle, a.size))
 			return -ENOMEM;
 		out("alloc %s: %s in sim/%s%s -> ok", argv[1],
-		    human(a.size, sz, sizeof(sz)), a.region,
+		    size_str(sz, sizeof(sz), a.size), a.region,
 		    a.flags ? ", pinned" : "");
 		return 0;
 	}
@@ -457,7 +446,7 @@ static int run(int argc, char **argv)
 			return 0;
 		}
 		out("%s: %s %s, %u pin(s), %u importer(s), %s %llux, %s %llux, %s %llux",
-		    b->name, human(a.size, sz, sizeof(sz)),
+		    b->name, size_str(sz, sizeof(sz), a.size),
 		    a.state < 5 ? states[a.state] : "?", a.pins, a.importers,
 		    "evicted", a.evictions, "restored", a.restores,
 		    "revoked", a.revokes);
@@ -474,7 +463,7 @@ static int run(int argc, char **argv)
 		ret = fill_verify(b, seed, cmd[0] == 'v');
 		if (!ret)
 			out("%s %s: %s %s pattern %llu", cmd, b->name,
-			    human(b->size, sz, sizeof(sz)),
+			    size_str(sz, sizeof(sz), b->size),
 			    cmd[0] == 'v' ? "intact," : "written,", seed);
 		return ret;
 	}
