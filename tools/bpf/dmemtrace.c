@@ -22,10 +22,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "args.h"
 #include "dmemtrace.h"
 #include "dmemtrace.skel.h"
-
-#define EVICT_START_FUNC	"dmem_evict_one"
 
 #define OFF(type, field)	__builtin_offsetof(struct type, field)
 static_assert(OFF(dt_tp_buf, region_loc) == DT_OFF_REGION &&
@@ -41,11 +40,17 @@ static_assert(OFF(dt_tp_revoke_done, region_loc) == DT_OFF_REGION &&
 	      OFF(dt_tp_revoke_done, ret) == DT_OFF_RET,
 	      "struct dt_tp_revoke_done does not match the DT_OFF_* offsets");
 
-/* What the ring buffer's callback needs. */
-struct rb_ctx {
-	const struct dt_options *opt;
-	unsigned long long start;
-	int comms_fd;
+/* One run: the options, the loaded programs, what the summary needs. */
+struct trace {
+	struct dt_options opt;
+	struct dt_summary sum;
+	const char *tracefs_arg;	/* -T, or NULL */
+	const char *tracefs;		/* the tracefs used */
+	long long duration_ms;		/* -d, 0 for none */
+	struct dmemtrace_bpf *skel;
+	struct ring_buffer *rb;		/* the -e records, or NULL */
+	unsigned long long start;	/* CLOCK_MONOTONIC ns */
+	int sfd;			/* signalfd of SIGINT and SIGTERM */
 };
 
 static bool verbose;
@@ -106,25 +111,13 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* "2", "0.5", "1e1" seconds, up to a day; -1 if not one. */
-static long long parse_duration_ms(const char *arg)
-{
-	char *end;
-	double secs;
-
-	errno = 0;
-	secs = strtod(arg, &end);
-	if (errno || end == arg || *end || !(secs > 0) || secs > 86400)
-		return -1;
-	return (long long)(secs * 1000 + 0.5) ? : 1;
-}
-
 static int handle_record(void *ctx, void *data, size_t len)
 {
-	const struct rb_ctx *c = ctx;
+	const struct trace *t = ctx;
 
 	if (len >= sizeof(struct dt_record))
-		dt_print_record(stdout, c->opt, data, c->start, c->comms_fd);
+		dt_print_record(stdout, &t->opt, data, t->start,
+				t->sum.comms_fd);
 	return 0;
 }
 
@@ -157,7 +150,31 @@ static int attach_all(struct dmemtrace_bpf *skel, bool *evict_latency)
 	return n;
 }
 
-int main(int argc, char **argv)
+static int parse_duration(const char *arg, long long *ms)
+{
+	*ms = parse_seconds_ms(arg);
+	if (*ms >= 0)
+		return DT_EXIT_OK;
+	fprintf(stderr,
+		"dmemtrace: bad duration '%s': seconds, more than 0, at most 86400\n",
+		arg);
+	return DT_EXIT_USAGE;
+}
+
+static int parse_top(const char *arg, int *top)
+{
+	long v;
+
+	if (!parse_long(arg, 0, 1000000, &v)) {
+		fprintf(stderr, "dmemtrace: bad --top '%s'\n", arg);
+		return DT_EXIT_USAGE;
+	}
+	*top = v;
+	return DT_EXIT_OK;
+}
+
+/* The command line into @t; an exit code, DT_EXIT_OK to go on. */
+static int parse_options(int argc, char **argv, struct trace *t)
 {
 	static const struct option longopts[] = {
 		{ "events", no_argument, NULL, 'e' },
@@ -170,143 +187,134 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL },
 	};
-	struct dt_options opt = { .top = 10 };
-	struct dt_summary sum = { 0 };
-	const char *tracefs_arg = NULL, *tracefs;
-	struct ring_buffer *rb = NULL;
-	struct dmemtrace_bpf *skel;
-	unsigned long long start, deadline = 0, now;
-	int c, n, err, sfd, ret = DT_EXIT_OK;
-	long long duration_ms = 0;
-	struct rb_ctx rb_ctx;
-	struct pollfd pfd[2];
-	sigset_t signals;
-	char *end;
-	long top;
+	int c, ret = DT_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "ed:jR:t:T:vh", longopts, NULL)) != -1) {
+	while (!ret &&
+	       (c = getopt_long(argc, argv, "ed:jR:t:T:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			opt.live = true;
+			t->opt.live = true;
 			break;
 		case 'd':
-			duration_ms = parse_duration_ms(optarg);
-			if (duration_ms < 0) {
-				fprintf(stderr,
-					"dmemtrace: bad duration '%s': seconds, more than 0, at most 86400\n",
-					optarg);
-				return DT_EXIT_USAGE;
-			}
+			ret = parse_duration(optarg, &t->duration_ms);
 			break;
 		case 'j':
-			opt.json = true;
+			t->opt.json = true;
 			break;
 		case 'R':
-			opt.region = optarg;
+			t->opt.region = optarg;
 			break;
 		case 't':
-			errno = 0;
-			top = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || top < 0 || top > 1000000) {
-				fprintf(stderr, "dmemtrace: bad --top '%s'\n", optarg);
-				return DT_EXIT_USAGE;
-			}
-			opt.top = top;
+			ret = parse_top(optarg, &t->opt.top);
 			break;
 		case 'T':
-			tracefs_arg = optarg;
+			t->tracefs_arg = optarg;
 			break;
 		case 'v':
 			verbose = true;
 			break;
 		case 'h':
 			print_help(stdout);
-			return DT_EXIT_OK;
+			exit(DT_EXIT_OK);
 		default:
 			print_help(stderr);
 			return DT_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
+	if (!ret && optind < argc) {
 		fprintf(stderr, "dmemtrace: unexpected argument '%s'\n", argv[optind]);
 		return DT_EXIT_USAGE;
 	}
+	return ret;
+}
 
-	/*
-	 * SIGINT and SIGTERM end the trace: blocked from now on, and read
-	 * from a signalfd in the main loop, so that a signal that comes
-	 * while the programs load still ends in a summary.
-	 */
+/*
+ * SIGINT and SIGTERM end the trace: blocked from now on, and read from
+ * the returned signalfd in the main loop, so that a signal that comes
+ * while the programs load still ends in a summary. -1 on failure.
+ */
+static int signals_fd(void)
+{
+	sigset_t signals;
+	int sfd;
+
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGTERM);
 	sigprocmask(SIG_BLOCK, &signals, NULL);
 	sfd = signalfd(-1, &signals, SFD_CLOEXEC);
-	if (sfd < 0) {
+	if (sfd < 0)
 		fprintf(stderr, "dmemtrace: signalfd: %s\n", strerror(errno));
-		return DT_EXIT_BPF;
-	}
+	return sfd;
+}
 
-	tracefs = dt_tracefs(tracefs_arg);
-	err = dt_check_formats(tracefs);
-	if (err)
-		return err;
+/* Opens and loads the BPF object, and the ring buffer of -e. */
+static int load_programs(struct trace *t)
+{
+	int err;
 
 	libbpf_set_print(libbpf_print);
-	skel = dmemtrace_bpf__open();
-	if (!skel) {
+	t->skel = dmemtrace_bpf__open();
+	if (!t->skel) {
 		fprintf(stderr, "dmemtrace: cannot open the BPF object: %s\n",
 			strerror(errno));
 		return DT_EXIT_BPF;
 	}
-	skel->rodata->live = opt.live;
-	err = dmemtrace_bpf__load(skel);
+	t->skel->rodata->live = t->opt.live;
+	err = dmemtrace_bpf__load(t->skel);
 	if (err) {
 		fprintf(stderr, "dmemtrace: cannot load the BPF programs: %s%s\n",
 			strerror(-err), err == -EPERM ?
 			" (run as root: CAP_BPF and CAP_PERFMON are needed)" : "");
-		ret = DT_EXIT_BPF;
-		goto out;
+		return DT_EXIT_BPF;
 	}
-	sum.regions_fd = bpf_map__fd(skel->maps.regions);
-	sum.owners_fd = bpf_map__fd(skel->maps.owners);
-	sum.comms_fd = bpf_map__fd(skel->maps.comms);
+	t->sum.regions_fd = bpf_map__fd(t->skel->maps.regions);
+	t->sum.owners_fd = bpf_map__fd(t->skel->maps.owners);
+	t->sum.comms_fd = bpf_map__fd(t->skel->maps.comms);
+	if (!t->opt.live)
+		return DT_EXIT_OK;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.records),
+				 handle_record, t, NULL);
+	if (!t->rb) {
+		fprintf(stderr, "dmemtrace: cannot set up the ring buffer: %s\n",
+			strerror(errno));
+		return DT_EXIT_BPF;
+	}
+	return DT_EXIT_OK;
+}
 
-	if (opt.live) {
-		rb_ctx.opt = &opt;
-		rb_ctx.comms_fd = sum.comms_fd;
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.records),
-				      handle_record, &rb_ctx, NULL);
-		if (!rb) {
-			fprintf(stderr, "dmemtrace: cannot set up the ring buffer: %s\n",
-				strerror(errno));
-			ret = DT_EXIT_BPF;
-			goto out;
-		}
-	}
+/* Attaches the programs: the trace starts. */
+static int start_trace(struct trace *t)
+{
+	int n;
 
-	n = attach_all(skel, &sum.evict_latency);
-	if (n < 0) {
-		ret = DT_EXIT_BPF;
-		goto out;
-	}
-	start = now_ns();
-	rb_ctx.start = start;
-	if (duration_ms)
-		deadline = start + duration_ms * 1000000ULL;
+	n = attach_all(t->skel, &t->sum.evict_latency);
+	if (n < 0)
+		return DT_EXIT_BPF;
+	t->start = now_ns();
 	fprintf(stderr,
 		"dmemtrace: %d programs attached to the dmem events in %s; %s\n",
-		n, tracefs, duration_ms ? "tracing for the duration given" :
-		"tracing until Ctrl-C");
-	dt_print_record_header(stdout, &opt);
+		n, t->tracefs, t->duration_ms ?
+		"tracing for the duration given" : "tracing until Ctrl-C");
+	dt_print_record_header(stdout, &t->opt);
+	return DT_EXIT_OK;
+}
 
-	pfd[0].fd = sfd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = rb ? ring_buffer__epoll_fd(rb) : -1;
-	pfd[1].events = POLLIN;
+/* Prints the -e records until a signal, or the end of -d. */
+static void trace_loop(struct trace *t)
+{
+	unsigned long long now, deadline = 0;
+	struct pollfd pfd[2] = {
+		{ .fd = t->sfd, .events = POLLIN },
+		{ .fd = t->rb ? ring_buffer__epoll_fd(t->rb) : -1,
+		  .events = POLLIN },
+	};
+	int timeout, err;
+
+	if (t->duration_ms)
+		deadline = t->start + t->duration_ms * 1000000ULL;
 	for (;;) {
-		int timeout = -1;
-
+		timeout = -1;
 		if (deadline) {
 			now = now_ns();
 			if (now >= deadline)
@@ -319,8 +327,8 @@ int main(int argc, char **argv)
 		}
 		if (pfd[0].revents)
 			break;
-		if (rb && pfd[1].revents) {
-			err = ring_buffer__consume(rb);
+		if (t->rb && pfd[1].revents) {
+			err = ring_buffer__consume(t->rb);
 			if (err < 0) {
 				fprintf(stderr, "dmemtrace: ring buffer: %s\n",
 					strerror(-err));
@@ -328,18 +336,46 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	/* What is still in the ring buffer was traced in time: print it. */
-	if (rb)
-		ring_buffer__consume(rb);
+}
 
-	sum.duration_ms = (now_ns() - start) / 1000000;
-	memcpy(sum.stats, skel->bss->stats, sizeof(sum.stats));
-	dt_print_summary(stdout, &opt, &sum);
+/* The rest of the records and the summary. */
+static int report(struct trace *t)
+{
+	/* What is still in the ring buffer was traced in time: print it. */
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+	t->sum.duration_ms = (now_ns() - t->start) / 1000000;
+	memcpy(t->sum.stats, t->skel->bss->stats, sizeof(t->sum.stats));
+	dt_print_summary(stdout, &t->opt, &t->sum);
 	if (ferror(stdout) || fflush(stdout))
-		ret = DT_EXIT_BPF;
-out:
-	close(sfd);
-	ring_buffer__free(rb);
-	dmemtrace_bpf__destroy(skel);
+		return DT_EXIT_BPF;
+	return DT_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct trace t = { .opt = { .top = 10 } };
+	int ret;
+
+	ret = parse_options(argc, argv, &t);
+	if (ret)
+		return ret;
+	t.sfd = signals_fd();
+	if (t.sfd < 0)
+		return DT_EXIT_BPF;
+	t.tracefs = dt_tracefs(t.tracefs_arg);
+	ret = dt_check_formats(t.tracefs);
+	if (ret)
+		return ret;
+	ret = load_programs(&t);
+	if (!ret)
+		ret = start_trace(&t);
+	if (!ret) {
+		trace_loop(&t);
+		ret = report(&t);
+	}
+	close(t.sfd);
+	ring_buffer__free(t.rb);
+	dmemtrace_bpf__destroy(t.skel);
 	return ret;
 }

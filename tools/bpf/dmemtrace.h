@@ -18,6 +18,9 @@
 
 #define DT_CGROUP_ROOT		"/sys/fs/cgroup"
 
+/* Where evictions start: the kprobe of the eviction latency. */
+#define EVICT_START_FUNC	"dmem_evict_one"
+
 extern const char *const dt_event_names[DT_NR_EVENTS];
 
 /* format.c */

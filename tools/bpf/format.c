@@ -8,12 +8,14 @@
  * says which field of which event moved.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dmemtrace.h"
+#include "readfile.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -135,24 +137,6 @@ static bool check_field(const char *path, const char *text,
 	return false;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	size_t len = 0, n;
-	char *buf;
-
-	if (!f)
-		return NULL;
-	buf = malloc(65536);
-	if (buf) {
-		while (len < 65535 && (n = fread(buf + len, 1, 65535 - len, f)) > 0)
-			len += n;
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 int dt_check_formats(const char *tracefs)
 {
 	const struct dt_field *fields;
@@ -175,7 +159,7 @@ int dt_check_formats(const char *tracefs)
 	for (i = 0; i < DT_NR_EVENTS; i++) {
 		snprintf(path, sizeof(path), "%s/events/dmem/dmem_%s/format",
 			 tracefs, dt_event_names[i]);
-		text = read_file(path);
+		text = read_file_at(AT_FDCWD, path, NULL);
 		if (!text && errno == EACCES) {
 			fprintf(stderr, "dmemtrace: %s: %m: dmemtrace needs root\n", path);
 			return DT_EXIT_BPF;

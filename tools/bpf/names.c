@@ -4,7 +4,6 @@
  * number of the cgroup's directory: the tree is walked to find it. An
  * owner's tgid gets the comm the BPF programs saw it with, else /proc's.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,9 @@
 
 #include <bpf/bpf.h>
 
+#include "cgwalk.h"
 #include "dmemtrace.h"
+#include "readfile.h"
 
 struct name {
 	long long key;
@@ -61,31 +62,26 @@ static void names_set(struct names *n, long long key, const char *value)
 	n->nr++;
 }
 
-/* Records the id of every cgroup at and below @path (@rel from the root). */
-static void walk(const char *path, const char *rel, int depth)
+/* The walk's visit: records the id of a cgroup, 64 levels deep at most. */
+static bool record_cgroup(int dfd, const char *path, int depth, void *arg)
 {
-	char sub[4096], subrel[4096];
-	struct dirent *de;
 	struct stat st;
-	DIR *d;
 
-	if (stat(path, &st))
+	if (fstat(dfd, &st))
+		return false;
+	names_set(&cgroups, st.st_ino, path);
+	return depth <= 64;
+}
+
+/* Records the id of every cgroup below DT_CGROUP_ROOT. */
+static void walk(void)
+{
+	int fd = cgroup_open(AT_FDCWD, DT_CGROUP_ROOT);
+
+	if (fd < 0)
 		return;
-	names_set(&cgroups, st.st_ino, *rel ? rel : "/");
-	if (depth > 64)
-		return;
-	d = opendir(path);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") ||
-		    !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		snprintf(subrel, sizeof(subrel), "%s/%s", rel, de->d_name);
-		walk(sub, subrel, depth + 1);
-	}
-	closedir(d);
+	cgroup_walk(fd, "/", record_cgroup, NULL);
+	close(fd);
 }
 
 const char *dt_cgroup_path(unsigned long long id)
@@ -97,7 +93,7 @@ const char *dt_cgroup_path(unsigned long long id)
 	if (e)
 		return e->value;
 	/* A cgroup not seen yet: walk the tree again, once per unknown id. */
-	walk(DT_CGROUP_ROOT, "", 0);
+	walk();
 	e = names_find(&cgroups, id);
 	if (e)
 		return e->value;
@@ -109,9 +105,7 @@ const char *dt_comm(int tgid, int comms_fd)
 {
 	struct name *e = names_find(&comms, tgid);
 	struct dt_comm bpf_comm;
-	char path[64], buf[64];
-	ssize_t n = -1;
-	int fd;
+	char path[64], *text;
 
 	if (e && e->value)
 		return e->value;
@@ -122,15 +116,13 @@ const char *dt_comm(int tgid, int comms_fd)
 		return names_find(&comms, tgid)->value;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/comm", tgid);
-	fd = open(path, O_RDONLY);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0)
+	text = read_file_at(AT_FDCWD, path, NULL);
+	if (!text || !*text) {
+		free(text);
 		return NULL;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	names_set(&comms, tgid, buf);
+	}
+	text[strcspn(text, "\n")] = '\0';
+	names_set(&comms, tgid, text);
+	free(text);
 	return names_find(&comms, tgid)->value;
 }

@@ -12,6 +12,8 @@
 #include <bpf/bpf.h>
 
 #include "dmemtrace.h"
+#include "jsonout.h"
+#include "size.h"
 
 static const char *const lat_names[DT_NR_LAT] = {
 	[DT_LAT_EVICT] = "evict_latency",
@@ -19,45 +21,6 @@ static const char *const lat_names[DT_NR_LAT] = {
 };
 
 /* --- formatting helpers -------------------------------------------------- */
-
-static void json_str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-/* Powers of 1024 with one decimal, as dmemstat prints them. */
-static const char *fmt_size(char *buf, size_t len, unsigned long long bytes)
-{
-	static const char units[] = "KMGTPE";
-	double v = bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(buf, len, "%llu", bytes);
-		return buf;
-	}
-	while ((v >= 1024 || (u >= 0 && v >= 1023.95)) && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f%c", v, units[u]);
-	return buf;
-}
 
 static const char *fmt_ns(char *buf, size_t len, unsigned long long ns)
 {
@@ -110,59 +73,84 @@ void dt_print_record_header(FILE *f, const struct dt_options *opt)
 	fflush(f);
 }
 
+/* A -e record, its strings cut to their arrays' size. */
+struct record {
+	const struct dt_record *rec;
+	unsigned long long t;	/* ns since the start */
+	const char *event;
+	const char *comm;	/* the owner's, or NULL */
+	char region[DT_REGION_LEN];
+	char by_comm[DT_COMM_LEN];
+};
+
+static void print_record_json(FILE *f, const struct record *r)
+{
+	struct json_object *obj = json_object_new_object();
+	const struct dt_record *rec = r->rec;
+
+	json_add_str(obj, "type", "event");
+	json_add_uint(obj, "time_ns", r->t);
+	json_add_str(obj, "event", r->event);
+	json_add_str(obj, "region", r->region);
+	json_add_uint(obj, "cgroup_id", rec->cgroup);
+	json_add_str(obj, "cgroup", dt_cgroup_path(rec->cgroup));
+	json_add_int(obj, "tgid", rec->tgid);
+	json_add_str(obj, "comm", r->comm);
+	json_add_uint(obj, "bytes", rec->bytes);
+	if (rec->flags & DT_F_LATENCY)
+		json_add_uint(obj, "latency_ns", rec->latency_ns);
+	else
+		json_object_object_add(obj, "latency_ns", NULL);
+	if (rec->type == DT_REVOKE_DONE)
+		json_add_int(obj, "ret", rec->ret);
+	json_add_int(obj, "by_tgid", rec->by_tgid);
+	json_add_str(obj, "by_comm", r->by_comm);
+	json_write(f, obj, 0);
+	json_object_put(obj);
+}
+
+static void print_record_text(FILE *f, const struct record *r)
+{
+	char size[SIZE_STR_LEN], lat[32], owner[64], by[64], cg[32];
+	const struct dt_record *rec = r->rec;
+
+	if (rec->flags & DT_F_LATENCY)
+		fmt_ns(lat, sizeof(lat), rec->latency_ns);
+	else
+		snprintf(lat, sizeof(lat), "-");
+	fprintf(f, "%5llu.%06llu %-14s %-20s %-16s %-22s %8s %10s  %s",
+		r->t / 1000000000, r->t % 1000000000 / 1000, r->event,
+		r->region, cgroup_or_id(cg, sizeof(cg), rec->cgroup),
+		fmt_task(owner, sizeof(owner), rec->tgid, r->comm),
+		size_str(size, sizeof(size), rec->bytes), lat,
+		fmt_task(by, sizeof(by), rec->by_tgid, r->by_comm));
+	if (rec->type == DT_REVOKE_DONE && rec->ret)
+		fprintf(f, "  ret=%d", rec->ret);
+	fputc('\n', f);
+}
+
 void dt_print_record(FILE *f, const struct dt_options *opt,
 		     const struct dt_record *rec, unsigned long long start_ns,
 		     int comms_fd)
 {
-	unsigned long long t = rec->time_ns > start_ns ? rec->time_ns - start_ns : 0;
-	const char *event = rec->type < DT_NR_EVENTS ? dt_event_names[rec->type] : "?";
-	char region[DT_REGION_LEN], by_comm[DT_COMM_LEN];
-	char size[32], lat[32], owner[64], by[64], cg[32];
-	const char *comm;
+	struct record r = {
+		.rec = rec,
+		.t = rec->time_ns > start_ns ? rec->time_ns - start_ns : 0,
+		.event = rec->type < DT_NR_EVENTS ?
+			 dt_event_names[rec->type] : "?",
+	};
 
-	memcpy(region, rec->region, sizeof(region));
-	region[sizeof(region) - 1] = '\0';
-	memcpy(by_comm, rec->by_comm, sizeof(by_comm));
-	by_comm[sizeof(by_comm) - 1] = '\0';
-	if (opt->region && strcmp(opt->region, region))
+	memcpy(r.region, rec->region, sizeof(r.region));
+	r.region[sizeof(r.region) - 1] = '\0';
+	memcpy(r.by_comm, rec->by_comm, sizeof(r.by_comm));
+	r.by_comm[sizeof(r.by_comm) - 1] = '\0';
+	if (opt->region && strcmp(opt->region, r.region))
 		return;
-	comm = dt_comm(rec->tgid, comms_fd);
-
-	if (opt->json) {
-		fprintf(f, "{\"type\": \"event\", \"time_ns\": %llu, ", t);
-		fprintf(f, "\"event\": \"%s\", \"region\": ", event);
-		json_str(f, region);
-		fprintf(f, ", \"cgroup_id\": %llu, \"cgroup\": ",
-			(unsigned long long)rec->cgroup);
-		json_str(f, dt_cgroup_path(rec->cgroup));
-		fprintf(f, ", \"tgid\": %d, \"comm\": ", rec->tgid);
-		json_str(f, comm);
-		fprintf(f, ", \"bytes\": %llu, \"latency_ns\": ",
-			(unsigned long long)rec->bytes);
-		if (rec->flags & DT_F_LATENCY)
-			fprintf(f, "%llu", (unsigned long long)rec->latency_ns);
-		else
-			fputs("null", f);
-		if (rec->type == DT_REVOKE_DONE)
-			fprintf(f, ", \"ret\": %d", rec->ret);
-		fprintf(f, ", \"by_tgid\": %d, \"by_comm\": ", rec->by_tgid);
-		json_str(f, by_comm);
-		fputs("}\n", f);
-	} else {
-		if (rec->flags & DT_F_LATENCY)
-			fmt_ns(lat, sizeof(lat), rec->latency_ns);
-		else
-			snprintf(lat, sizeof(lat), "-");
-		fprintf(f, "%5llu.%06llu %-14s %-20s %-16s %-22s %8s %10s  %s",
-			t / 1000000000, t % 1000000000 / 1000, event, region,
-			cgroup_or_id(cg, sizeof(cg), rec->cgroup),
-			fmt_task(owner, sizeof(owner), rec->tgid, comm),
-			fmt_size(size, sizeof(size), rec->bytes), lat,
-			fmt_task(by, sizeof(by), rec->by_tgid, by_comm));
-		if (rec->type == DT_REVOKE_DONE && rec->ret)
-			fprintf(f, "  ret=%d", rec->ret);
-		fputc('\n', f);
-	}
+	r.comm = dt_comm(rec->tgid, comms_fd);
+	if (opt->json)
+		print_record_json(f, &r);
+	else
+		print_record_text(f, &r);
 	fflush(f);
 }
 
@@ -293,7 +281,7 @@ static void print_owners_text(FILE *f, const struct dt_options *opt,
 			      struct owner *o, size_t nr, bool revoked,
 			      int comms_fd)
 {
-	char size[32], cg[32];
+	char size[SIZE_STR_LEN], cg[32];
 	const char *comm;
 	size_t i, shown = 0;
 
@@ -316,7 +304,7 @@ static void print_owners_text(FILE *f, const struct dt_options *opt,
 		fprintf(f, "%-20s %-16s %8d %-16s %10s %9llu\n", o[i].key.region,
 			cgroup_or_id(cg, sizeof(cg), o[i].key.cgroup),
 			o[i].key.tgid, comm ? comm : "-",
-			fmt_size(size, sizeof(size), bytes), count);
+			size_str(size, sizeof(size), bytes), count);
 		shown++;
 	}
 	if (!shown)
@@ -368,80 +356,104 @@ static void print_text(FILE *f, const struct dt_options *opt,
 			sum->stats[DT_STAT_EVICT_UNPAIRED]);
 }
 
+/* {"charge": N, "uncharge": N, ...}: a count or bytes per event. */
+static struct json_object *json_per_event(const __u64 *v)
+{
+	struct json_object *obj = json_object_new_object();
+	int e;
+
+	for (e = 0; e < DT_NR_EVENTS; e++)
+		json_add_uint(obj, dt_event_names[e], v[e]);
+	return obj;
+}
+
+/* A latency: count, sum, max and the non-empty slots. */
+static struct json_object *json_latency(const struct dt_hist *h)
+{
+	struct json_object *obj = json_object_new_object(), *arr, *slot;
+	unsigned long long lo, hi;
+	int s;
+
+	json_add_uint(obj, "count", h->count);
+	json_add_uint(obj, "sum_ns", h->sum_ns);
+	json_add_uint(obj, "max_ns", h->max_ns);
+	arr = json_object_new_array();
+	for (s = 0; s < DT_HIST_SLOTS; s++) {
+		if (!h->slots[s])
+			continue;
+		slot_range(s, &lo, &hi);
+		slot = json_object_new_object();
+		json_add_uint(slot, "lo_us", lo);
+		json_add_uint(slot, "hi_us", hi);
+		json_add_uint(slot, "count", h->slots[s]);
+		json_object_array_add(arr, slot);
+	}
+	json_object_object_add(obj, "hist", arr);
+	return obj;
+}
+
+static struct json_object *json_region(const struct dt_summary *sum,
+				       const struct region *r)
+{
+	struct json_object *obj = json_object_new_object();
+	int l;
+
+	json_add_str(obj, "name", r->key.name);
+	json_object_object_add(obj, "events", json_per_event(r->st.count));
+	json_object_object_add(obj, "bytes", json_per_event(r->st.bytes));
+	json_add_uint(obj, "revoke_failed", r->st.revoke_failed);
+	for (l = 0; l < DT_NR_LAT; l++)
+		json_object_object_add(obj, lat_names[l],
+				       l == DT_LAT_EVICT && !sum->evict_latency ?
+				       NULL : json_latency(&r->st.lat[l]));
+	return obj;
+}
+
+static struct json_object *json_owner(const struct dt_summary *sum,
+				      const struct owner *o)
+{
+	struct json_object *obj = json_object_new_object();
+
+	json_add_str(obj, "region", o->key.region);
+	json_add_uint(obj, "cgroup_id", o->key.cgroup);
+	json_add_str(obj, "cgroup", dt_cgroup_path(o->key.cgroup));
+	json_add_int(obj, "tgid", o->key.tgid);
+	json_add_str(obj, "comm", dt_comm(o->key.tgid, sum->comms_fd));
+	json_add_uint(obj, "evicted_bytes", o->st.evicted_bytes);
+	json_add_uint(obj, "evictions", o->st.evictions);
+	json_add_uint(obj, "revoked_bytes", o->st.revoked_bytes);
+	json_add_uint(obj, "revokes", o->st.revokes);
+	return obj;
+}
+
+/* The summary on one line, owners by evicted bytes. */
 static void print_json(FILE *f, const struct dt_summary *sum,
 		       struct region *r, size_t nr_r, struct owner *o,
 		       size_t nr_o)
 {
-	unsigned long long lo, hi;
-	const struct dt_hist *h;
+	struct json_object *doc = json_object_new_object(), *arr;
 	size_t i;
-	int e, l, s;
-	bool first;
 
-	fprintf(f, "{\"type\": \"summary\", \"duration_ms\": %llu, ",
-		sum->duration_ms);
-	fprintf(f, "\"evict_latency_source\": %s, \"regions\": [",
-		sum->evict_latency ? "\"kprobe:dmem_evict_one\"" : "null");
-	for (i = 0; i < nr_r; i++) {
-		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_str(f, r[i].key.name);
-		fputs(", \"events\": {", f);
-		for (e = 0; e < DT_NR_EVENTS; e++)
-			fprintf(f, "%s\"%s\": %llu", e ? ", " : "", dt_event_names[e],
-				(unsigned long long)r[i].st.count[e]);
-		fputs("}, \"bytes\": {", f);
-		for (e = 0; e < DT_NR_EVENTS; e++)
-			fprintf(f, "%s\"%s\": %llu", e ? ", " : "", dt_event_names[e],
-				(unsigned long long)r[i].st.bytes[e]);
-		fprintf(f, "}, \"revoke_failed\": %llu",
-			(unsigned long long)r[i].st.revoke_failed);
-		for (l = 0; l < DT_NR_LAT; l++) {
-			h = &r[i].st.lat[l];
-			fprintf(f, ", \"%s\": ", lat_names[l]);
-			if (l == DT_LAT_EVICT && !sum->evict_latency) {
-				fputs("null", f);
-				continue;
-			}
-			fprintf(f, "{\"count\": %llu, \"sum_ns\": %llu, ",
-				(unsigned long long)h->count,
-				(unsigned long long)h->sum_ns);
-			fprintf(f, "\"max_ns\": %llu, \"hist\": [",
-				(unsigned long long)h->max_ns);
-			first = true;
-			for (s = 0; s < DT_HIST_SLOTS; s++) {
-				if (!h->slots[s])
-					continue;
-				slot_range(s, &lo, &hi);
-				fprintf(f, "%s{\"lo_us\": %llu, \"hi_us\": %llu, \"count\": %llu}",
-					first ? "" : ", ", lo, hi,
-					(unsigned long long)h->slots[s]);
-				first = false;
-			}
-			fputs("]}", f);
-		}
-		fputc('}', f);
-	}
-	fputs("], \"owners\": [", f);
+	json_add_str(doc, "type", "summary");
+	json_add_uint(doc, "duration_ms", sum->duration_ms);
+	json_add_str(doc, "evict_latency_source",
+		     sum->evict_latency ? "kprobe:" EVICT_START_FUNC : NULL);
+	arr = json_object_new_array();
+	for (i = 0; i < nr_r; i++)
+		json_object_array_add(arr, json_region(sum, &r[i]));
+	json_object_object_add(doc, "regions", arr);
 	if (nr_o)
 		qsort(o, nr_o, sizeof(*o), owner_cmp_evicted);
-	for (i = 0; i < nr_o; i++) {
-		fprintf(f, "%s{\"region\": ", i ? ", " : "");
-		json_str(f, o[i].key.region);
-		fprintf(f, ", \"cgroup_id\": %llu, \"cgroup\": ",
-			(unsigned long long)o[i].key.cgroup);
-		json_str(f, dt_cgroup_path(o[i].key.cgroup));
-		fprintf(f, ", \"tgid\": %d, \"comm\": ", o[i].key.tgid);
-		json_str(f, dt_comm(o[i].key.tgid, sum->comms_fd));
-		fprintf(f, ", \"evicted_bytes\": %llu, \"evictions\": %llu",
-			(unsigned long long)o[i].st.evicted_bytes,
-			(unsigned long long)o[i].st.evictions);
-		fprintf(f, ", \"revoked_bytes\": %llu, \"revokes\": %llu}",
-			(unsigned long long)o[i].st.revoked_bytes,
-			(unsigned long long)o[i].st.revokes);
-	}
-	fprintf(f, "], \"lost\": %llu, \"map_full\": %llu, \"evict_unpaired\": %llu}\n",
-		sum->stats[DT_STAT_RB_LOST], sum->stats[DT_STAT_MAP_FULL],
-		sum->stats[DT_STAT_EVICT_UNPAIRED]);
+	arr = json_object_new_array();
+	for (i = 0; i < nr_o; i++)
+		json_object_array_add(arr, json_owner(sum, &o[i]));
+	json_object_object_add(doc, "owners", arr);
+	json_add_uint(doc, "lost", sum->stats[DT_STAT_RB_LOST]);
+	json_add_uint(doc, "map_full", sum->stats[DT_STAT_MAP_FULL]);
+	json_add_uint(doc, "evict_unpaired",
+		      sum->stats[DT_STAT_EVICT_UNPAIRED]);
+	json_write(f, doc, 0);
+	json_object_put(doc);
 }
 
 void dt_print_summary(FILE *f, const struct dt_options *opt,

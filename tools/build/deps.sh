@@ -9,7 +9,7 @@ packages=(
 	qemu-system-x86 busybox-static ccache python3
 	cgroup-tools libcgroup-dev
 	bpftool libbpf-dev clang llvm dwarves sparse
-	zlib1g-dev
+	zlib1g-dev libjson-c-dev
 )
 
 missing=()

@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@
 #include <unistd.h>
 
 #include <linux/dmem_sim.h>
+
+#include "size.h"
 
 #define fallthrough	__attribute__((__fallthrough__))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -104,19 +107,6 @@ static int errnum(const char *s)
 	return -1;
 }
 
-static const char *human(unsigned long long v, char *buf, size_t len)
-{
-	if (v && !(v % (1ULL << 30)))
-		snprintf(buf, len, "%lluG", v >> 30);
-	else if (v && !(v % (1ULL << 20)))
-		snprintf(buf, len, "%lluM", v >> 20);
-	else if (v && !(v % 1024))
-		snprintf(buf, len, "%lluK", v >> 10);
-	else
-		snprintf(buf, len, "%llu", v);
-	return buf;
-}
-
 static int parse_size(const char *s, unsigned long long *v)
 {
 	char *end;
@@ -150,12 +140,10 @@ static struct name *lookup(const char *n, enum kind kind)
 	return NULL;
 }
 
-/* The buffer named by argv[1] of a command that needs @need words. */
-static int buf_arg(int argc, char **argv, int need, struct name **b)
+/* The buffer named @n in *@b; -ENOENT if there is none. */
+static int find_buf(const char *n, struct name **b)
 {
-	if (argc < need)
-		return -EINVAL;
-	*b = lookup(argv[1], K_BUF);
+	*b = lookup(n, K_BUF);
 	return *b ? 0 : -ENOENT;
 }
 
@@ -221,10 +209,10 @@ static int event_type(const char *s)
 /* Print one event; return the name it concerns (or NULL). */
 static struct name *print_event(const struct dmem_sim_event *ev)
 {
-	struct name *nm = NULL;
-	char sz[32];
+	char sz[SIZE_STR_LEN];
+	struct name *nm;
 
-	human(ev->size, sz, sizeof(sz));
+	size_str(sz, sizeof(sz), ev->size);
 	if (ev->type == DMEM_SIM_EVENT_REGION_DESTROYED) {
 		out("event #%llu region-destroyed sim/%s", ev->seq, ev->region);
 		return NULL;
@@ -331,288 +319,406 @@ static int wait_file(const char *path, int ms)
 	return 0;
 }
 
-/* Run one command; 0 or -errno (-EINVAL also for a malformed command). */
-static int run(int argc, char **argv)
+/*
+ * A command of a script: its name, how many words it takes (the name
+ * included; extra words are refused), its usage, and its handler, which
+ * returns 0 or -errno (-EINVAL also for a malformed command). @req is the
+ * ioctl of the commands that share a handler (free, pin...; ack, detach).
+ */
+struct command {
+	const char *name;
+	int min_words;
+	int max_words;
+	const char *usage;
+	int (*fn)(const struct command *c, int argc, char **argv);
+	unsigned long req;
+};
+
+static int cmd_region_create(const struct command *c, int argc, char **argv)
 {
-	const char *cmd = argv[0];
-	struct name *b, *imp;
-	char sz[32];
+	struct dmem_sim_region_create a = { 0 };
+	char sz[SIZE_STR_LEN];
+
+	region_name(a.name, argv[1]);
+	if (parse_size(argv[2], &a.size))
+		return -EINVAL;
+	if (ioctl(dev, DMEM_SIM_IOC_REGION_CREATE, &a))
+		return -errno;
+	out("region sim/%s created: %s of simulated VRAM", a.name,
+	    size_str(sz, sizeof(sz), a.size));
+	return 0;
+}
+
+static int cmd_region_destroy(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_region_name a = { 0 };
+
+	region_name(a.name, argv[1]);
+	if (ioctl(dev, DMEM_SIM_IOC_REGION_DESTROY, &a))
+		return -errno;
+	out("region sim/%s destroyed", a.name);
+	return 0;
+}
+
+static int cmd_region_info(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_region_info a = { 0 };
+	char cap[SIZE_STR_LEN], used[SIZE_STR_LEN];
+
+	region_name(a.name, argv[1]);
+	if (ioctl(dev, DMEM_SIM_IOC_REGION_INFO, &a))
+		return -errno;
+	out("sim/%s: capacity %s used %s buffers %llu parked %llu %s %llu",
+	    a.name, size_str(cap, sizeof(cap), a.capacity),
+	    size_str(used, sizeof(used), a.used), a.buffers, a.parked,
+	    "revoke_timeouts", a.revoke_timeouts);
+	return 0;
+}
+
+static int cmd_owner(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_owner_info a = { 0 };
+	char s[4][SIZE_STR_LEN];
+
+	if (ioctl(dev, DMEM_SIM_IOC_OWNER_INFO, &a))
+		return -errno;
+	out("owner pid %d: resident %s pinned %s evicted %s revoked %s",
+	    a.tgid, size_str(s[0], sizeof(s[0]), a.resident),
+	    size_str(s[1], sizeof(s[1]), a.pinned),
+	    size_str(s[2], sizeof(s[2]), a.evicted),
+	    size_str(s[3], sizeof(s[3]), a.revoked));
+	return 0;
+}
+
+static int cmd_alloc(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_alloc a = { 0 };
+	char sz[SIZE_STR_LEN];
+	int e = 0;
+
+	region_name(a.region, argv[2]);
+	if (parse_size(argv[3], &a.size))
+		return -EINVAL;
+	if (argc > 4 && strcmp(argv[4], "pinned"))
+		return -EINVAL;
+	if (argc > 4)
+		a.flags = DMEM_SIM_ALLOC_PINNED;
+	if (ioctl(dev, DMEM_SIM_IOC_ALLOC, &a))
+		e = errno;
+	else if (!add_name(argv[1], K_BUF, a.handle, a.size))
+		return -ENOMEM;
+	out("alloc %s: %s in sim/%s%s -> %s", argv[1],
+	    size_str(sz, sizeof(sz), a.size), a.region,
+	    a.flags ? ", pinned" : "", e ? errname(e) : "ok");
+	return -e;
+}
+
+/* free, pin, unpin, touch: @c->req on the buffer. */
+static int cmd_buf_op(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_buf_op a = { 0 };
+	struct name *b;
+	int e = 0;
+
+	if (find_buf(argv[1], &b))
+		return -ENOENT;
+	a.handle = b->id;
+	if (ioctl(dev, c->req, &a))
+		e = errno;
+	out("%s %s -> %s", c->name, b->name, e ? errname(e) : "ok");
+	return -e;
+}
+
+static const char *state_name(unsigned int state)
+{
+	return state < ARRAY_SIZE(states) ? states[state] : "?";
+}
+
+/* The state of the buffer named @n in *@a. */
+static int buf_info(const char *n, struct name **b,
+		    struct dmem_sim_buf_info *a)
+{
+	if (find_buf(n, b))
+		return -ENOENT;
+	memset(a, 0, sizeof(*a));
+	a->handle = (*b)->id;
+	return ioctl(dev, DMEM_SIM_IOC_INFO, a) ? -errno : 0;
+}
+
+static int cmd_info(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_buf_info a;
+	char sz[SIZE_STR_LEN];
+	struct name *b;
 	int ret;
 
-	if (!strcmp(cmd, "region-create")) {
-		struct dmem_sim_region_create a = { 0 };
-
-		if (argc < 3)
-			return -EINVAL;
-		region_name(a.name, argv[1]);
-		if (parse_size(argv[2], &a.size))
-			return -EINVAL;
-		if (ioctl(dev, DMEM_SIM_IOC_REGION_CREATE, &a))
-			return -errno;
-		out("region sim/%s created: %s of simulated VRAM", a.name,
-		    human(a.size, sz, sizeof(sz)));
-		return 0;
-	}
-	if (!strcmp(cmd, "region-destroy")) {
-		struct dmem_sim_region_name a = { 0 };
-
-		if (argc < 2)
-			return -EINVAL;
-		region_name(a.name, argv[1]);
-		if (ioctl(dev, DMEM_SIM_IOC_REGION_DESTROY, &a))
-			return -errno;
-		out("region sim/%s destroyed", a.name);
-		return 0;
-	}
-	if (!strcmp(cmd, "region-info")) {
-		struct dmem_sim_region_info a = { 0 };
-		char s2[32];
-
-		if (argc < 2)
-			return -EINVAL;
-		region_name(a.name, argv[1]);
-		if (ioctl(dev, DMEM_SIM_IOC_REGION_INFO, &a))
-			return -errno;
-		out("sim/%s: capacity %s used %s buffers %llu parked %llu %s %llu",
-		    a.name, human(a.capacity, sz, sizeof(sz)),
-		    human(a.used, s2, sizeof(s2)), a.buffers, a.parked,
-		    "revoke_timeouts", a.revoke_timeouts);
-		return 0;
-	}
-	if (!strcmp(cmd, "owner")) {
-		struct dmem_sim_owner_info a = { 0 };
-		char s2[32], s3[32], s4[32];
-
-		if (ioctl(dev, DMEM_SIM_IOC_OWNER_INFO, &a))
-			return -errno;
-		out("owner pid %d: resident %s pinned %s evicted %s revoked %s",
-		    a.tgid, human(a.resident, sz, sizeof(sz)),
-		    human(a.pinned, s2, sizeof(s2)),
-		    human(a.evicted, s3, sizeof(s3)),
-		    human(a.revoked, s4, sizeof(s4)));
-		return 0;
-	}
-	if (!strcmp(cmd, "alloc")) {
-		struct dmem_sim_alloc a = { 0 };
-
-		if (argc < 4)
-			return -EINVAL;
-		region_name(a.region, argv[2]);
-		if (parse_size(argv[3], &a.size))
-			return -EINVAL;
-		if (argc > 4 && !strcmp(argv[4], "pinned"))
-			a.flags = DMEM_SIM_ALLOC_PINNED;
-		else if (argc > 4)
-			return -EINVAL;
-		if (ioctl(dev, DMEM_SIM_IOC_ALLOC, &a)) {
-			int e = errno;
-
-			out("alloc %s: %s in sim/%s%s -> %s", argv[1],
-			    human(a.size, sz, sizeof(sz)), a.region,
-			    a.flags ? ", pinned" : "", errname(e));
-			return -e;
-		}
-		if (!add_name(argv[1], K_BUF, a.handle, a.size))
-			return -ENOMEM;
-		out("alloc %s: %s in sim/%s%s -> ok", argv[1],
-		    human(a.size, sz, sizeof(sz)), a.region,
-		    a.flags ? ", pinned" : "");
-		return 0;
-	}
-	if (!strcmp(cmd, "free") || !strcmp(cmd, "pin") ||
-	    !strcmp(cmd, "unpin") || !strcmp(cmd, "touch")) {
-		struct dmem_sim_buf_op a = { 0 };
-		unsigned long req = !strcmp(cmd, "free") ? DMEM_SIM_IOC_FREE :
-				    !strcmp(cmd, "pin") ? DMEM_SIM_IOC_PIN :
-				    !strcmp(cmd, "unpin") ? DMEM_SIM_IOC_UNPIN :
-				    DMEM_SIM_IOC_TOUCH;
-		int e = 0;
-
-		ret = buf_arg(argc, argv, 2, &b);
-		if (ret)
-			return ret;
-		a.handle = b->id;
-		if (ioctl(dev, req, &a))
-			e = errno;
-		out("%s %s -> %s", cmd, b->name, e ? errname(e) : "ok");
-		return -e;
-	}
-	if (!strcmp(cmd, "info") || !strcmp(cmd, "expect-state")) {
-		struct dmem_sim_buf_info a = { 0 };
-
-		ret = buf_arg(argc, argv, 2, &b);
-		if (ret)
-			return ret;
-		a.handle = b->id;
-		if (ioctl(dev, DMEM_SIM_IOC_INFO, &a))
-			return -errno;
-		if (!strcmp(cmd, "expect-state")) {
-			if (argc < 3)
-				return -EINVAL;
-			if (a.state >= 5 || strcmp(states[a.state], argv[2])) {
-				out("%s is %s, expected %s", b->name,
-				    a.state < 5 ? states[a.state] : "?", argv[2]);
-				return -EIO;
-			}
-			return 0;
-		}
-		out("%s: %s %s, %u pin(s), %u importer(s), %s %llux, %s %llux, %s %llux",
-		    b->name, human(a.size, sz, sizeof(sz)),
-		    a.state < 5 ? states[a.state] : "?", a.pins, a.importers,
-		    "evicted", a.evictions, "restored", a.restores,
-		    "revoked", a.revokes);
-		return 0;
-	}
-	if (!strcmp(cmd, "fill") || !strcmp(cmd, "verify")) {
-		unsigned long long seed;
-
-		ret = buf_arg(argc, argv, 3, &b);
-		if (ret)
-			return ret;
-		if (parse_size(argv[2], &seed))
-			return -EINVAL;
-		ret = fill_verify(b, seed, cmd[0] == 'v');
-		if (!ret)
-			out("%s %s: %s %s pattern %llu", cmd, b->name,
-			    human(b->size, sz, sizeof(sz)),
-			    cmd[0] == 'v' ? "intact," : "written,", seed);
+	ret = buf_info(argv[1], &b, &a);
+	if (ret)
 		return ret;
+	out("%s: %s %s, %u pin(s), %u importer(s), %s %llux, %s %llux, %s %llux",
+	    b->name, size_str(sz, sizeof(sz), a.size), state_name(a.state),
+	    a.pins, a.importers, "evicted", a.evictions, "restored",
+	    a.restores, "revoked", a.revokes);
+	return 0;
+}
+
+static int cmd_expect_state(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_buf_info a;
+	struct name *b;
+	int ret;
+
+	ret = buf_info(argv[1], &b, &a);
+	if (ret)
+		return ret;
+	if (a.state >= ARRAY_SIZE(states) || strcmp(states[a.state], argv[2])) {
+		out("%s is %s, expected %s", b->name, state_name(a.state),
+		    argv[2]);
+		return -EIO;
 	}
-	if (!strcmp(cmd, "export")) {
-		struct dmem_sim_export a = { 0 };
+	return 0;
+}
 
-		ret = buf_arg(argc, argv, 2, &b);
-		if (ret)
-			return ret;
-		a.handle = b->id;
-		if (ioctl(dev, DMEM_SIM_IOC_EXPORT, &a))
-			return -errno;
-		b->fd = a.fd;
-		out("export %s -> dma-buf fd %d", b->name, a.fd);
-		return 0;
+/* Writes or checks the pattern of SEED in the buffer argv[1]. */
+static int fill_or_verify(const struct command *c, char **argv, bool verify)
+{
+	unsigned long long seed;
+	char sz[SIZE_STR_LEN];
+	struct name *b;
+	int ret;
+
+	if (find_buf(argv[1], &b))
+		return -ENOENT;
+	if (parse_size(argv[2], &seed))
+		return -EINVAL;
+	ret = fill_verify(b, seed, verify);
+	if (!ret)
+		out("%s %s: %s %s pattern %llu", c->name, b->name,
+		    size_str(sz, sizeof(sz), b->size),
+		    verify ? "intact," : "written,", seed);
+	return ret;
+}
+
+static int cmd_fill(const struct command *c, int argc, char **argv)
+{
+	return fill_or_verify(c, argv, false);
+}
+
+static int cmd_verify(const struct command *c, int argc, char **argv)
+{
+	return fill_or_verify(c, argv, true);
+}
+
+static int cmd_export(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_export a = { 0 };
+	struct name *b;
+
+	if (find_buf(argv[1], &b))
+		return -ENOENT;
+	a.handle = b->id;
+	if (ioctl(dev, DMEM_SIM_IOC_EXPORT, &a))
+		return -errno;
+	b->fd = a.fd;
+	out("export %s -> dma-buf fd %d", b->name, a.fd);
+	return 0;
+}
+
+/* "dynamic", or "pinned [prompt|manual|delay=MS]", into @a; NULL if bad. */
+static const char *import_mode(int argc, char **argv,
+			       struct dmem_sim_import *a)
+{
+	const char *ack = argc > 4 ? argv[4] : "prompt";
+
+	if (!strcmp(argv[3], "dynamic")) {
+		a->mode = DMEM_SIM_IMPORT_DYNAMIC;
+		return "dynamic (move_notify)";
 	}
-	if (!strcmp(cmd, "import")) {
-		struct dmem_sim_import a = { 0 };
-		const char *how = "";
-
-		if (argc < 4)
-			return -EINVAL;
-		b = lookup(argv[2], K_BUF);
-		if (!b || b->fd < 0)
-			return -ENOENT;
-		a.fd = b->fd;
-		if (!strcmp(argv[3], "dynamic")) {
-			a.mode = DMEM_SIM_IMPORT_DYNAMIC;
-			how = "dynamic (move_notify)";
-		} else if (!strcmp(argv[3], "pinned")) {
-			a.mode = DMEM_SIM_IMPORT_PINNED;
-			how = "pinned, acks promptly";
-			if (argc > 4 && !strcmp(argv[4], "manual")) {
-				a.ack = DMEM_SIM_ACK_MANUAL;
-				how = "pinned, acks only when told";
-			} else if (argc > 4 && !strncmp(argv[4], "delay=", 6)) {
-				a.ack = DMEM_SIM_ACK_DELAYED;
-				a.delay_ms = atoi(argv[4] + 6);
-				how = "pinned, acks after a delay";
-			} else if (argc > 4 && strcmp(argv[4], "prompt")) {
-				return -EINVAL;
-			}
-		} else {
-			return -EINVAL;
-		}
-		if (ioctl(dev, DMEM_SIM_IOC_IMPORT, &a)) {
-			int e = errno;
-
-			out("import %s of %s, %s -> %s", argv[1], b->name, how,
-			    errname(e));
-			return -e;
-		}
-		imp = add_name(argv[1], K_IMP, a.id, b->size);
-		if (!imp)
-			return -ENOMEM;
-		out("import %s: attached to %s's dma-buf, %s", imp->name,
-		    b->name, how);
-		return 0;
+	if (strcmp(argv[3], "pinned"))
+		return NULL;
+	a->mode = DMEM_SIM_IMPORT_PINNED;
+	if (!strcmp(ack, "manual")) {
+		a->ack = DMEM_SIM_ACK_MANUAL;
+		return "pinned, acks only when told";
 	}
-	if (!strcmp(cmd, "use") || !strcmp(cmd, "ack") ||
-	    !strcmp(cmd, "detach")) {
-		struct dmem_sim_importer_info info = { 0 };
-		struct dmem_sim_importer_op op = { 0 };
-		static const char *const ist[] = { "mapped", "unmapped", "revoked" };
-		int e = 0;
+	if (!strncmp(ack, "delay=", 6)) {
+		a->ack = DMEM_SIM_ACK_DELAYED;
+		a->delay_ms = atoi(ack + 6);
+		return "pinned, acks after a delay";
+	}
+	return strcmp(ack, "prompt") ? NULL : "pinned, acks promptly";
+}
 
-		if (argc < 2)
-			return -EINVAL;
-		imp = lookup(argv[1], K_IMP);
-		if (!imp)
-			return -ENOENT;
-		op.id = imp->id;
-		info.id = imp->id;
-		if (cmd[0] == 'u') {
-			if (ioctl(dev, DMEM_SIM_IOC_IMPORTER_USE, &info))
-				e = errno;
-			if (!e || e == ENODEV)
-				out("use %s: %s, %llu map(s), %llu %s, %llu %s, %llu ack(s)%s",
-				    imp->name,
-				    info.state < 3 ? ist[info.state] : "?",
-				    info.maps, info.move_notifies, "move_notify",
-				    info.revoke_notifies, "revoke notification(s)",
-				    info.acks, e ? " -> ENODEV" : "");
-			return -e;
-		}
-		if (ioctl(dev, cmd[0] == 'a' ? DMEM_SIM_IOC_IMPORTER_ACK :
-			  DMEM_SIM_IOC_IMPORTER_DETACH, &op))
-			e = errno;
-		out("%s %s -> %s", cmd, imp->name, e ? errname(e) : "ok");
+static int cmd_import(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_import a = { 0 };
+	struct name *b, *imp;
+	const char *how;
+	int e;
+
+	b = lookup(argv[2], K_BUF);
+	if (!b || b->fd < 0)
+		return -ENOENT;
+	a.fd = b->fd;
+	how = import_mode(argc, argv, &a);
+	if (!how)
+		return -EINVAL;
+	if (ioctl(dev, DMEM_SIM_IOC_IMPORT, &a)) {
+		e = errno;
+		out("import %s of %s, %s -> %s", argv[1], b->name, how,
+		    errname(e));
 		return -e;
 	}
-	if (!strcmp(cmd, "events"))
-		return read_events(0, NULL, 0);
-	if (!strcmp(cmd, "wait-event")) {
-		int type;
+	imp = add_name(argv[1], K_IMP, a.id, b->size);
+	if (!imp)
+		return -ENOMEM;
+	out("import %s: attached to %s's dma-buf, %s", imp->name, b->name,
+	    how);
+	return 0;
+}
 
-		if (argc < 2)
-			return -EINVAL;
-		type = event_type(argv[1]);
-		if (type < 0)
-			return -EINVAL;
-		return read_events(type, argc > 2 && strcmp(argv[2], "-") ?
-				   argv[2] : NULL, argc > 3 ? atoi(argv[3]) : 10000);
-	}
-	if (!strcmp(cmd, "sleep")) {
-		if (argc < 2)
-			return -EINVAL;
-		usleep(atoi(argv[1]) * 1000);
-		return 0;
-	}
-	if (!strcmp(cmd, "echo")) {
-		char line[512] = "";
-		int i;
+static int cmd_use(const struct command *c, int argc, char **argv)
+{
+	static const char *const ist[] = { "mapped", "unmapped", "revoked" };
+	struct dmem_sim_importer_info info = { 0 };
+	struct name *imp = lookup(argv[1], K_IMP);
+	int e = 0;
 
-		for (i = 1; i < argc; i++) {
-			strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
-			strcat(line, " ");
+	if (!imp)
+		return -ENOENT;
+	info.id = imp->id;
+	if (ioctl(dev, DMEM_SIM_IOC_IMPORTER_USE, &info))
+		e = errno;
+	if (!e || e == ENODEV)
+		out("use %s: %s, %llu map(s), %llu %s, %llu %s, %llu ack(s)%s",
+		    imp->name, info.state < 3 ? ist[info.state] : "?",
+		    info.maps, info.move_notifies, "move_notify",
+		    info.revoke_notifies, "revoke notification(s)",
+		    info.acks, e ? " -> ENODEV" : "");
+	return -e;
+}
+
+/* ack, detach: @c->req on the importer. */
+static int cmd_importer_op(const struct command *c, int argc, char **argv)
+{
+	struct dmem_sim_importer_op op = { 0 };
+	struct name *imp = lookup(argv[1], K_IMP);
+	int e = 0;
+
+	if (!imp)
+		return -ENOENT;
+	op.id = imp->id;
+	if (ioctl(dev, c->req, &op))
+		e = errno;
+	out("%s %s -> %s", c->name, imp->name, e ? errname(e) : "ok");
+	return -e;
+}
+
+static int cmd_events(const struct command *c, int argc, char **argv)
+{
+	return read_events(0, NULL, 0);
+}
+
+static int cmd_wait_event(const struct command *c, int argc, char **argv)
+{
+	const char *nm = argc > 2 && strcmp(argv[2], "-") ? argv[2] : NULL;
+	int type = event_type(argv[1]);
+
+	if (type < 0)
+		return -EINVAL;
+	return read_events(type, nm, argc > 3 ? atoi(argv[3]) : 10000);
+}
+
+static int cmd_sleep(const struct command *c, int argc, char **argv)
+{
+	usleep(atoi(argv[1]) * 1000);
+	return 0;
+}
+
+static int cmd_echo(const struct command *c, int argc, char **argv)
+{
+	char line[512] = "";
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		strncat(line, argv[i], sizeof(line) - strlen(line) - 2);
+		strcat(line, " ");
+	}
+	out("%s", line);
+	return 0;
+}
+
+static int cmd_touch_file(const struct command *c, int argc, char **argv)
+{
+	int fd = open(argv[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int cmd_wait_file(const struct command *c, int argc, char **argv)
+{
+	return wait_file(argv[1], argc > 2 ? atoi(argv[2]) : 60000);
+}
+
+static const struct command commands[] = {
+	{ "region-create", 3, 3, "REGION SIZE", cmd_region_create, 0 },
+	{ "region-destroy", 2, 2, "REGION", cmd_region_destroy, 0 },
+	{ "region-info", 2, 2, "REGION", cmd_region_info, 0 },
+	{ "owner", 1, 1, "", cmd_owner, 0 },
+	{ "alloc", 4, 5, "BUF REGION SIZE [pinned]", cmd_alloc, 0 },
+	{ "free", 2, 2, "BUF", cmd_buf_op, DMEM_SIM_IOC_FREE },
+	{ "pin", 2, 2, "BUF", cmd_buf_op, DMEM_SIM_IOC_PIN },
+	{ "unpin", 2, 2, "BUF", cmd_buf_op, DMEM_SIM_IOC_UNPIN },
+	{ "touch", 2, 2, "BUF", cmd_buf_op, DMEM_SIM_IOC_TOUCH },
+	{ "info", 2, 2, "BUF", cmd_info, 0 },
+	{ "expect-state", 3, 3, "BUF STATE", cmd_expect_state, 0 },
+	{ "fill", 3, 3, "BUF SEED", cmd_fill, 0 },
+	{ "verify", 3, 3, "BUF SEED", cmd_verify, 0 },
+	{ "export", 2, 2, "BUF", cmd_export, 0 },
+	{ "import", 4, 5,
+	  "IMP BUF pinned [prompt|manual|delay=MS], or IMP BUF dynamic",
+	  cmd_import, 0 },
+	{ "use", 2, 2, "IMP", cmd_use, 0 },
+	{ "ack", 2, 2, "IMP", cmd_importer_op, DMEM_SIM_IOC_IMPORTER_ACK },
+	{ "detach", 2, 2, "IMP", cmd_importer_op, DMEM_SIM_IOC_IMPORTER_DETACH },
+	{ "events", 1, 1, "", cmd_events, 0 },
+	{ "wait-event", 2, 4, "TYPE [NAME|-] [MS]", cmd_wait_event, 0 },
+	{ "sleep", 2, 2, "MS", cmd_sleep, 0 },
+	{ "echo", 1, MAX_ARGS, "TEXT...", cmd_echo, 0 },
+	{ "touch-file", 2, 2, "PATH", cmd_touch_file, 0 },
+	{ "wait-file", 2, 3, "PATH [MS]", cmd_wait_file, 0 },
+};
+
+/* Runs one command; 0 or -errno (-EINVAL also for a malformed command). */
+static int run(int argc, char **argv)
+{
+	const struct command *c;
+
+	for (c = commands; c < commands + ARRAY_SIZE(commands); c++) {
+		if (strcmp(c->name, argv[0]))
+			continue;
+		if (argc < c->min_words || argc > c->max_words) {
+			if (!quiet)
+				out("usage: %s%s%s", c->name,
+				    *c->usage ? " " : "", c->usage);
+			return -EINVAL;
 		}
-		out("%s", line);
-		return 0;
-	}
-	if (!strcmp(cmd, "touch-file")) {
-		int fd;
-
-		if (argc < 2)
-			return -EINVAL;
-		fd = open(argv[1], O_WRONLY | O_CREAT, 0644);
-		if (fd < 0)
-			return -errno;
-		close(fd);
-		return 0;
-	}
-	if (!strcmp(cmd, "wait-file")) {
-		if (argc < 2)
-			return -EINVAL;
-		return wait_file(argv[1], argc > 2 ? atoi(argv[2]) : 60000);
+		return c->fn(c, argc, argv);
 	}
 	return -EINVAL;
+}
+
+static void print_usage(void)
+{
+	const struct command *c;
+
+	fprintf(stderr, "usage: dmemsim [-n NAME] [-q] SCRIPT...\ncommands:\n");
+	for (c = commands; c < commands + ARRAY_SIZE(commands); c++)
+		fprintf(stderr, "  %s%s%s\n", c->name, *c->usage ? " " : "",
+			c->usage);
 }
 
 /* Split @line into words and run it, checking the expected outcome. */
@@ -672,12 +778,12 @@ int main(int argc, char **argv)
 			quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: dmemsim [-n NAME] [-q] SCRIPT...\n");
+			print_usage();
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: dmemsim [-n NAME] [-q] SCRIPT...\n");
+		print_usage();
 		return 2;
 	}
 	dev = open("/dev/dmem_sim", O_RDWR | O_CLOEXEC);

@@ -9,17 +9,17 @@
  * enabled (its parent's cgroup.subtree_control lacks "dmem"); neither can
  * any cgroup below it, so the walk does not descend there.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgwalk.h"
 #include "dmemstat.h"
+#include "readfile.h"
 
 const char *const field_file[NR_FIELDS] = {
 	[F_CURRENT]	= "dmem.current",
@@ -40,9 +40,6 @@ const char *const event_key[NR_EVENTS] = {
 	[E_ENOMEM]	= "enomem",
 };
 
-/* Files of the kernel are small; a region line is well under 256 bytes. */
-#define MAX_FILE	(1024 * 1024)
-
 void *xrealloc(void *p, size_t n, size_t size)
 {
 	if (size && n > (size_t)-1 / size)
@@ -61,42 +58,6 @@ char *xstrdup(const char *s)
 	size_t len = strlen(s) + 1;
 
 	return memcpy(xrealloc(NULL, len, 1), s, len);
-}
-
-/* The whole of @name in @dfd, NUL-terminated, or NULL if unreadable. */
-static char *read_file(int dfd, const char *name)
-{
-	size_t len = 0, size = 4096;
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	buf = xrealloc(NULL, size, 1);
-	for (;;) {
-		if (size - len < 2) {
-			if (size >= MAX_FILE)
-				break;
-			size *= 2;
-			buf = xrealloc(buf, size, 1);
-		}
-		n = read(fd, buf + len, size - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
 }
 
 /* 1 if @name exists in @dfd or cannot be checked, 0 if it does not exist. */
@@ -222,7 +183,7 @@ static void set_policy(struct snapshot *s, size_t idx, char *rest, void *arg)
 static void read_lines(struct snapshot *s, int dfd, const char *name,
 		       line_fn fn, void *arg)
 {
-	char *text = read_file(dfd, name);
+	char *text = read_file_at(dfd, name, NULL);
 
 	if (!text)
 		return;
@@ -252,63 +213,19 @@ static void read_cgroup(struct snapshot *s, int dfd, const char *path)
 		cgroup_vals(s, cg, 0);
 }
 
-/* Opens a cgroup directory; without read permission, for lookups only. */
-static int open_dir(int dfd, const char *name)
+/*
+ * The walk's visit: reads a cgroup's files. Below the start of the walk,
+ * a cgroup without dmem.current does not have the controller; neither do
+ * its children.
+ */
+static bool visit(int dfd, const char *path, int depth, void *arg)
 {
-	int fd;
+	struct snapshot *s = arg;
 
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == EACCES)
-		fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	return fd;
-}
-
-static bool is_dir(int dfd, const struct dirent *de)
-{
-	struct stat st;
-
-	if (de->d_type != DT_UNKNOWN)
-		return de->d_type == DT_DIR;
-	return !fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
-	       S_ISDIR(st.st_mode);
-}
-
-static void walk(struct snapshot *s, int dfd, const char *path)
-{
-	struct dirent *de;
-	char *sub;
-	int fd, child;
-	DIR *dir;
-
+	if (depth && !probe(dfd, "dmem.current"))
+		return false;
 	read_cgroup(s, dfd, path);
-
-	fd = dup(dfd);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		/* An O_PATH descriptor: the directory cannot be listed. */
-		close(fd);
-		return;
-	}
-	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (!is_dir(dfd, de))
-			continue;
-		child = open_dir(dfd, de->d_name);
-		if (child < 0)
-			continue;
-		if (probe(child, "dmem.current")) {
-			sub = xrealloc(NULL, strlen(path) + strlen(de->d_name) + 2, 1);
-			sprintf(sub, "%s%s%s", path, strcmp(path, "/") ? "/" : "",
-				de->d_name);
-			walk(s, child, sub);
-			free(sub);
-		}
-		close(child);
-	}
-	closedir(dir);
+	return true;
 }
 
 int snapshot_read(struct snapshot *s, const struct options *o)
@@ -317,7 +234,7 @@ int snapshot_read(struct snapshot *s, const struct options *o)
 	char *path;
 
 	memset(s, 0, sizeof(*s));
-	rootfd = open_dir(AT_FDCWD, o->root);
+	rootfd = cgroup_open(AT_FDCWD, o->root);
 	if (rootfd < 0) {
 		fprintf(stderr, "dmemstat: cannot open %s: %s\n", o->root,
 			strerror(errno));
@@ -342,11 +259,11 @@ int snapshot_read(struct snapshot *s, const struct options *o)
 	read_lines(s, rootfd, "dmem.policy", set_policy, NULL);
 
 	if (!*o->cgroup) {
-		walk(s, rootfd, "/");
+		cgroup_walk(rootfd, "/", visit, s);
 		close(rootfd);
 		return EXIT_OK;
 	}
-	fd = open_dir(rootfd, o->cgroup);
+	fd = cgroup_open(rootfd, o->cgroup);
 	if (fd < 0) {
 		fprintf(stderr, "dmemstat: no cgroup %s in %s: %s\n", o->cgroup,
 			o->root, strerror(errno));
@@ -359,7 +276,7 @@ int snapshot_read(struct snapshot *s, const struct options *o)
 	} else {
 		path = xrealloc(NULL, strlen(o->cgroup) + 2, 1);
 		sprintf(path, "/%s", o->cgroup);
-		walk(s, fd, path);
+		cgroup_walk(fd, path, visit, s);
 		free(path);
 	}
 	if (fd >= 0)

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "dmemstat.h"
 
 #define DEFAULT_ROOT		"/sys/fs/cgroup"
@@ -76,31 +77,6 @@ static char *normalize_cgroup(const char *arg)
 	return out;
 }
 
-static long parse_interval(const char *arg)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v <= 0 ||
-	    v > 86400)
-		return -1;
-	return v * 1000 < 1 ? 1 : (long)(v * 1000);
-}
-
-static long parse_count(const char *arg)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 1)
-		return -1;
-	return v;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -144,7 +120,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->json = true;
 			break;
 		case 'w':
-			o->interval_ms = parse_interval(optarg);
+			o->interval_ms = parse_seconds_ms(optarg);
 			if (o->interval_ms < 0) {
 				fprintf(stderr, "dmemstat: -w %s: not in (0, 86400] seconds\n",
 					optarg);
@@ -152,8 +128,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'n':
-			o->count = parse_count(optarg);
-			if (o->count < 0) {
+			if (!parse_long(optarg, 1, LONG_MAX, &o->count)) {
 				fprintf(stderr, "dmemstat: -n %s: not a positive count\n",
 					optarg);
 				return EXIT_USAGE;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "dmemstat.h"
+#include "jsonout.h"
+#include "size.h"
 
 const char *const field_json[NR_FIELDS] = {
 	[F_CURRENT]	= "current",
@@ -81,38 +83,17 @@ struct row *make_rows(const struct snapshot *s, const struct options *o,
 	return rows;
 }
 
-/*
- * Bytes as K/M/G/T/P/E (powers of 1024) with one decimal, or exact below
- * 1K or with @bytes; "-" for VAL_NONE and "max" for VAL_MAX.
- */
+/* A size cell: size_str(), or exact with @bytes; "-" and "max" too. */
 void format_size(char *buf, size_t len, long long v, bool bytes)
 {
-	static const char units[] = "KMGTPE";
-	double x = v;
-	int u = -1;
-
-	if (v == VAL_NONE) {
+	if (v == VAL_NONE)
 		snprintf(buf, len, "-");
-		return;
-	}
-	if (v == VAL_MAX) {
+	else if (v == VAL_MAX)
 		snprintf(buf, len, "max");
-		return;
-	}
-	if (bytes || v < 1024) {
+	else if (bytes)
 		snprintf(buf, len, "%lld", v);
-		return;
-	}
-	while (x >= 1024 && u < 5) {
-		x /= 1024;
-		u++;
-	}
-	/* 1023.96K shows as 1.0M, not as 1024.0K. */
-	if (x >= 1023.95 && u < 5) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f%c", x, units[u]);
+	else
+		size_str(buf, len, v);
 }
 
 static void format_count(char *buf, size_t len, long long v)
@@ -214,49 +195,24 @@ void print_table(const struct snapshot *s, const struct options *o,
 	free(cell);
 }
 
-static void json_char(unsigned char c)
-{
-	if (c == '"' || c == '\\')
-		printf("\\%c", c);
-	else if (c < 0x20)
-		printf("\\u%04x", c);
-	else
-		putchar(c);
-}
-
-static void json_string(const char *str)
-{
-	const unsigned char *p;
-
-	putchar('"');
-	for (p = (const unsigned char *)str; *p; p++)
-		json_char(*p);
-	putchar('"');
-}
-
 /* An integer, "max", or null for VAL_NONE. */
-static void json_value(long long v)
+static struct json_object *json_value(long long v)
 {
 	if (v == VAL_NONE)
-		printf("null");
-	else if (v == VAL_MAX)
-		printf("\"max\"");
-	else
-		printf("%lld", v);
+		return NULL;
+	if (v == VAL_MAX)
+		return json_object_new_string("max");
+	return json_object_new_int64(v);
 }
 
 /* "soft timeout_ms=1000": the mode and the timeout as separate members. */
-static void json_policy(const char *policy)
+static void json_policy(struct json_object *obj, const char *policy)
 {
-	char *copy, *tok, *save;
 	long long timeout = VAL_NONE;
 	const char *mode = NULL;
+	char *copy, *tok, *save;
 
-	if (!policy) {
-		printf(", \"policy\": null, \"timeout_ms\": null");
-		return;
-	}
-	copy = xstrdup(policy);
+	copy = xstrdup(policy ? policy : "");
 	for (tok = strtok_r(copy, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save)) {
 		if (!strncmp(tok, "timeout_ms=", strlen("timeout_ms=")))
@@ -264,72 +220,71 @@ static void json_policy(const char *policy)
 		else if (!strchr(tok, '='))
 			mode = tok;
 	}
-	printf(", \"policy\": ");
-	if (mode)
-		json_string(mode);
-	else
-		printf("null");
-	printf(", \"timeout_ms\": ");
-	json_value(timeout);
+	json_add_str(obj, "policy", mode);
+	json_object_object_add(obj, "timeout_ms", json_value(timeout));
 	free(copy);
 }
 
-static void json_row(const struct row *r, const struct snapshot *s)
+static struct json_object *json_region(const struct region *r)
 {
-	bool events = false;
-	int c;
+	struct json_object *obj = json_object_new_object();
 
-	printf("    {\"cgroup\": ");
-	json_string(r->cg->path);
-	printf(", \"region\": ");
-	json_string(s->regions[r->region].name);
-	for (c = 0; c < NR_FIELDS; c++) {
-		printf(", \"%s\": ", field_json[c]);
-		json_value(cgroup_val(r->cg, r->region, c));
-	}
-	for (c = 0; c < NR_EVENTS; c++)
-		events |= cgroup_event(r->cg, r->region, c) != VAL_NONE;
-	printf(", \"events\": ");
-	if (!events) {
-		printf("null}");
-		return;
-	}
-	for (c = 0; c < NR_EVENTS; c++) {
-		printf("%s\"%s\": ", c ? ", " : "{", event_key[c]);
-		json_value(cgroup_event(r->cg, r->region, c));
-	}
-	printf("}}");
+	json_add_str(obj, "name", r->name);
+	json_object_object_add(obj, "capacity", json_value(r->capacity));
+	json_policy(obj, r->policy);
+	return obj;
 }
 
+static struct json_object *json_row(const struct row *r,
+				    const struct snapshot *s)
+{
+	struct json_object *obj = json_object_new_object(), *ev = NULL;
+	int c;
+
+	json_add_str(obj, "cgroup", r->cg->path);
+	json_add_str(obj, "region", s->regions[r->region].name);
+	for (c = 0; c < NR_FIELDS; c++)
+		json_object_object_add(obj, field_json[c],
+				       json_value(cgroup_val(r->cg, r->region, c)));
+	for (c = 0; c < NR_EVENTS; c++) {
+		if (cgroup_event(r->cg, r->region, c) != VAL_NONE) {
+			ev = json_object_new_object();
+			break;
+		}
+	}
+	for (c = 0; ev && c < NR_EVENTS; c++)
+		json_object_object_add(ev, event_key[c],
+				       json_value(cgroup_event(r->cg, r->region, c)));
+	json_object_object_add(obj, "events", ev);
+	return obj;
+}
+
+/*
+ * One document: the outer object and its arrays one entry a line, each
+ * region and row on one line (docs/tools.md).
+ */
 void print_json(const struct snapshot *s, const struct options *o,
 		const struct row *rows, size_t nr)
 {
-	const unsigned char *p;
-	const char *sep = "";
+	struct json_object *doc = json_object_new_object(), *arr;
+	char *subtree;
 	size_t i;
 
-	printf("{\n  \"root\": ");
-	json_string(o->root);
+	json_add_str(doc, "root", o->root);
 	/* The subtree shown, as "/" or "/a/b". */
-	printf(",\n  \"cgroup\": \"/");
-	for (p = (const unsigned char *)o->cgroup; *p; p++)
-		json_char(*p);
-	printf("\",\n  \"regions\": [");
-	for (i = 0; i < s->nr_regions; i++) {
-		if (!region_shown(s, o, i))
-			continue;
-		printf("%s\n    {\"name\": ", sep);
-		json_string(s->regions[i].name);
-		printf(", \"capacity\": ");
-		json_value(s->regions[i].capacity);
-		json_policy(s->regions[i].policy);
-		printf("}");
-		sep = ",";
-	}
-	printf("%s],\n  \"rows\": [", *sep ? "\n  " : "");
-	for (i = 0; i < nr; i++) {
-		printf("%s\n", i ? "," : "");
-		json_row(&rows[i], s);
-	}
-	printf("%s]\n}\n", nr ? "\n  " : "");
+	subtree = xrealloc(NULL, strlen(o->cgroup) + 2, 1);
+	sprintf(subtree, "/%s", o->cgroup);
+	json_add_str(doc, "cgroup", subtree);
+	free(subtree);
+	arr = json_object_new_array();
+	for (i = 0; i < s->nr_regions; i++)
+		if (region_shown(s, o, i))
+			json_object_array_add(arr, json_region(&s->regions[i]));
+	json_object_object_add(doc, "regions", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < nr; i++)
+		json_object_array_add(arr, json_row(&rows[i], s));
+	json_object_object_add(doc, "rows", arr);
+	json_write(stdout, doc, 2);
+	json_object_put(doc);
 }
