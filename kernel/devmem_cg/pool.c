@@ -120,7 +120,7 @@ static bool dmem_offline_pending(void)
 void dmem_quiesce(void)
 {
 	while (dmem_offline_pending() && !fatal_signal_pending(current))
-		msleep(1);
+		usleep_range(1000, 2000);
 	rcu_barrier();
 	if (dmem_wq)
 		flush_workqueue(dmem_wq);

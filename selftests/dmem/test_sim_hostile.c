@@ -111,7 +111,7 @@ static int region_listed(const char *cg)
 
 	if (cg_read("", "dmem.capacity", cap, sizeof(cap)) < 0)
 		return -1;
-	return strstr(cap, cg) != NULL;
+	return !!strstr(cap, cg);
 }
 
 /*
