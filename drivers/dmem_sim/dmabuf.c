@@ -128,9 +128,14 @@ static void sim_sgt_get_pages(struct sg_table *sgt)
 static void sim_sgt_put_pages(struct sg_table *sgt)
 {
 	struct sg_page_iter iter;
+	unsigned int n = 0;
 
-	for_each_sgtable_page(sgt, &iter, 0)
+	for_each_sgtable_page(sgt, &iter, 0) {
 		put_page(sg_page_iter_page(&iter));
+		/* A file's exit may unmap many large mappings in a row. */
+		if (!(++n % 1024))
+			cond_resched();
+	}
 }
 
 static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
