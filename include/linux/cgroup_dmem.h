@@ -61,6 +61,9 @@ enum dmem_cgroup_event {
  * @DMEM_CGROUP_STAT_OWNERS: owners with memory in the region (gauge)
  * @DMEM_CGROUP_STAT_EVICTED_BYTES: bytes evicted so far (counter)
  * @DMEM_CGROUP_STAT_REVOKED_BYTES: bytes revoked so far (counter)
+ * @DMEM_CGROUP_STAT_FUTILE_EVICTIONS: evictions and revokes made for an
+ *	allocation that then failed, because others took the room meanwhile
+ *	(counter)
  * @DMEM_CGROUP_NR_STATS: number of statistics
  */
 enum dmem_cgroup_stat {
@@ -69,6 +72,7 @@ enum dmem_cgroup_stat {
 	DMEM_CGROUP_STAT_OWNERS,
 	DMEM_CGROUP_STAT_EVICTED_BYTES,
 	DMEM_CGROUP_STAT_REVOKED_BYTES,
+	DMEM_CGROUP_STAT_FUTILE_EVICTIONS,
 	DMEM_CGROUP_NR_STATS,
 };
 

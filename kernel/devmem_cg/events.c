@@ -26,6 +26,7 @@ const char *const dmem_stat_names[DMEM_CGROUP_NR_STATS] = {
 	[DMEM_CGROUP_STAT_OWNERS] = "owners",
 	[DMEM_CGROUP_STAT_EVICTED_BYTES] = "evicted_bytes",
 	[DMEM_CGROUP_STAT_REVOKED_BYTES] = "revoked_bytes",
+	[DMEM_CGROUP_STAT_FUTILE_EVICTIONS] = "futile_evictions",
 };
 
 /**

@@ -354,6 +354,35 @@ static bool dmem_evict_skip_busy(struct dmem_evict_region *region, int ret,
 }
 
 /*
+ * One step of making room for @buf: fail at once if the victims the policy
+ * may take cannot free what the region (@region_need bytes) and every
+ * limit on the way need; otherwise evict or revoke one, anywhere the policy
+ * allows if @limit is NULL (the region is full), inside @limit's subtree
+ * if its limit was hit. *@done counts the victims taken.
+ */
+static int dmem_buf_make_room(struct dmem_buf *buf,
+			      struct dmem_cgroup_pool_state *limit,
+			      u64 region_need,
+			      struct dmem_revoke_deadline *deadline,
+			      unsigned int *done)
+{
+	struct dmem_evict_region *region = buf->region;
+	u64 freed = 0;
+	int ret = -ENOMEM;
+
+	if (dmem_evict_can_succeed(region, buf->owner, buf->size, region_need))
+		ret = dmem_evict_one(region, limit, buf->owner, true, &freed,
+				     deadline);
+	if (!ret && freed)
+		(*done)++;
+	/* Victims taken for an allocation that fails anyway were futile. */
+	if (ret == -ENOMEM)
+		dmem_evict_enomem(region, buf->owner, NULL, buf->size, limit,
+				  *done);
+	return ret;
+}
+
+/*
  * Reserve room in the region, then charge @buf's owner, evicting by the
  * policy as long as the region is full or a cgroup limit is hit.
  *
@@ -369,8 +398,9 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool, *limit;
 	struct dmem_revoke_deadline deadline = {};
-	unsigned int busy = 0;
+	unsigned int busy = 0, done = 0;
 	bool room;
+	u64 need;
 	int ret;
 
 	for (;;) {
@@ -384,8 +414,11 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 			return -ENODEV;
 		}
 		room = region->used + buf->size <= region->capacity;
+		need = 0;
 		if (room)
 			region->used += buf->size;
+		else
+			need = region->used + buf->size - region->capacity;
 		spin_unlock(&region->lock);
 
 		limit = NULL;
@@ -403,14 +436,7 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 				return ret;
 		}
 
-		/*
-		 * Make room: anywhere the policy allows if the region is full,
-		 * inside the limited subtree if a cgroup limit was hit.
-		 */
-		ret = dmem_evict_one(region, limit, owner, true, NULL,
-				     &deadline);
-		if (ret == -ENOMEM)
-			dmem_evict_enomem(region, owner, NULL, buf->size, limit);
+		ret = dmem_buf_make_room(buf, limit, need, &deadline, &done);
 		dmem_cgroup_pool_state_put(limit);
 		if (ret && !dmem_evict_skip_busy(region, ret, &busy))
 			return ret;

@@ -293,10 +293,15 @@ int dmem_evict_one(struct dmem_evict_region *region,
 		   struct dmem_cgroup_pool_state *limit,
 		   struct dmem_owner *requester, bool allow_revoke, u64 *freed,
 		   struct dmem_revoke_deadline *deadline);
+bool dmem_evict_can_cover(struct dmem_evict_region *region,
+			  struct dmem_cgroup_pool_state *limit,
+			  struct dmem_owner *requester, u64 need);
+bool dmem_evict_can_succeed(struct dmem_evict_region *region,
+			    struct dmem_owner *owner, u64 size, u64 region_need);
 void dmem_evict_enomem(struct dmem_evict_region *region,
 		       struct dmem_owner *owner,
 		       struct dmem_cgroup_pool_state *pool, u64 size,
-		       struct dmem_cgroup_pool_state *limit);
+		       struct dmem_cgroup_pool_state *limit, unsigned int futile);
 u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
 		       void *priv);
 

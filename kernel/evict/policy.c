@@ -107,6 +107,125 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 	return pinned;
 }
 
+/* Add the sizes of @list's buffers to *@sum until it reaches @need. */
+static bool dmem_evict_sum_list(struct list_head *list, u64 need, u64 *sum)
+{
+	struct dmem_buf *buf;
+
+	list_for_each_entry(buf, list, node) {
+		*sum += buf->size;
+		if (*sum >= need)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * dmem_evict_can_cover() - could the policy free enough for a request?
+ * @region: the region
+ * @limit: the pool whose limit was hit, or NULL if the region is full
+ * @requester: the owner that needs room
+ * @need: the bytes to free
+ *
+ * Adds up what dmem_evict_pick_locked() may choose for @requester, in
+ * scope and by its protection rules, until @need is covered: unpinned
+ * buffers of pools above effective min, and under the soft policy other
+ * owners' pinned buffers of pools above effective low. An allocation that
+ * cannot be covered fails before evicting anything, so that no owner loses
+ * its working set for nothing. While victims of others are in flight, it
+ * does not judge: their memory may come back.
+ *
+ * Walks only buffers that may be chosen (the requester's pinned list is
+ * skipped whole), and stops as soon as @need is covered.
+ *
+ * Context: process context; takes the region lock.
+ * Return: false if the victims cannot free @need bytes.
+ */
+bool dmem_evict_can_cover(struct dmem_evict_region *region,
+			  struct dmem_cgroup_pool_state *limit,
+			  struct dmem_owner *requester, u64 need)
+{
+	struct dmem_evict_link *link;
+	struct dmem_evict_pool *epool;
+	bool revoke, covered = false;
+	u64 sum = 0;
+
+	revoke = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
+	spin_lock(&region->lock);
+	if (region->nr_inflight || !need) {
+		covered = true;
+		goto unlock;
+	}
+	list_for_each_entry(epool, &region->pools, node) {
+		if (!dmem_epool_in_scope(epool, limit) ||
+		    !dmem_cgroup_state_evict_valuable(limit, epool->pool, true,
+						      NULL))
+			continue;
+		covered = dmem_evict_sum_list(&epool->lru, need, &sum);
+		if (covered)
+			break;
+		if (!revoke || list_empty(&epool->pinned_links) ||
+		    !dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
+						      NULL))
+			continue;
+		list_for_each_entry(link, &epool->pinned_links, pool_node) {
+			if (link->owner == requester)
+				continue;
+			covered = dmem_evict_sum_list(&link->pinned, need, &sum);
+			if (covered)
+				goto unlock;
+		}
+	}
+unlock:
+	spin_unlock(&region->lock);
+	return covered;
+}
+
+/* Bytes above @pool's dmem.max once @size more is charged. */
+static u64 dmem_limit_need(struct dmem_cgroup_pool_state *pool, u64 size)
+{
+	u64 usage = dmem_cgroup_pool_usage(pool);
+	u64 max = dmem_cgroup_pool_max(pool);
+
+	return usage + size > max ? usage + size - max : 0;
+}
+
+/**
+ * dmem_evict_can_succeed() - could making room for an allocation succeed?
+ * @region: the region
+ * @owner: the owner allocating
+ * @size: the bytes it asks for
+ * @region_need: the bytes the region lacks for it (0 if it has room)
+ *
+ * Every constraint on the way must be coverable by the victims the policy
+ * may take in its scope (dmem_evict_can_cover()): the region's room, and
+ * the dmem.max of the owner's pool and of each of its ancestors. This is
+ * a necessary condition, decided before anything is evicted: an
+ * allocation that fails it could only evict in vain.
+ *
+ * Context: process context.
+ * Return: false if making room cannot succeed.
+ */
+bool dmem_evict_can_succeed(struct dmem_evict_region *region,
+			    struct dmem_owner *owner, u64 size, u64 region_need)
+{
+	struct dmem_cgroup_pool_state *pool = NULL, *p;
+	bool ok = true;
+
+	if (region_need && !dmem_evict_can_cover(region, NULL, owner, region_need))
+		return false;
+	/* Above a lowered limit the pool is not found: let the policy try. */
+	if (dmem_evict_charge(owner, region->cg, 0, &pool, NULL) || !pool)
+		return true;
+	for (p = pool; p && ok; p = dmem_cgroup_pool_parent(p)) {
+		u64 need = dmem_limit_need(p, size);
+
+		ok = !need || dmem_evict_can_cover(region, p, owner, need);
+	}
+	dmem_cgroup_uncharge(pool, 0);
+	return ok;
+}
+
 /* Evict @victim, chosen and marked EVICTING; called without the lock. */
 static int dmem_evict_victim(struct dmem_buf *victim)
 {
@@ -290,11 +409,12 @@ unlock:
  * @pool: the pool charged for @owner, or NULL to look it up
  * @size: the bytes asked for
  * @limit: the pool whose limit was hit, if any
+ * @futile: evictions and revokes made for the allocation before it failed
  */
 void dmem_evict_enomem(struct dmem_evict_region *region,
 		       struct dmem_owner *owner,
 		       struct dmem_cgroup_pool_state *pool, u64 size,
-		       struct dmem_cgroup_pool_state *limit)
+		       struct dmem_cgroup_pool_state *limit, unsigned int futile)
 {
 	struct dmem_cgroup_pool_state *found = NULL;
 
@@ -308,6 +428,10 @@ void dmem_evict_enomem(struct dmem_evict_region *region,
 		pool = limit;
 	if (pool) {
 		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_ENOMEM);
+		if (futile)
+			dmem_cgroup_pool_stat_add(pool,
+						  DMEM_CGROUP_STAT_FUTILE_EVICTIONS,
+						  futile);
 		trace_dmem_enomem(dmem_cgroup_region_name(region->cg),
 				  dmem_cgroup_pool_cgroup_id(pool), owner->tgid,
 				  size);
