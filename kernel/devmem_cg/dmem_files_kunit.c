@@ -219,7 +219,7 @@ static void dmem_files_defaults(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_EVENTS_LOCAL),
 			   "kunit/files0 low=0 max=0 pin_max=0 evict=0 revoke=0 enomem=0\n");
 	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_STAT),
-			   "kunit/files0 current=0 pinned=0 evictable=0 buffers=0 owners=0 evicted_bytes=0 revoked_bytes=0\n");
+			   "kunit/files0 current=0 pinned=0 evictable=0 buffers=0 owners=0 evicted_bytes=0 revoked_bytes=0 futile_evictions=0\n");
 	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_POLICY),
 			   "kunit/files0 soft timeout_ms=1000\n");
 }

@@ -53,12 +53,6 @@ static enum dmem_buf_state state(struct dmem_kt_buf *kb)
 	return dmem_buf_state(&kb->buf);
 }
 
-/* The size budget of the benchmark issue, also checked at build time. */
-static void dmem_evict_policy_buf_size(struct kunit *test)
-{
-	KUNIT_EXPECT_LE(test, sizeof(struct dmem_buf), DMEM_BUF_SIZE_BUDGET);
-}
-
 /* Region full, one pool: the least recently used goes first. */
 static void dmem_evict_policy_lru_order(struct kunit *test)
 {
@@ -562,8 +556,70 @@ static void dmem_evict_policy_evict_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 }
 
+/*
+ * Decide before evicting: an owner with 2 units pinned and 1 unpinned in a
+ * region of 4 asks for 3. Its unpinned unit could not make room (its
+ * pinned ones are never victims for it), so it gets -ENOMEM at once and
+ * keeps its working set; 2 units still fit, by evicting that one.
+ */
+static void dmem_evict_policy_no_evict_in_vain(struct kunit *test)
+{
+	struct dmem_kt_region *kr = test->priv;
+	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
+	struct dmem_kt_buf *p0, *p1, *r0, *big, *fits;
+
+	p0 = pinned(test, a, "p0");
+	p1 = pinned(test, a, "p1");
+	r0 = resident(test, a, "r0");
+
+	big = dmem_kt_buf(test, a, 3 * U, "big");
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&big->buf), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
+	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, state(p0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_FUTILE_EVICTIONS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 3 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 3 * U);
+
+	fits = dmem_kt_buf(test, a, 2 * U, "fits");
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&fits->buf), 0);
+	expect_log(test, (struct dmem_kt_buf *[]){ r0 }, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
+}
+
+/*
+ * The same decision inside a limited subtree: b1 may hold 3 units, its
+ * owner pins 2 and has 1 unpinned, and asks for 2. Only b1's subtree
+ * counts, so another cgroup's unpinned buffer does not make it possible.
+ */
+static void dmem_evict_policy_no_evict_in_vain_limit(struct kunit *test)
+{
+	struct dmem_kt_region *kr = test->priv;
+	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
+	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
+	struct dmem_kt_buf *r0, *other, *big;
+
+	dmem_kt_set_limit(kr->b1, KT_MAX, 3 * U);
+	pinned(test, a, "p0");
+	pinned(test, a, "p1");
+	r0 = resident(test, a, "r0");
+	other = resident(test, b, "other");
+
+	big = dmem_kt_buf(test, a, 2 * U, "big");
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&big->buf), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
+	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, state(other), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->root, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 3 * U);
+}
+
 static struct kunit_case dmem_evict_policy_cases[] = {
-	KUNIT_CASE(dmem_evict_policy_buf_size),
 	KUNIT_CASE(dmem_evict_policy_lru_order),
 	KUNIT_CASE(dmem_evict_policy_low_then_min),
 	KUNIT_CASE(dmem_evict_policy_own_pinned),
@@ -576,6 +632,8 @@ static struct kunit_case dmem_evict_policy_cases[] = {
 	KUNIT_CASE(dmem_evict_policy_gauges),
 	KUNIT_CASE(dmem_evict_policy_evict_error),
 	KUNIT_CASE(dmem_evict_policy_evict_busy),
+	KUNIT_CASE(dmem_evict_policy_no_evict_in_vain),
+	KUNIT_CASE(dmem_evict_policy_no_evict_in_vain_limit),
 	{}
 };
 

@@ -90,30 +90,33 @@ static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 /*
  * A never-acknowledging importer: the revoke is parked, the memory stays
  * charged and occupied, the allocation fails; the late ack finishes it.
+ * Once a0 is parked, a1 alone could not make room for two units, so it is
+ * not revoked in vain.
  */
 static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 {
 	struct dmem_kt_region *kr = test->priv;
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
-	struct dmem_kt_importer *never;
+	struct dmem_kt_importer *never, *never1;
 	struct dmem_kt_buf *a0, *a1, *w0;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
 	a0 = pinned(test, a, "a0");
 	a1 = pinned(test, a, "a1");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
-	dmem_kt_importer(test, a1, KT_NEVER);
+	never1 = dmem_kt_importer(test, a1, KT_NEVER);
 
 	w0 = dmem_kt_buf(test, b, 2 * U, "w0");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(w0), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never->nr_notify), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 0);
 	KUNIT_EXPECT_TRUE(test, test_bit(DMEM_IMP_TIMED_OUT, &never->imp.flags));
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 2);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 2);
+	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
+	KUNIT_EXPECT_EQ(test, stats(kr).parked, 1);
 	/* Nothing was reused: still charged, pinned and occupying the region. */
 	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 2 * U);
@@ -122,22 +125,24 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b2, DMEM_CGROUP_STAT_FUTILE_EVICTIONS), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 0);
 
-	/* Parked revokes are not victims again. */
+	/* Parked revokes are not victims again, and a1 alone is too small. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 0);
+	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_ENOMEM), 2);
 
 	/* The late ack finishes the revoke of a0 only. */
 	dmem_importer_ack(&never->imp);
 	dmem_buf_wait_idle(&a0->buf);
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 1);
+	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
 	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), U);
@@ -145,8 +150,13 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	/* A second ack is harmless. */
 	dmem_importer_ack(&never->imp);
 
-	/* Still not enough room for two units while a1 is parked. */
+	/* a1 could make room now, but its importer is silent too: parked. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 1);
+	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 2);
+	KUNIT_EXPECT_EQ(test, stats(kr).parked, 1);
+	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
 }
 
 /* A parked victim does not stop the allocation: the next one is taken. */
