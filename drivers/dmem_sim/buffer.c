@@ -69,16 +69,15 @@ static struct page **sim_pages_alloc(unsigned int npages, gfp_t gfp)
 	return pages;
 }
 
-/* Would charging @npages more go over a limit of @memcg or an ancestor? */
+/*
+ * Would charging @npages more go over a limit of @memcg or an ancestor?
+ * Through memcg's own accessors; a hint only, read without locks.
+ */
 static bool sim_memcg_full(struct mem_cgroup *memcg, unsigned int npages)
 {
-#ifdef CONFIG_MEMCG
-	struct page_counter *c;
-
-	for (c = memcg ? &memcg->memory : NULL; c; c = c->parent)
-		if (page_counter_read(c) + npages > READ_ONCE(c->max))
+	for (; memcg; memcg = parent_mem_cgroup(memcg))
+		if (mem_cgroup_size(memcg) + npages > mem_cgroup_get_max(memcg))
 			return true;
-#endif
 	return false;
 }
 
