@@ -30,6 +30,15 @@ static bool dmem_epool_in_scope(struct dmem_evict_pool *epool,
 	return !limit || dmem_cgroup_pool_is_descendant(epool->pool, limit);
 }
 
+/* May step 3 revoke pinned buffers of @epool: in scope, above low? */
+static bool dmem_epool_may_revoke(struct dmem_evict_pool *epool,
+				  struct dmem_cgroup_pool_state *limit)
+{
+	return !list_empty(&epool->pinned_links) &&
+	       dmem_epool_in_scope(epool, limit) &&
+	       dmem_cgroup_state_evict_valuable(limit, epool->pool, false, NULL);
+}
+
 /**
  * dmem_evict_pick_locked() - choose the next victim
  * @region: the region
@@ -89,10 +98,7 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 
 	/* Step 3: other owners' pinned buffers of unprotected pools. */
 	list_for_each_entry(epool, &region->pools, node) {
-		if (list_empty(&epool->pinned_links) ||
-		    !dmem_epool_in_scope(epool, limit) ||
-		    !dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
-						      NULL))
+		if (!dmem_epool_may_revoke(epool, limit))
 			continue;
 		list_for_each_entry(link, &epool->pinned_links, pool_node) {
 			if (link->owner == requester)
@@ -164,9 +170,7 @@ bool dmem_evict_can_cover(struct dmem_evict_region *region,
 		covered = dmem_evict_sum_list(&epool->lru, need, &sum);
 		if (covered)
 			break;
-		if (!revoke || list_empty(&epool->pinned_links) ||
-		    !dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
-						      NULL))
+		if (!revoke || !dmem_epool_may_revoke(epool, limit))
 			continue;
 		list_for_each_entry(link, &epool->pinned_links, pool_node) {
 			if (link->owner == requester)
