@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 
 enum js_kind {
-	JS_ABSENT,	/* no such member, or not an object */
+	JS_ABSENT = -1,	/* no such member, or not an object */
 	JS_NULL,
 	JS_INT,
 	JS_STRING,
