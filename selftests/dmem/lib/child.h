@@ -64,4 +64,10 @@ const char *child_wait(pid_t pid);
 	EXPECT_EQ(NULL, __why) TH_LOG("child: %s", __why);		\
 } while (0)
 
+#define ASSERT_CHILD_OK(pid) do {					\
+	const char *__why = child_wait(pid);				\
+									\
+	ASSERT_EQ(NULL, __why) TH_LOG("child: %s", __why);		\
+} while (0)
+
 #endif
