@@ -32,7 +32,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -46,21 +45,6 @@
 
 /* The sum over the tests, for the reliability line. */
 static struct child_report *totals;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* The test's cgroups, its region and root's file. */
 struct env {
@@ -491,9 +475,9 @@ static int nobody_fills(void *p)
 
 	CHILD_EQ(1, fd >= 0);
 	CHILD_EQ(0, sim_alloc(fd, a->region, 2 * MiB, DMEM_SIM_ALLOC_PINNED, &y));
-	t0 = now_ms();
+	t0 = sim_now_ms();
 	CHILD_EQ(-ENOMEM, sim_alloc(fd, a->region, 2 * MiB, 0, &z));
-	ms = now_ms() - t0;
+	ms = sim_now_ms() - t0;
 	/* It waited the 300 ms for the acknowledgment (VM clocks: -20%). */
 	CHILD_EQ(1, ms >= 240);
 	CHILD_EQ(1, write(a->sock, "f", 1));
@@ -581,10 +565,10 @@ static void never_check_parked(struct __test_metadata *_metadata,
 	 * use of a buffer whose revoke is parked fails at once.
 	 */
 	pins = bi.pins;
-	t0 = now_ms();
+	t0 = sim_now_ms();
 	EXPECT_EQ(-EBUSY, sim_op(t->ofd, DMEM_SIM_IOC_TOUCH, t->x));
 	EXPECT_EQ(-EBUSY, sim_op(t->ofd, DMEM_SIM_IOC_PIN, t->x));
-	EXPECT_GT(200, now_ms() - t0);
+	EXPECT_GT(200, sim_now_ms() - t0);
 	ASSERT_EQ(0, sim_info(t->ofd, t->x, &bi));
 	EXPECT_EQ(DMEM_SIM_STATE_REVOKING, (int)bi.state);
 	EXPECT_EQ(pins, bi.pins);
@@ -602,9 +586,9 @@ static void never_check_late_ack(struct __test_metadata *_metadata,
 	ASSERT_EQ(1, write(t->isv, "a", 1));
 	ASSERT_EQ(1, read(t->isv, &c, 1));
 	ASSERT_EQ('k', c);
-	end = now_ms() + 5000;
-	while (sim_state(t->ofd, t->x) != DMEM_SIM_STATE_REVOKED && now_ms() < end)
-		sleep_ms(10);
+	end = sim_now_ms() + 5000;
+	while (sim_state(t->ofd, t->x) != DMEM_SIM_STATE_REVOKED && sim_now_ms() < end)
+		usleep(10000);
 	ASSERT_EQ(0, sim_info(t->ofd, t->x, &bi));
 	EXPECT_EQ(DMEM_SIM_STATE_REVOKED, (int)bi.state);
 	EXPECT_EQ(1, (long long)bi.evictions);

@@ -36,7 +36,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -80,21 +79,6 @@ struct round {
 	int destroyed;		/* set once REGION_DESTROY returned */
 	struct wreport w[WORKERS];
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* The byte pattern of sim_fill(): the workers check mappings with it. */
 static unsigned char pattern(unsigned int seed, __u64 i)
@@ -508,7 +492,7 @@ static int imp_settled(struct worker *w, const struct imp *imp,
 static void check_importers(struct worker *w)
 {
 	struct dmem_sim_importer_info ii;
-	long long end = now_ms() + 5000;
+	long long end = sim_now_ms() + 5000;
 	int i, err, settled;
 
 	for (i = 0; i < MAX_IMPS; i++) {
@@ -520,9 +504,9 @@ static void check_importers(struct worker *w)
 		for (;;) {
 			err = sim_importer_use(fd, imp->id, &ii);
 			settled = imp_settled(w, imp, &ii);
-			if (settled || now_ms() > end)
+			if (settled || sim_now_ms() > end)
 				break;
-			sleep_ms(20);	/* a delayed ack, events on their way */
+			usleep(20000);	/* a delayed ack, events on their way */
 		}
 		w->rep->rep.checks++;
 		if (err != -ENODEV)
@@ -571,11 +555,11 @@ static void after_destroy(struct worker *w)
 	check_importers(w);
 
 	/* The device-wide event reached every file. */
-	end = now_ms() + 3000;
+	end = sim_now_ms() + 3000;
 	for (i = 0; i < NFILES; i++) {
 		while (!__atomic_load_n(&w->destroyed_ev[i], __ATOMIC_ACQUIRE) &&
-		       now_ms() < end)
-			sleep_ms(10);
+		       sim_now_ms() < end)
+			usleep(10000);
 		if (__atomic_load_n(&w->destroyed_ev[i], __ATOMIC_ACQUIRE) != 1)
 			problem(w, 1, "REGION_DESTROYED events on file %d: %d",
 				i, w->destroyed_ev[i]);
@@ -685,15 +669,15 @@ static void policy(struct __test_metadata *_metadata, const char *name, int ms)
 static void wait_for_load(struct __test_metadata *_metadata,
 			  const struct env *self, const char *cgname)
 {
-	long long end = now_ms() + 10000, a, b;
+	long long end = sim_now_ms() + 10000, a, b;
 
 	do {
 		a = cg_region_value(self->cgs[1], "dmem.current", cgname);
 		b = cg_region_value(self->cgs[2], "dmem.current", cgname);
 		if (a > 0 && b > 0)
 			return;
-		sleep_ms(1);
-	} while (now_ms() < end);
+		usleep(1000);
+	} while (sim_now_ms() < end);
 	EXPECT_LT(0, a);
 	EXPECT_LT(0, b);
 }
@@ -761,17 +745,17 @@ static void unplug_round(struct __test_metadata *_metadata, const struct env *se
 
 	ASSERT_EQ(0, start_workers(self, rd, r, name, pids));
 	while (__atomic_load_n(&rd->opened, __ATOMIC_ACQUIRE) < WORKERS)
-		sleep_ms(1);
+		usleep(1000);
 	wait_for_load(_metadata, self, cgname);
-	sleep_ms(destroy_after_ms[r]);
+	usleep(destroy_after_ms[r] * 1000);
 	load_a = cg_region_value(self->cgs[1], "dmem.current", cgname);
 	load_b = cg_region_value(self->cgs[2], "dmem.current", cgname);
 	/* The destroy happens under load: something is charged. */
 	EXPECT_LT(0, load_a + load_b);
 
-	t0 = now_ms();
+	t0 = sim_now_ms();
 	ASSERT_EQ(0, sim_region_destroy(self->fd, name));
-	t1 = now_ms();
+	t1 = sim_now_ms();
 	__atomic_store_n(&rd->destroyed, 1, __ATOMIC_RELEASE);
 	/* While the workers still hold every buffer and importer. */
 	region_gone(_metadata, self, name, pools, regions);
@@ -870,9 +854,9 @@ TEST_F(unplug, never_acking_importer)
 				DMEM_SIM_ACK_MANUAL, 0, &id));
 	EXPECT_EQ(2 * MiB, cg_region_value(self->e.cgs[1], "dmem.pinned.current", cgname));
 
-	t0 = now_ms();
+	t0 = sim_now_ms();
 	ASSERT_EQ(0, sim_region_destroy(self->e.fd, name));
-	t1 = now_ms();
+	t1 = sim_now_ms();
 	/*
 	 * It waited the revoke timeout (500 ms of jiffies): allow 20% less
 	 * by CLOCK_MONOTONIC, as the VM's emulated clocks do not agree.
@@ -915,10 +899,10 @@ struct destroyer {
 static void *destroy_thread(void *arg)
 {
 	struct destroyer *d = arg;
-	long long t0 = now_ms();
+	long long t0 = sim_now_ms();
 
 	d->ret = sim_region_destroy(d->fd, d->name);
-	d->ms = now_ms() - t0;
+	d->ms = sim_now_ms() - t0;
 	return NULL;
 }
 
@@ -997,7 +981,7 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	d.name = name;
 	ASSERT_EQ(0, pthread_create(&dt, NULL, destroy_thread, &d));
 	if (!before) {
-		sleep_ms(300);	/* the destroy waits for m's ack on x */
+		usleep(300000);	/* the destroy waits for m's ack on x */
 		ASSERT_EQ(0, pthread_create(&it, NULL, import_thread, &c));
 		ASSERT_EQ(0, pthread_join(it, NULL));
 		EXPECT_EQ(-ENODEV, c.ret);
