@@ -406,21 +406,6 @@ static void relieve(void)
 		free_buf(0);
 }
 
-static long mem_available_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static int open_in(int cg)
 {
 	int fd;
@@ -1137,7 +1122,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	interrupt_waits(1);
 	while (fz.ioctls < nr) {
 		fuzz_op();
-		if (!(fz.inputs % 64) && mem_available_kb() < LOW_MEM_KB) {
+		if (!(fz.inputs % 64) && meminfo_bytes("MemAvailable") < LOW_MEM_KB * 1024LL) {
 			relieve();
 			relieved++;
 		}
