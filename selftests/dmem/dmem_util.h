@@ -72,7 +72,8 @@ unsigned long long cg_id(const char *cg);
 
 /*
  * Drops to uid and gid 65534 ("nobody") with no supplementary groups, which
- * leaves no capabilities; 0 or -errno.
+ * leaves no capabilities: 0 once /proc says none is left, or -errno (-EPERM
+ * if one is).
  */
 int drop_to_nobody(void);
 

@@ -287,3 +287,40 @@ long long sim_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
+
+int sim_pair_setup(struct sim_pair *p, const char *prefix, const char *subtree,
+		   const char *tag, __u64 size)
+{
+	static const char *const tree[] = { "a", "b", NULL };
+	int err;
+
+	p->fa = -1;
+	p->fb = -1;
+	err = cg_setup_tree(p->top, sizeof(p->top), prefix, tree);
+	if (!err && subtree)
+		err = cg_write(p->top, "cgroup.subtree_control", subtree);
+	if (err)
+		return err;
+	snprintf(p->a, sizeof(p->a), "%s/a", p->top);
+	snprintf(p->b, sizeof(p->b), "%s/b", p->top);
+	sim_unique_name(p->name, tag);
+	sim_cg_name(p->cg, p->name);
+	/* Each owner is charged to the cgroup it opened the device in. */
+	p->fa = sim_open_in(p->a);
+	if (p->fa < 0)
+		return p->fa;
+	p->fb = sim_open_in(p->b);
+	if (p->fb < 0)
+		return p->fb;
+	return sim_region_create(p->fa, p->name, size);
+}
+
+void sim_pair_teardown(struct sim_pair *p)
+{
+	if (p->fa >= 0)
+		close(p->fa);
+	if (p->fb >= 0)
+		close(p->fb);
+	sim_region_remove(p->name);
+	cg_cleanup_tree(p->top);
+}

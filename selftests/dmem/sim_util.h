@@ -65,4 +65,29 @@ long long sim_now_ms(void);
 /* Writes "sim/<name> <policy>" to the root's dmem.policy; 0 or -errno. */
 int sim_policy(const char *name, const char *policy);
 
+/*
+ * Two owners in sibling cgroups and a region: the fixture of the tests of
+ * one owner against another. Owner A is opened in cgroup <top>/a, owner B
+ * in <top>/b; the region is created through A's file.
+ */
+struct sim_pair {
+	char top[64];
+	char a[128];				/* A's cgroup */
+	char b[128];				/* B's cgroup */
+	char name[DMEM_SIM_NAME_LEN];		/* the region */
+	char cg[DMEM_SIM_NAME_LEN + 4];		/* "sim/<name>" */
+	int fa;					/* owner A */
+	int fb;					/* owner B */
+};
+
+/*
+ * Sets @p up: the cgroups below "<prefix>.<pid>" (dmem enabled, and the
+ * controllers of @subtree, e.g. "+memory", unless NULL, before the owners
+ * open), both owners, a region of @size named after @tag. 0 or -errno.
+ */
+int sim_pair_setup(struct sim_pair *p, const char *prefix, const char *subtree,
+		   const char *tag, __u64 size);
+/* Closes the owners, removes the region and the cgroups. */
+void sim_pair_teardown(struct sim_pair *p);
+
 #endif

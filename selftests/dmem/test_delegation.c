@@ -7,11 +7,10 @@
  * delegated cgroup's limit.
  */
 #include <errno.h>
-#include <grp.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
 
 #define NOBODY	65534
@@ -31,6 +30,7 @@ FIXTURE_SETUP(delegation)
 	unsigned int i;
 
 	self->fd = -1;
+	child_reset();
 	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_deleg", NULL));
 	/* cg_setup_tree enabled dmem below top; the delegatee decides that. */
 	ASSERT_EQ(0, cg_write(self->top, "cgroup.subtree_control", "-dmem"));
@@ -51,54 +51,33 @@ FIXTURE_TEARDOWN(delegation)
 	cg_cleanup_tree(self->top);
 }
 
-enum step {
-	STEP_OK,
-	STEP_SETUID,
-	STEP_OWN_MAX,
-	STEP_OWN_PINNED_MAX,
-	STEP_MKDIR,
-	STEP_ENABLE,
-	STEP_CHILD_MAX,
-	STEP_CHILD_READ,
+struct deleg_args {
+	const char *top;
+	const char *child;
 };
 
-/* The delegatee's side; returns the first step that did not go as expected. */
-static int delegatee(const char *top, const char *child)
+/* The delegatee's side, as nobody. */
+static int delegatee(void *p)
 {
+	const struct deleg_args *a = p;
 	int err;
 
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return STEP_SETUID;
-	err = cg_write(top, "dmem.max", VRAM0 " 2M");
-	if (err != -EACCES && err != -EPERM)
-		return STEP_OWN_MAX;
-	err = cg_write(top, "dmem.pinned.max", VRAM0 " 2M");
-	if (err != -EACCES && err != -EPERM)
-		return STEP_OWN_PINNED_MAX;
-	if (cg_create(child))
-		return STEP_MKDIR;
-	if (cg_write(top, "cgroup.subtree_control", "+dmem"))
-		return STEP_ENABLE;
-	if (cg_write(child, "dmem.max", VRAM0 " 2M"))
-		return STEP_CHILD_MAX;
-	if (cg_region_value(child, "dmem.max", VRAM0) != 2 * 1024 * 1024)
-		return STEP_CHILD_READ;
-	return STEP_OK;
+	err = cg_write(a->top, "dmem.max", VRAM0 " 2M");
+	CHILD_TRUE(err == -EACCES || err == -EPERM);
+	err = cg_write(a->top, "dmem.pinned.max", VRAM0 " 2M");
+	CHILD_TRUE(err == -EACCES || err == -EPERM);
+	CHILD_EQ(0, cg_create(a->child));
+	CHILD_EQ(0, cg_write(a->top, "cgroup.subtree_control", "+dmem"));
+	CHILD_EQ(0, cg_write(a->child, "dmem.max", VRAM0 " 2M"));
+	CHILD_EQ(2 * 1024 * 1024, cg_region_value(a->child, "dmem.max", VRAM0));
+	return 0;
 }
 
 TEST_F(delegation, limits_of_children_only)
 {
-	int status;
-	pid_t pid;
+	struct deleg_args a = { .top = self->top, .child = self->child };
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(delegatee(self->top, self->child));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(STEP_OK, WEXITSTATUS(status));
+	ASSERT_CHILD_OK(child_start(NULL, true, delegatee, &a));
 
 	/* Nothing changed on top. */
 	EXPECT_EQ(1048576, cg_region_value(self->top, "dmem.max", VRAM0));

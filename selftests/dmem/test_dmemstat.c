@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,10 +29,11 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
+#include "json.h"
 
 #define DMEMSTAT	"/opt/dmem/bin/dmemstat"
-#define NOBODY		65534
 #define OUT_SIZE	(256 * 1024)
 #define B_BIG		(3 * 1048576 + 4097)
 #define B_PINNED	524288
@@ -74,12 +74,6 @@ static void read_memfd(int fd, char *buf, size_t len)
 
 	buf[n > 0 ? n : 0] = '\0';
 	close(fd);
-}
-
-static int become_nobody(void)
-{
-	return setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	       setresuid(NOBODY, NOBODY, NOBODY);
 }
 
 /*
@@ -128,165 +122,18 @@ static void run_args(struct run *r, const char *const *args)
 
 #define RUN(r, ...) run_args(r, (const char *const []){ __VA_ARGS__, NULL })
 
-/* --- a small JSON parser -------------------------------------------------- */
+/* --- its JSON ------------------------------------------------------------- */
 
-enum jtype { J_NULL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jnode {
-	enum jtype type;
-	long long num;
-	char *str;
-	char *key;		/* member name inside an object */
-	struct jnode *kids;
-	size_t nr;
-};
-
-static void jskip(const char **p)
+/* Parses one document at *@p, advancing it: an object, or NULL. */
+static struct json_object *jdoc(const char **p)
 {
-	while (**p == ' ' || **p == '\n' || **p == '\t' || **p == '\r')
-		(*p)++;
-}
+	struct json_object *doc = js_parse(p);
 
-static int jparse(const char **p, struct jnode *n);
-
-static char *jstring(const char **p)
-{
-	char *s = malloc(strlen(*p) + 1), *o = s;
-
-	if (**p != '"')
-		goto bad;
-	for ((*p)++; **p != '"'; (*p)++) {
-		if (!**p || (unsigned char)**p < 0x20)
-			goto bad;
-		if (**p != '\\') {
-			*o++ = **p;
-			continue;
-		}
-		(*p)++;
-		if (**p == 'u') {
-			unsigned int c;
-
-			if (sscanf(*p + 1, "%4x", &c) != 1 || c > 0x7f)
-				goto bad;
-			*o++ = c;
-			*p += 4;
-		} else if (**p == '"' || **p == '\\' || **p == '/') {
-			*o++ = **p;
-		} else {
-			goto bad;
-		}
-	}
-	(*p)++;
-	*o = '\0';
-	return s;
-bad:
-	free(s);
-	return NULL;
-}
-
-static int jlist(const char **p, struct jnode *n, char close, bool members)
-{
-	struct jnode kid;
-
-	(*p)++;
-	jskip(p);
-	if (**p == close) {
-		(*p)++;
-		return 0;
-	}
-	for (;;) {
-		memset(&kid, 0, sizeof(kid));
-		jskip(p);
-		if (members) {
-			kid.key = jstring(p);
-			if (!kid.key)
-				return -1;
-			jskip(p);
-			if (*(*p)++ != ':')
-				return -1;
-		}
-		if (jparse(p, &kid))
-			return -1;
-		n->kids = realloc(n->kids, (n->nr + 1) * sizeof(kid));
-		n->kids[n->nr++] = kid;
-		jskip(p);
-		if (**p == ',') {
-			(*p)++;
-			continue;
-		}
-		if (*(*p)++ != close)
-			return -1;
-		return 0;
-	}
-}
-
-/* Integers only: dmemstat promises exact bytes. */
-static int jparse(const char **p, struct jnode *n)
-{
-	char *end;
-
-	jskip(p);
-	switch (**p) {
-	case '{':
-		n->type = J_OBJ;
-		return jlist(p, n, '}', true);
-	case '[':
-		n->type = J_ARR;
-		return jlist(p, n, ']', false);
-	case '"':
-		n->type = J_STR;
-		n->str = jstring(p);
-		return n->str ? 0 : -1;
-	case 'n':
-		n->type = J_NULL;
-		if (strncmp(*p, "null", 4))
-			return -1;
-		*p += 4;
-		return 0;
-	default:
-		if (**p != '-' && (**p < '0' || **p > '9'))
-			return -1;
-		n->type = J_NUM;
-		errno = 0;
-		n->num = strtoll(*p, &end, 10);
-		if (errno || *end == '.' || *end == 'e' || *end == 'E')
-			return -1;
-		*p = end;
-		return 0;
-	}
-}
-
-static const struct jnode *jget(const struct jnode *n, const char *key)
-{
-	size_t i;
-
-	if (!n || n->type != J_OBJ)
+	if (doc && !json_object_is_type(doc, json_type_object)) {
+		js_put(doc);
 		return NULL;
-	for (i = 0; i < n->nr; i++)
-		if (!strcmp(n->kids[i].key, key))
-			return &n->kids[i];
-	return NULL;
-}
-
-static void jfree(struct jnode *n)
-{
-	size_t i;
-
-	for (i = 0; i < n->nr; i++)
-		jfree(&n->kids[i]);
-	free(n->kids);
-	free(n->str);
-	free(n->key);
-}
-
-/* Parses one document at *@p, advancing it; 0 or -1. */
-static int jdoc(const char **p, struct jnode *doc)
-{
-	memset(doc, 0, sizeof(*doc));
-	if (jparse(p, doc) || doc->type != J_OBJ)
-		return -1;
-	jskip(p);
-	return 0;
+	}
+	return doc;
 }
 
 /* --- what the files say --------------------------------------------------- */
@@ -311,21 +158,24 @@ static const char *cg_of(const char *path)
 	return path[0] == '/' ? path + 1 : path;
 }
 
-/* A JSON value against a file's value (-2: absent or unreadable). */
-static void check_value(const struct jnode *v, long long want, const char *what,
+/* Member @key of @o against a file's value (-2: absent or unreadable). */
+static void check_value(struct json_object *o, const char *key, long long want,
 			const char *path, const char *region)
 {
-	if (!v) {
-		problem("%s %s %s: missing", path, region, what);
+	enum js_kind kind = js_kind(o, key);
+	const char *s = js_str(o, key);
+
+	if (kind == JS_ABSENT) {
+		problem("%s %s %s: missing", path, region, key);
 	} else if (want == -2) {
-		if (v->type != J_NULL)
-			problem("%s %s %s: want null", path, region, what);
+		if (kind != JS_NULL)
+			problem("%s %s %s: want null", path, region, key);
 	} else if (want == DMEM_MAX) {
-		if (v->type != J_STR || strcmp(v->str, "max"))
-			problem("%s %s %s: want \"max\"", path, region, what);
-	} else if (v->type != J_NUM || v->num != want) {
-		problem("%s %s %s: want %lld, got %lld (type %d)", path, region,
-			what, want, v->type == J_NUM ? v->num : -1, v->type);
+		if (!s || strcmp(s, "max"))
+			problem("%s %s %s: want \"max\"", path, region, key);
+	} else if (kind != JS_INT || js_int(o, key, 0) != want) {
+		problem("%s %s %s: want %lld, got %lld (kind %d)", path, region,
+			key, want, js_int(o, key, -1), kind);
 	}
 }
 
@@ -413,115 +263,109 @@ static int region_idx(char names[][64], int nr, const char *name)
 	return -1;
 }
 
-/*
- * Checks a JSON document against the files, as the caller can read them:
- * the regions, every value of every row, the set of rows (every cgroup
- * with dmem under @subtree, times every region or just @region) and their
- * order. Returns the number of problems.
- */
-static int check_json(const struct jnode *doc, const char *subtree,
-		      const char *region)
+/* The regions member: every region of dmem.capacity, or just @region. */
+static void check_regions(struct json_object *doc, const char *region,
+			  char names[][64], int nr_names)
 {
-	const struct jnode *regions, *rows, *row, *v, *ev;
-	char names[8][64], buf[256], want_cg[256];
-	int nr_names, i, nr_shown = 0, start = problems;
-	long long prev_cur = 0, cur;
-	const char *prev_path = NULL, *path, *rname;
-	int prev_region = 0, ri;
-	struct expect *e;
-	size_t k, j;
+	struct json_object *regions = js_get(doc, "regions"), *r;
+	const char *name, *pol;
+	int i, nr_shown = 0;
+	size_t k;
 
-	nr_names = root_regions(names, 8);
-	if (!nr_names)
-		problem("no regions in dmem.capacity");
-
-	v = jget(doc, "root");
-	if (!v || v->type != J_STR || strcmp(v->str, CG_ROOT))
-		problem("root member");
-	snprintf(want_cg, sizeof(want_cg), "/%s", subtree);
-	v = jget(doc, "cgroup");
-	if (!v || v->type != J_STR || strcmp(v->str, want_cg))
-		problem("cgroup member: want %s", want_cg);
-
-	regions = jget(doc, "regions");
-	if (!regions || regions->type != J_ARR)
-		return problem("no regions array"), problems - start;
+	if (js_kind(doc, "regions") != JS_ARRAY)
+		return problem("no regions array");
 	for (i = 0; i < nr_names; i++)
 		nr_shown += !region || !strcmp(region, names[i]);
-	if ((int)regions->nr != nr_shown)
-		problem("%zu regions, want %d", regions->nr, nr_shown);
-	for (k = 0; k < regions->nr; k++) {
-		const struct jnode *r = &regions->kids[k];
-		const struct jnode *pol = jget(r, "policy");
-		const struct jnode *tmo = jget(r, "timeout_ms");
-
-		v = jget(r, "name");
-		if (!v || v->type != J_STR) {
+	if ((int)js_len(regions) != nr_shown)
+		problem("%zu regions, want %d", js_len(regions), nr_shown);
+	for (k = 0; k < js_len(regions); k++) {
+		r = js_at(regions, k);
+		name = js_str(r, "name");
+		if (!name) {
 			problem("region without a name");
 			continue;
 		}
-		if (region && strcmp(v->str, region))
-			problem("region %s shown despite --region", v->str);
-		check_value(jget(r, "capacity"),
-			    cg_region_value("", "dmem.capacity", v->str),
-			    "capacity", "/", v->str);
-		if (!pol || pol->type != J_STR || !tmo || tmo->type != J_NUM) {
-			problem("region %s: policy", v->str);
+		if (region && strcmp(name, region))
+			problem("region %s shown despite --region", name);
+		check_value(r, "capacity", cg_region_value("", "dmem.capacity", name),
+			    "/", name);
+		pol = js_str(r, "policy");
+		if (!pol || js_kind(r, "timeout_ms") != JS_INT) {
+			problem("region %s: policy", name);
 			continue;
 		}
-		snprintf(buf, sizeof(buf), "%s timeout_ms=%lld", pol->str, tmo->num);
-		if (cg_region_key("", "dmem.policy", v->str, "timeout_ms") != tmo->num ||
-		    cg_region_value("", "dmem.policy", v->str) != -2)
-			problem("region %s: policy %s", v->str, buf);
+		if (cg_region_key("", "dmem.policy", name, "timeout_ms") !=
+		    js_int(r, "timeout_ms", -1) ||
+		    cg_region_value("", "dmem.policy", name) != -2)
+			problem("region %s: policy %s timeout_ms=%lld", name, pol,
+				js_int(r, "timeout_ms", -1));
 	}
+}
 
-	rows = jget(doc, "rows");
-	if (!rows || rows->type != J_ARR)
-		return problem("no rows array"), problems - start;
+/* One row's values and events against the files. */
+static void check_row(struct json_object *row, const char *path,
+		      const char *rname)
+{
+	struct json_object *ev = js_get(row, "events");
+	size_t j;
+
+	for (j = 0; j < NR_FIELDS; j++)
+		check_value(row, fields[j][0],
+			    cg_region_value(cg_of(path), fields[j][1], rname),
+			    path, rname);
+	if (js_kind(row, "events") == JS_ABSENT) {
+		problem("%s %s: no events member", path, rname);
+	} else if (js_kind(row, "events") == JS_NULL) {
+		for (j = 0; j < NR_EVENTS; j++)
+			if (cg_region_key(cg_of(path), "dmem.events", rname,
+					  events[j]) != -2)
+				problem("%s %s: events null", path, rname);
+	} else {
+		for (j = 0; j < NR_EVENTS; j++)
+			check_value(ev, events[j],
+				    cg_region_key(cg_of(path), "dmem.events",
+						  rname, events[j]),
+				    path, rname);
+	}
+}
+
+/* The rows: the expected set, each once, in order, with the files' values. */
+static void check_rows(struct json_object *doc, const char *subtree,
+		       const char *region, char names[][64], int nr_names)
+{
+	struct json_object *rows = js_get(doc, "rows"), *row, *o;
+	const char *prev_path = NULL, *path, *rname;
+	int prev_region = 0, ri, nr_shown = 0, i;
+	long long prev_cur = 0, cur;
+	struct expect *e;
+	size_t k, j;
+
+	if (js_kind(doc, "rows") != JS_ARRAY)
+		return problem("no rows array");
+	for (i = 0; i < nr_names; i++)
+		nr_shown += !region || !strcmp(region, names[i]);
 	e = calloc(1, sizeof(*e));
 	expect_walk(e, subtree);
-	if ((int)rows->nr != e->nr * nr_shown)
-		problem("%zu rows, want %d cgroups x %d regions", rows->nr, e->nr,
-			nr_shown);
-	for (k = 0; k < rows->nr; k++) {
-		row = &rows->kids[k];
-		v = jget(row, "cgroup");
-		path = v && v->type == J_STR ? v->str : "?";
-		v = jget(row, "region");
-		rname = v && v->type == J_STR ? v->str : "?";
+	if ((int)js_len(rows) != e->nr * nr_shown)
+		problem("%zu rows, want %d cgroups x %d regions", js_len(rows),
+			e->nr, nr_shown);
+	for (k = 0; k < js_len(rows); k++) {
+		row = js_at(rows, k);
+		path = js_str(row, "cgroup") ?: "?";
+		rname = js_str(row, "region") ?: "?";
 		ri = region_idx(names, nr_names, rname);
 		if (!expected(e, path) || ri < 0)
 			problem("unexpected row %s %s", path, rname);
 		if (region && strcmp(rname, region))
 			problem("row %s %s despite --region", path, rname);
 		for (j = 0; j < k; j++) {
-			const struct jnode *o = &rows->kids[j];
-
-			if (!strcmp(jget(o, "cgroup")->str, path) &&
-			    !strcmp(jget(o, "region")->str, rname))
+			o = js_at(rows, j);
+			if (!strcmp(js_str(o, "cgroup") ?: "", path) &&
+			    !strcmp(js_str(o, "region") ?: "", rname))
 				problem("row %s %s twice", path, rname);
 		}
-		for (j = 0; j < NR_FIELDS; j++)
-			check_value(jget(row, fields[j][0]),
-				    cg_region_value(cg_of(path), fields[j][1], rname),
-				    fields[j][0], path, rname);
-		ev = jget(row, "events");
-		if (!ev) {
-			problem("%s %s: no events member", path, rname);
-		} else if (ev->type == J_NULL) {
-			for (j = 0; j < NR_EVENTS; j++)
-				if (cg_region_key(cg_of(path), "dmem.events", rname,
-						  events[j]) != -2)
-					problem("%s %s: events null", path, rname);
-		} else {
-			for (j = 0; j < NR_EVENTS; j++)
-				check_value(jget(ev, events[j]),
-					    cg_region_key(cg_of(path), "dmem.events",
-							  rname, events[j]),
-					    events[j], path, rname);
-		}
-		v = jget(row, "current");
-		cur = v && v->type == J_NUM ? v->num : -1;
+		check_row(row, path, rname);
+		cur = js_int(row, "current", -1);
 		if (prev_path)
 			check_order(prev_path, prev_cur, prev_region, path, cur, ri);
 		prev_path = path;
@@ -529,40 +373,63 @@ static int check_json(const struct jnode *doc, const char *subtree,
 		prev_region = ri;
 	}
 	free(e);
+}
+
+/*
+ * Checks a JSON document against the files, as the caller can read them:
+ * the regions, every value of every row, the set of rows (every cgroup
+ * with dmem under @subtree, times every region or just @region) and their
+ * order. Returns the number of problems.
+ */
+static int check_json(struct json_object *doc, const char *subtree,
+		      const char *region)
+{
+	char names[8][64], want_cg[256];
+	int nr_names, start = problems;
+	const char *s;
+
+	nr_names = root_regions(names, 8);
+	if (!nr_names)
+		problem("no regions in dmem.capacity");
+	s = js_str(doc, "root");
+	if (!s || strcmp(s, CG_ROOT))
+		problem("root member");
+	snprintf(want_cg, sizeof(want_cg), "/%s", subtree);
+	s = js_str(doc, "cgroup");
+	if (!s || strcmp(s, want_cg))
+		problem("cgroup member: want %s", want_cg);
+	check_regions(doc, region, names, nr_names);
+	check_rows(doc, subtree, region, names, nr_names);
 	return problems - start;
 }
 
-static const struct jnode *find_row(const struct jnode *doc, const char *path,
+static struct json_object *find_row(struct json_object *doc, const char *path,
 				    const char *region)
 {
-	const struct jnode *rows = jget(doc, "rows"), *r;
+	struct json_object *rows = js_get(doc, "rows"), *r;
+	const char *cg, *reg;
 	size_t i;
 
-	for (i = 0; rows && i < rows->nr; i++) {
-		r = &rows->kids[i];
-		if (!strcmp(jget(r, "cgroup")->str, path) &&
-		    !strcmp(jget(r, "region")->str, region))
+	for (i = 0; i < js_len(rows); i++) {
+		r = js_at(rows, i);
+		cg = js_str(r, "cgroup");
+		reg = js_str(r, "region");
+		if (cg && reg && !strcmp(cg, path) && !strcmp(reg, region))
 			return r;
 	}
 	return NULL;
 }
 
-static long long row_num(const struct jnode *doc, const char *path,
+static long long row_num(struct json_object *doc, const char *path,
 			 const char *region, const char *key)
 {
-	const struct jnode *r = find_row(doc, path, region), *v;
-
-	v = jget(r, key);
-	return v && v->type == J_NUM ? v->num : -3;
+	return js_int(find_row(doc, path, region), key, -3);
 }
 
-static long long row_event(const struct jnode *doc, const char *path,
+static long long row_event(struct json_object *doc, const char *path,
 			   const char *region, const char *key)
 {
-	const struct jnode *v;
-
-	v = jget(jget(find_row(doc, path, region), "events"), key);
-	return v && v->type == J_NUM ? v->num : -3;
+	return js_int(js_get(find_row(doc, path, region), "events"), key, -3);
 }
 
 /* --- the tables ----------------------------------------------------------- */
@@ -608,9 +475,9 @@ static bool cell_ok(const char *cell, long long want, bool bytes, bool size)
  * state): the region lines, every cell, and the same rows in the same
  * order. Returns the number of problems.
  */
-static int check_table(char *text, const struct jnode *doc, bool bytes)
+static int check_table(char *text, struct json_object *doc, bool bytes)
 {
-	const struct jnode *rows = jget(doc, "rows");
+	struct json_object *rows = js_get(doc, "rows");
 	char *line, *save, *tok, *tsave, *cell[NR_COLS + 1], names[8][64];
 	int start = problems, n, c, header = 0, regions = 0, ri, prev_ri = 0;
 	int nr_names = root_regions(names, 8);
@@ -645,9 +512,9 @@ static int check_table(char *text, const struct jnode *doc, bool bytes)
 			problem("row with %d cells: %s", n, cell[0]);
 			continue;
 		}
-		if (!rows || row >= rows->nr ||
-		    strcmp(jget(&rows->kids[row], "cgroup")->str, cell[0]) ||
-		    strcmp(jget(&rows->kids[row], "region")->str, cell[1]))
+		if (row >= js_len(rows) ||
+		    strcmp(js_str(js_at(rows, row), "cgroup") ?: "", cell[0]) ||
+		    strcmp(js_str(js_at(rows, row), "region") ?: "", cell[1]))
 			problem("table row %zu (%s %s) is not the JSON's", row,
 				cell[0], cell[1]);
 		row++;
@@ -679,8 +546,8 @@ static int check_table(char *text, const struct jnode *doc, bool bytes)
 	}
 	if (header != 1 || !regions)
 		problem("%d header lines, %d region lines", header, regions);
-	if (!rows || row != rows->nr)
-		problem("%zu table rows, %zu JSON rows", row, rows ? rows->nr : 0);
+	if (row != js_len(rows))
+		problem("%zu table rows, %zu JSON rows", row, js_len(rows));
 	return problems - start;
 }
 
@@ -702,6 +569,7 @@ FIXTURE_SETUP(dmemstat)
 {
 	char buf[128];
 
+	child_reset();
 	self->fd_b = -1;
 	self->fd_c = -1;
 	st_vram1("unregister");
@@ -759,14 +627,15 @@ TEST_F(dmemstat, json_equals_files)
 {
 	char pa[128], pb[128], pc[128], pd[128], pt[128], pn[192];
 	const char *p;
-	struct jnode doc;
+	struct json_object *doc;
 
 	RUN(&self->r, "--json");
 	ASSERT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc)) TH_LOG("not JSON: %s", self->r.out);
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc) TH_LOG("not JSON: %s", self->r.out);
 	EXPECT_EQ('\0', *p);
-	EXPECT_EQ(0, check_json(&doc, "", NULL));
+	EXPECT_EQ(0, check_json(doc, "", NULL));
 
 	/* The numbers are what the test charged, to the byte. */
 	path_of(pa, sizeof(pa), self->a);
@@ -775,34 +644,34 @@ TEST_F(dmemstat, json_equals_files)
 	path_of(pd, sizeof(pd), self->d);
 	path_of(pt, sizeof(pt), self->top);
 	snprintf(pn, sizeof(pn), "%.127s/nodmem", pd);
-	EXPECT_EQ(B_BIG + B_PINNED, row_num(&doc, pb, VRAM0, "current"));
-	EXPECT_EQ(B_PINNED, row_num(&doc, pb, VRAM0, "pinned"));
-	EXPECT_EQ(4 << 20, row_num(&doc, pb, VRAM0, "max"));
-	EXPECT_EQ(B_VRAM1, row_num(&doc, pb, VRAM1, "current"));
-	EXPECT_EQ(512 << 10, row_num(&doc, pb, VRAM1, "max"));
-	EXPECT_EQ(B_BIG + B_PINNED, row_num(&doc, pa, VRAM0, "current"));
-	EXPECT_EQ(512 << 10, row_num(&doc, pa, VRAM0, "min"));
-	EXPECT_EQ(1536 << 10, row_num(&doc, pa, VRAM0, "low"));
-	EXPECT_EQ(2 << 20, row_num(&doc, pa, VRAM0, "pinned_max"));
-	EXPECT_EQ(B_BIG + B_PINNED, row_num(&doc, pa, VRAM0, "peak"));
-	EXPECT_EQ(C_CHARGE, row_num(&doc, pc, VRAM0, "current"));
-	EXPECT_EQ(0, row_num(&doc, pd, VRAM0, "current"));
-	EXPECT_EQ(B_BIG + B_PINNED + C_CHARGE, row_num(&doc, pt, VRAM0, "current"));
+	EXPECT_EQ(B_BIG + B_PINNED, row_num(doc, pb, VRAM0, "current"));
+	EXPECT_EQ(B_PINNED, row_num(doc, pb, VRAM0, "pinned"));
+	EXPECT_EQ(4 << 20, row_num(doc, pb, VRAM0, "max"));
+	EXPECT_EQ(B_VRAM1, row_num(doc, pb, VRAM1, "current"));
+	EXPECT_EQ(512 << 10, row_num(doc, pb, VRAM1, "max"));
+	EXPECT_EQ(B_BIG + B_PINNED, row_num(doc, pa, VRAM0, "current"));
+	EXPECT_EQ(512 << 10, row_num(doc, pa, VRAM0, "min"));
+	EXPECT_EQ(1536 << 10, row_num(doc, pa, VRAM0, "low"));
+	EXPECT_EQ(2 << 20, row_num(doc, pa, VRAM0, "pinned_max"));
+	EXPECT_EQ(B_BIG + B_PINNED, row_num(doc, pa, VRAM0, "peak"));
+	EXPECT_EQ(C_CHARGE, row_num(doc, pc, VRAM0, "current"));
+	EXPECT_EQ(0, row_num(doc, pd, VRAM0, "current"));
+	EXPECT_EQ(B_BIG + B_PINNED + C_CHARGE, row_num(doc, pt, VRAM0, "current"));
 	/* dmem.events are subtree totals: b's max event counts in a and top. */
-	EXPECT_EQ(1, row_event(&doc, pb, VRAM0, "max"));
-	EXPECT_EQ(1, row_event(&doc, pa, VRAM0, "max"));
-	EXPECT_EQ(1, row_event(&doc, pc, VRAM0, "max"));
-	EXPECT_EQ(2, row_event(&doc, pt, VRAM0, "max"));
+	EXPECT_EQ(1, row_event(doc, pb, VRAM0, "max"));
+	EXPECT_EQ(1, row_event(doc, pa, VRAM0, "max"));
+	EXPECT_EQ(1, row_event(doc, pc, VRAM0, "max"));
+	EXPECT_EQ(2, row_event(doc, pt, VRAM0, "max"));
 	/* "max" limits as the string, the root's absent files as null. */
-	EXPECT_EQ(J_STR, (int)jget(find_row(&doc, pd, VRAM0), "max")->type);
-	EXPECT_EQ(J_NULL, (int)jget(find_row(&doc, "/", VRAM0), "max")->type);
-	EXPECT_EQ(J_NULL, (int)jget(find_row(&doc, "/", VRAM0), "events")->type);
+	EXPECT_EQ(JS_STRING, js_kind(find_row(doc, pd, VRAM0), "max"));
+	EXPECT_EQ(JS_NULL, js_kind(find_row(doc, "/", VRAM0), "max"));
+	EXPECT_EQ(JS_NULL, js_kind(find_row(doc, "/", VRAM0), "events"));
 	/* No row for a cgroup without the controller. */
-	EXPECT_EQ(NULL, find_row(&doc, pn, VRAM0));
+	EXPECT_EQ(NULL, find_row(doc, pn, VRAM0));
 	/* The largest usage first: the root, then top. */
-	EXPECT_STREQ("/", jget(&jget(&doc, "rows")->kids[0], "cgroup")->str);
-	EXPECT_STREQ(pt, jget(&jget(&doc, "rows")->kids[1], "cgroup")->str);
-	jfree(&doc);
+	EXPECT_STREQ("/", js_str(js_at(js_get(doc, "rows"), 0), "cgroup"));
+	EXPECT_STREQ(pt, js_str(js_at(js_get(doc, "rows"), 1), "cgroup"));
+	js_put(doc);
 }
 
 /* The cells of the table line for @path and @region; 0 or -1. */
@@ -833,17 +702,18 @@ TEST_F(dmemstat, tables_equal_files)
 	struct run *t = malloc(sizeof(*t));
 	char pa[128], pb[128], pc[128], cells[NR_COLS][32];
 	const char *p;
-	struct jnode doc;
+	struct json_object *doc;
 
 	ASSERT_NE(NULL, t);
 	RUN(&self->r, "--json");
 	ASSERT_EQ(0, self->r.status);
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc));
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc);
 
 	RUN(t, "--bytes");
 	ASSERT_EQ(0, t->status) TH_LOG("stderr: %s", t->err);
-	EXPECT_EQ(0, check_table(t->out, &doc, true)) TH_LOG("%s", t->out);
+	EXPECT_EQ(0, check_table(t->out, doc, true)) TH_LOG("%s", t->out);
 
 	run_args(t, none);
 	ASSERT_EQ(0, t->status);
@@ -869,9 +739,9 @@ TEST_F(dmemstat, tables_equal_files)
 	EXPECT_STREQ("1", cells[2 + NR_FIELDS + 1]);
 	ASSERT_EQ(0, table_line(t->out, "/", VRAM0, cells));
 	EXPECT_STREQ("-", cells[4]);
-	EXPECT_EQ(0, check_table(t->out, &doc, false)) TH_LOG("%s", t->out);
+	EXPECT_EQ(0, check_table(t->out, doc, false)) TH_LOG("%s", t->out);
 	free(t);
-	jfree(&doc);
+	js_put(doc);
 }
 
 /* --region and --cgroup: only what was asked, nothing missing. */
@@ -879,41 +749,45 @@ TEST_F(dmemstat, filters)
 {
 	char arg[160];
 	const char *p;
-	struct jnode doc;
+	struct json_object *doc;
 
 	RUN(&self->r, "--json", "--region", VRAM1);
 	ASSERT_EQ(0, self->r.status);
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc));
-	EXPECT_EQ(0, check_json(&doc, "", VRAM1));
-	jfree(&doc);
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(0, check_json(doc, "", VRAM1));
+	js_put(doc);
 
 	RUN(&self->r, "--json", "--cgroup", self->a);
 	ASSERT_EQ(0, self->r.status);
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc));
-	EXPECT_EQ(0, check_json(&doc, self->a, NULL));
-	EXPECT_EQ(4, (int)jget(&doc, "rows")->nr);
-	jfree(&doc);
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(0, check_json(doc, self->a, NULL));
+	EXPECT_EQ(4, (int)js_len(js_get(doc, "rows")));
+	js_put(doc);
 
 	/* Leading and trailing slashes are fine; both filters together. */
 	snprintf(arg, sizeof(arg), "/%s/", self->top);
 	RUN(&self->r, "--json", "-c", arg, "-R", VRAM0);
 	ASSERT_EQ(0, self->r.status);
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc));
-	EXPECT_EQ(0, check_json(&doc, self->top, VRAM0));
-	EXPECT_EQ(5, (int)jget(&doc, "rows")->nr);
-	jfree(&doc);
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(0, check_json(doc, self->top, VRAM0));
+	EXPECT_EQ(5, (int)js_len(js_get(doc, "rows")));
+	js_put(doc);
 
 	/* A region that does not exist matches nothing. */
 	RUN(&self->r, "--json", "-R", "no/such/region");
 	ASSERT_EQ(0, self->r.status);
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc));
-	EXPECT_EQ(0, (int)jget(&doc, "rows")->nr);
-	EXPECT_EQ(0, (int)jget(&doc, "regions")->nr);
-	jfree(&doc);
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(0, (int)js_len(js_get(doc, "rows")));
+	EXPECT_EQ(0, (int)js_len(js_get(doc, "regions")));
+	js_put(doc);
 }
 
 /* Exit codes: 1 usage, 2 no dmem controller. */
@@ -957,6 +831,37 @@ TEST_F(dmemstat, exit_codes)
 	EXPECT_NE(NULL, strstr(self->r.out, "Exit status"));
 }
 
+/* What nobody sees: see the unprivileged test. */
+struct nobody_args {
+	struct run *r;
+	const char *pa, *pd;	/* a's and d's paths */
+};
+
+static int nobody_runs(void *p)
+{
+	struct nobody_args *a = p;
+	struct json_object *doc;
+	const char *out;
+
+	RUN(a->r, "--json");
+	if (a->r->status)
+		fprintf(stderr, "# status %d: %s\n", a->r->status, a->r->err);
+	CHILD_EQ(0, a->r->status);
+	out = a->r->out;
+	doc = jdoc(&out);
+	CHILD_TRUE(doc);
+	CHILD_EQ(0, check_json(doc, "", NULL));
+	/* Unreadable for nobody: null, and the rest is there. */
+	CHILD_EQ(JS_NULL, js_kind(find_row(doc, a->pa, VRAM0), "peak"));
+	CHILD_EQ(B_BIG + B_PINNED, row_num(doc, a->pa, VRAM0, "current"));
+	CHILD_EQ(JS_NULL, js_kind(find_row(doc, a->pd, VRAM0), "current"));
+	RUN(a->r, "--bytes");
+	CHILD_EQ(0, a->r->status);
+	CHILD_EQ(0, check_table(a->r->out, doc, true));
+	js_put(doc);
+	return 0;
+}
+
 /*
  * As nobody, with a's peak unreadable and d unsearchable: it succeeds,
  * shows null for what it cannot read and matches everything else.
@@ -964,10 +869,9 @@ TEST_F(dmemstat, exit_codes)
 TEST_F(dmemstat, unprivileged)
 {
 	char path[512], pa[128], pd[128];
+	struct nobody_args a = { .r = &self->r, .pa = pa, .pd = pd };
+	struct json_object *doc;
 	const char *p;
-	struct jnode doc;
-	int status;
-	pid_t pid;
 
 	cg_path(path, sizeof(path), self->a, "dmem.peak");
 	ASSERT_EQ(0, chmod(path, 0600));
@@ -975,50 +879,23 @@ TEST_F(dmemstat, unprivileged)
 	ASSERT_EQ(0, chmod(path, 0700));
 	path_of(pa, sizeof(pa), self->a);
 	path_of(pd, sizeof(pd), self->d);
-
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		if (become_nobody())
-			_exit(10);
-		RUN(&self->r, "--json");
-		if (self->r.status) {
-			fprintf(stderr, "# status %d: %s\n", self->r.status, self->r.err);
-			_exit(11);
-		}
-		p = self->r.out;
-		if (jdoc(&p, &doc))
-			_exit(12);
-		if (check_json(&doc, "", NULL))
-			_exit(13);
-		/* Unreadable for nobody: null, and the rest is there. */
-		if (jget(find_row(&doc, pa, VRAM0), "peak")->type != J_NULL ||
-		    row_num(&doc, pa, VRAM0, "current") != B_BIG + B_PINNED ||
-		    jget(find_row(&doc, pd, VRAM0), "current")->type != J_NULL)
-			_exit(14);
-		RUN(&self->r, "--bytes");
-		if (self->r.status || check_table(self->r.out, &doc, true))
-			_exit(15);
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_CHILD_OK(child_start(NULL, true, nobody_runs, &a));
 
 	/* Root still reads them. */
 	RUN(&self->r, "--json");
 	p = self->r.out;
-	ASSERT_EQ(0, jdoc(&p, &doc));
-	EXPECT_EQ(B_BIG + B_PINNED, row_num(&doc, pa, VRAM0, "peak"));
-	EXPECT_EQ(0, row_num(&doc, pd, VRAM0, "current"));
-	jfree(&doc);
+	doc = jdoc(&p);
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(B_BIG + B_PINNED, row_num(doc, pa, VRAM0, "peak"));
+	EXPECT_EQ(0, row_num(doc, pd, VRAM0, "current"));
+	js_put(doc);
 }
 
 /* -w with -n: COUNT reports, each a full table or JSON document. */
 TEST_F(dmemstat, watch_count)
 {
 	const char *p;
-	struct jnode doc;
+	struct json_object *doc;
 	char *s;
 	int n = 0;
 
@@ -1036,9 +913,10 @@ TEST_F(dmemstat, watch_count)
 	ASSERT_EQ(0, self->r.status);
 	p = self->r.out;
 	for (n = 0; *p && n < 5; n++) {
-		ASSERT_EQ(0, jdoc(&p, &doc));
-		EXPECT_EQ(0, check_json(&doc, "", NULL));
-		jfree(&doc);
+		doc = jdoc(&p);
+		ASSERT_NE(NULL, doc);
+		EXPECT_EQ(0, check_json(doc, "", NULL));
+		js_put(doc);
 	}
 	EXPECT_EQ(2, n);
 }

@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 
 #include "kselftest_harness.h"
 #include "dmem_util.h"
+#include "json.h"
 #include "sim_util.h"
 
 #define DMEMTRACE	"/opt/dmem/bin/dmemtrace"
@@ -77,8 +77,8 @@ static const char *const progs[] = {
 
 /* --- running dmemtrace ---------------------------------------------------- */
 
-/* A uid to run dmemtrace as; 0: as the test (root). */
-static uid_t run_as;
+/* Whether dmemtrace runs as nobody; as the test (root) if not. */
+static bool as_nobody;
 
 struct trace {
 	pid_t pid;
@@ -137,8 +137,7 @@ static int trace_start(struct trace *t, const char *const *args, bool wait)
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	t->pid = fork();
 	if (!t->pid) {
-		if (run_as && (setgroups(0, NULL) || setresgid(run_as, run_as, run_as) ||
-			       setresuid(run_as, run_as, run_as)))
+		if (as_nobody && drop_to_nobody())
 			_exit(126);
 		dup2(t->out, 1);
 		dup2(pipefd[1], 2);
@@ -216,166 +215,21 @@ static char *host_cmd(const char *cmd)
 	return buf;
 }
 
-/* --- a small JSON parser ---------------------------------------------------- */
-
-enum jtype { J_NULL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jnode {
-	enum jtype type;
-	long long num;
-	char *str;
-	char *key;
-	struct jnode *kids;
-	size_t nr;
-};
-
-static void jskip(const char **p)
-{
-	while (**p == ' ' || **p == '\n' || **p == '\t' || **p == '\r')
-		(*p)++;
-}
-
-static char *jstring(const char **p)
-{
-	char *out = malloc(strlen(*p) + 1), *o = out;
-
-	if (**p != '"')
-		goto bad;
-	for ((*p)++; **p && **p != '"'; (*p)++) {
-		if (**p == '\\') {
-			(*p)++;
-			if (**p == 'u') {
-				*o++ = (char)strtol(*p + 1, NULL, 16);
-				*p += 4;
-				continue;
-			}
-		}
-		if (!**p)
-			goto bad;
-		*o++ = **p;
-	}
-	if (**p != '"')
-		goto bad;
-	(*p)++;
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
-static bool jparse(const char **p, struct jnode *n)
-{
-	bool obj;
-
-	memset(n, 0, sizeof(*n));
-	jskip(p);
-	if (!strncmp(*p, "null", 4)) {
-		*p += 4;
-		n->type = J_NULL;
-		return true;
-	}
-	if (**p == '"') {
-		n->type = J_STR;
-		n->str = jstring(p);
-		return n->str;
-	}
-	if (**p == '-' || (**p >= '0' && **p <= '9')) {
-		char *end;
-
-		n->type = J_NUM;
-		n->num = strtoll(*p, &end, 10);
-		*p = end;
-		return true;
-	}
-	if (**p != '[' && **p != '{')
-		return false;
-	obj = **p == '{';
-	n->type = obj ? J_OBJ : J_ARR;
-	(*p)++;
-	jskip(p);
-	if (**p == (obj ? '}' : ']')) {
-		(*p)++;
-		return true;
-	}
-	for (;;) {
-		struct jnode kid;
-		char *key = NULL;
-
-		jskip(p);
-		if (obj) {
-			key = jstring(p);
-			jskip(p);
-			if (!key || **p != ':')
-				return false;
-			(*p)++;
-		}
-		if (!jparse(p, &kid))
-			return false;
-		kid.key = key;
-		n->kids = realloc(n->kids, (n->nr + 1) * sizeof(*n->kids));
-		n->kids[n->nr++] = kid;
-		jskip(p);
-		if (**p == ',') {
-			(*p)++;
-			continue;
-		}
-		if (**p != (obj ? '}' : ']'))
-			return false;
-		(*p)++;
-		return true;
-	}
-}
-
-static const struct jnode *jget(const struct jnode *n, const char *key)
-{
-	size_t i;
-
-	if (!n || n->type != J_OBJ)
-		return NULL;
-	for (i = 0; i < n->nr; i++)
-		if (!strcmp(n->kids[i].key, key))
-			return &n->kids[i];
-	return NULL;
-}
-
-static long long jnum(const struct jnode *n, const char *key)
-{
-	const struct jnode *v = jget(n, key);
-
-	return v && v->type == J_NUM ? v->num : -1;
-}
-
-static const char *jstr(const struct jnode *n, const char *key)
-{
-	const struct jnode *v = jget(n, key);
-
-	return v && v->type == J_STR ? v->str : NULL;
-}
-
-/* The element of array @arr whose member @key is the string @val. */
-static const struct jnode *jfind(const struct jnode *arr, const char *key,
-				 const char *val)
-{
-	size_t i;
-
-	for (i = 0; arr && arr->type == J_ARR && i < arr->nr; i++)
-		if (jstr(&arr->kids[i], key) && !strcmp(jstr(&arr->kids[i], key), val))
-			return &arr->kids[i];
-	return NULL;
-}
+/* --- its JSON ------------------------------------------------------------- */
 
 /* Parses every line of @text as one JSON value; their number or -1. */
-static int jlines(const char *text, struct jnode *out, int max)
+static int jlines(const char *text, struct json_object **out, int max)
 {
 	const char *p = text;
 	int n = 0;
 
 	while (*p) {
-		if (n == max || !jparse(&p, &out[n]))
+		if (n == max)
+			return -1;
+		out[n] = js_parse(&p);
+		if (!out[n])
 			return -1;
 		n++;
-		jskip(&p);
 	}
 	return n;
 }
@@ -536,104 +390,110 @@ static void timeout_scenario(struct __test_metadata *_metadata, char *name)
 
 /* --- checks of the output ------------------------------------------------ */
 
-/* The summary (the last line) of a --json run; false if not valid. */
-static bool json_summary(const char *out, struct jnode *sum)
+/* The summary (the last line) of a --json run; NULL if not valid. */
+static struct json_object *json_summary(const char *out)
 {
-	const char *last = out, *p;
+	const char *last = out, *p, *type;
+	struct json_object *sum;
 
 	for (p = out; *p; p++)
 		if (p[0] == '\n' && p[1])
 			last = p + 1;
-	return jparse(&last, sum) && jstr(sum, "type") &&
-	       !strcmp(jstr(sum, "type"), "summary");
+	sum = js_parse(&last);
+	type = js_str(sum, "type");
+	if (sum && (!type || strcmp(type, "summary"))) {
+		js_put(sum);
+		return NULL;
+	}
+	return sum;
 }
 
-static long long hist_total(const struct jnode *lat)
+static long long hist_total(struct json_object *lat)
 {
-	const struct jnode *hist = jget(lat, "hist");
+	struct json_object *hist = js_get(lat, "hist");
 	long long total = 0;
 	size_t i;
 
-	for (i = 0; hist && i < hist->nr; i++)
-		total += jnum(&hist->kids[i], "count");
+	for (i = 0; i < js_len(hist); i++)
+		total += js_int(js_at(hist, i), "count", -1);
 	return total;
 }
 
 /* Checks the counting scenario's numbers in a --json summary. */
 static void check_summary(struct __test_metadata *_metadata,
-			  const struct scenario *s, const struct jnode *sum)
+			  const struct scenario *s, struct json_object *sum)
 {
-	const struct jnode *region, *ev, *bytes, *lat, *hist, *owner, *owners;
+	struct json_object *region, *ev, *bytes, *lat, *hist, *owner, *owners;
 	long long lo, hi, prev_hi = -1;
 	int i, n;
 
-	region = jfind(jget(sum, "regions"), "name", s->region);
+	region = js_find(js_get(sum, "regions"), "name", s->region);
 	ASSERT_NE(NULL, region);
-	ev = jget(region, "events");
-	bytes = jget(region, "bytes");
+	ev = js_get(region, "events");
+	bytes = js_get(region, "bytes");
 	ASSERT_NE(NULL, ev);
 	ASSERT_NE(NULL, bytes);
 	for (i = 0; i < (int)NR_EVENTS; i++) {
-		EXPECT_EQ(expected[i], jnum(ev, events[i]))
+		EXPECT_EQ(expected[i], js_int(ev, events[i], -1))
 			TH_LOG("event %s", events[i]);
-		EXPECT_EQ(expected[i] * (long long)MiB, jnum(bytes, events[i]))
+		EXPECT_EQ(expected[i] * (long long)MiB, js_int(bytes, events[i], -1))
 			TH_LOG("bytes of %s", events[i]);
 	}
-	EXPECT_EQ(0, jnum(region, "revoke_failed"));
+	EXPECT_EQ(0, js_int(region, "revoke_failed", -1));
 
 	/* Revoke latency: 2 revokes, one of them waited 50 ms for its ack. */
-	lat = jget(region, "revoke_latency");
+	lat = js_get(region, "revoke_latency");
 	ASSERT_NE(NULL, lat);
-	EXPECT_EQ(2, jnum(lat, "count"));
+	EXPECT_EQ(2, js_int(lat, "count", -1));
 	EXPECT_EQ(2, hist_total(lat));
-	EXPECT_LE(ACK_DELAY_MS * 1000000LL, jnum(lat, "max_ns"));
-	EXPECT_LE(jnum(lat, "max_ns"), jnum(lat, "sum_ns"));
-	hist = jget(lat, "hist");
+	EXPECT_LE(ACK_DELAY_MS * 1000000LL, js_int(lat, "max_ns", -1));
+	EXPECT_LE(js_int(lat, "max_ns", -1), js_int(lat, "sum_ns", -1));
+	hist = js_get(lat, "hist");
 	ASSERT_NE(NULL, hist);
-	n = hist->nr;
+	n = js_len(hist);
 	ASSERT_LE(1, n);
 	/* The slowest bucket holds the 50 ms one: it ends above 50000 us. */
-	EXPECT_LE(ACK_DELAY_MS * 1000LL, jnum(&hist->kids[n - 1], "hi_us"));
+	EXPECT_LE(ACK_DELAY_MS * 1000LL, js_int(js_at(hist, n - 1), "hi_us", -1));
 	for (i = 0; i < n; i++) {
-		lo = jnum(&hist->kids[i], "lo_us");
-		hi = jnum(&hist->kids[i], "hi_us");
+		lo = js_int(js_at(hist, i), "lo_us", -1);
+		hi = js_int(js_at(hist, i), "hi_us", -1);
 		EXPECT_TRUE(lo == 0 ? hi == 0 : hi == 2 * lo - 1);
 		EXPECT_LT(prev_hi, lo);
-		EXPECT_LT(0, jnum(&hist->kids[i], "count"));
+		EXPECT_LT(0, js_int(js_at(hist, i), "count", -1));
 		prev_hi = hi;
 	}
 
 	/* Eviction latency, from the kprobe: 2 evictions. */
-	EXPECT_STREQ("kprobe:dmem_evict_one", jstr(sum, "evict_latency_source"));
-	lat = jget(region, "evict_latency");
+	EXPECT_STREQ("kprobe:dmem_evict_one", js_str(sum, "evict_latency_source"));
+	lat = js_get(region, "evict_latency");
 	ASSERT_NE(NULL, lat);
-	EXPECT_EQ(2, jnum(lat, "count"));
+	EXPECT_EQ(2, js_int(lat, "count", -1));
 	EXPECT_EQ(2, hist_total(lat));
-	EXPECT_LT(0, jnum(lat, "max_ns"));
-	EXPECT_EQ(0, jnum(sum, "evict_unpaired"));
-	EXPECT_EQ(0, jnum(sum, "lost"));
-	EXPECT_EQ(0, jnum(sum, "map_full"));
+	EXPECT_LT(0, js_int(lat, "max_ns", -1));
+	EXPECT_EQ(0, js_int(sum, "evict_unpaired", -1));
+	EXPECT_EQ(0, js_int(sum, "lost", -1));
+	EXPECT_EQ(0, js_int(sum, "map_full", -1));
 
 	/* One owner lost bytes in this region: A, in cgroup a. */
-	owners = jget(sum, "owners");
+	owners = js_get(sum, "owners");
 	ASSERT_NE(NULL, owners);
 	owner = NULL;
-	for (i = n = 0; i < (int)owners->nr; i++) {
-		if (strcmp(jstr(&owners->kids[i], "region"), s->region))
+	for (i = n = 0; i < (int)js_len(owners); i++) {
+		if (strcmp(js_str(js_at(owners, i), "region"), s->region))
 			continue;
-		owner = &owners->kids[i];
+		owner = js_at(owners, i);
 		n++;
 	}
 	ASSERT_EQ(1, n);
-	EXPECT_EQ(s->owner_a, jnum(owner, "tgid"));
-	EXPECT_STREQ(OWNER_A_COMM, jstr(owner, "comm"));
-	EXPECT_EQ((long long)cg_id(s->a), jnum(owner, "cgroup_id"));
-	ASSERT_NE(NULL, jstr(owner, "cgroup"));
-	EXPECT_EQ(0, strcmp(jstr(owner, "cgroup") + 1, s->a));
-	EXPECT_EQ(2 * (long long)MiB, jnum(owner, "evicted_bytes"));
-	EXPECT_EQ(2, jnum(owner, "evictions"));
-	EXPECT_EQ(2 * (long long)MiB, jnum(owner, "revoked_bytes"));
-	EXPECT_EQ(2, jnum(owner, "revokes"));
+	EXPECT_EQ(s->owner_a, js_int(owner, "tgid", -1));
+	EXPECT_STREQ(OWNER_A_COMM, js_str(owner, "comm"));
+	EXPECT_EQ((long long)cg_id(s->a), js_int(owner, "cgroup_id", -1));
+	ASSERT_NE(NULL, js_str(owner, "cgroup"));
+	EXPECT_EQ(0, strcmp(js_str(owner, "cgroup") + 1, s->a));
+	EXPECT_EQ(2 * (long long)MiB, js_int(owner, "evicted_bytes", -1));
+	EXPECT_EQ(2, js_int(owner, "evictions", -1));
+	EXPECT_EQ(2 * (long long)MiB, js_int(owner, "revoked_bytes", -1));
+	EXPECT_EQ(2, js_int(owner, "revokes", -1));
 }
 
 /* The line of @text that starts with @start (after blanks); NULL if none. */
@@ -786,7 +646,7 @@ TEST_F_TIMEOUT(trace, counts_and_bpftool, TIMEOUT)
 {
 	struct scenario s;
 	struct trace t;
-	struct jnode sum;
+	struct json_object *sum;
 	char *list, *perf, want[128];
 	size_t i;
 
@@ -816,8 +676,10 @@ TEST_F_TIMEOUT(trace, counts_and_bpftool, TIMEOUT)
 	scenario_run(_metadata, &s);
 	trace_stop(&t, SIGINT);
 	EXPECT_EQ(0, t.status) TH_LOG("stderr: %s", t.errbuf);
-	ASSERT_TRUE(json_summary(t.outbuf, &sum)) TH_LOG("output: %s", t.outbuf);
-	check_summary(_metadata, &s, &sum);
+	sum = json_summary(t.outbuf);
+	ASSERT_NE(NULL, sum) TH_LOG("output: %s", t.outbuf);
+	check_summary(_metadata, &s, sum);
+	js_put(sum);
 
 	/* Gone with it: no program and no attachment left. */
 	list = host_cmd("bpftool prog list");
@@ -854,6 +716,98 @@ TEST_F_TIMEOUT(trace, text_summary, TIMEOUT)
 	scenario_cleanup(&s);
 }
 
+/* The index of event @name in events[], or NR_EVENTS. */
+static int event_idx(const char *name)
+{
+	int e;
+
+	for (e = 0; e < (int)NR_EVENTS; e++)
+		if (!strcmp(name, events[e]))
+			break;
+	return e;
+}
+
+/* -e in text: counts the lines of each event in @s's and @tmo's regions. */
+static void text_events(struct __test_metadata *_metadata, const char *out,
+			const struct scenario *s, const char *tmo,
+			long long seen[2][NR_EVENTS])
+{
+	/* TIME EVENT REGION CGROUP OWNER BYTES LATENCY BY */
+	const char *p = find_line(out, "TIME(s) ");
+	char ev[32], reg[80], cg[160], owner[64], size[16], lat[16];
+	unsigned long sec, usec;
+	int n, e;
+
+	ASSERT_NE(NULL, p);
+	for (p = strchr(p, '\n') + 1; *p && *p != '\n'; p = strchr(p, '\n') + 1) {
+		n = sscanf(p, " %lu.%6lu %31s %79s %159s %63s %15s %15s",
+			   &sec, &usec, ev, reg, cg, owner, size, lat);
+		ASSERT_EQ(8, n) TH_LOG("line: %.*s", (int)strcspn(p, "\n"), p);
+		e = event_idx(ev);
+		ASSERT_GT((int)NR_EVENTS, e) TH_LOG("event %s", ev);
+		if (!strcmp(reg, s->region)) {
+			seen[0][e]++;
+			EXPECT_STREQ("1.0M", size);
+			if (e == 2 || e == 4)	/* evict, revoke_done */
+				EXPECT_STRNE("-", lat);
+		} else if (!strcmp(reg, tmo)) {
+			seen[1][e]++;
+		}
+	}
+	/* Counts in the summary's table. */
+	p = find_line(p, s->region);
+	ASSERT_NE(NULL, p);
+	expect_counts(_metadata, "-e lines", expected, seen[0]);
+}
+
+/* -e in JSON: the same count, then the summary against the lines. */
+static void json_events(struct __test_metadata *_metadata, const char *out,
+			const struct scenario *s, const char *tmo,
+			long long seen[2][NR_EVENTS])
+{
+	static struct json_object *lines[4096];
+	struct json_object *region, *l;
+	long long want[NR_EVENTS];
+	const char *ev, *reg;
+	int n, i, e;
+
+	n = jlines(out, lines, ARRAY_SIZE(lines));
+	ASSERT_LE(2, n) TH_LOG("not JSON lines: %s", out);
+	for (i = 0; i < n - 1; i++) {
+		l = lines[i];
+		ev = js_str(l, "event");
+		reg = js_str(l, "region");
+		EXPECT_STREQ("event", js_str(l, "type"));
+		ASSERT_NE(NULL, ev);
+		ASSERT_NE(NULL, reg);
+		e = event_idx(ev);
+		ASSERT_GT((int)NR_EVENTS, e);
+		if (!strcmp(reg, s->region)) {
+			seen[0][e]++;
+			EXPECT_EQ((long long)MiB, js_int(l, "bytes", -1));
+			if (e == 2 || e == 4)
+				EXPECT_LT(0, js_int(l, "latency_ns", -1));
+			if (e == 2) {
+				EXPECT_EQ(s->owner_a, js_int(l, "tgid", -1));
+				EXPECT_EQ(getpid(), js_int(l, "by_tgid", -1));
+			}
+		} else if (!strcmp(reg, tmo)) {
+			seen[1][e]++;
+		}
+	}
+	EXPECT_STREQ("summary", js_str(lines[n - 1], "type"));
+	check_summary(_metadata, s, lines[n - 1]);
+	expect_counts(_metadata, "-e lines", expected, seen[0]);
+	/* The timeout region: the lines agree with its counts. */
+	region = js_find(js_get(lines[n - 1], "regions"), "name", tmo);
+	ASSERT_NE(NULL, region);
+	for (e = 0; e < (int)NR_EVENTS; e++)
+		want[e] = js_int(js_get(region, "events"), events[e], -1);
+	expect_counts(_metadata, "timeout region", want, seen[1]);
+	for (i = 0; i < n; i++)
+		js_put(lines[i]);
+}
+
 /*
  * -e: one line per event, every type seen (a revoke timeout too), as many
  * lines of each as the summary counts; in text and in JSON.
@@ -864,13 +818,11 @@ TEST_F_TIMEOUT(trace, live_events, TIMEOUT)
 		(const char *const []){ "-e", NULL },
 		(const char *const []){ "-e", "--json", NULL },
 	};
-	static struct jnode lines[4096];
 	char tmo[DMEM_SIM_NAME_LEN], tmo_region[DMEM_SIM_NAME_LEN + 4];
 	long long seen[2][NR_EVENTS], want[NR_EVENTS];
-	const struct jnode *region;
 	struct scenario s;
 	struct trace t;
-	int m, n, i, e;
+	int m, e;
 
 	for (m = 0; m < 2; m++) {
 		memset(seen, 0, sizeof(seen));
@@ -881,72 +833,10 @@ TEST_F_TIMEOUT(trace, live_events, TIMEOUT)
 		sim_cg_name(tmo_region, tmo);
 		trace_stop(&t, SIGINT);
 		EXPECT_EQ(0, t.status) TH_LOG("stderr: %s", t.errbuf);
-
-		if (m == 0) {
-			/* TIME EVENT REGION CGROUP OWNER BYTES LATENCY BY */
-			const char *p = find_line(t.outbuf, "TIME(s) ");
-			char ev[32], reg[80], cg[160], owner[64], size[16], lat[16];
-			unsigned long sec, usec;
-
-			ASSERT_NE(NULL, p);
-			for (p = strchr(p, '\n') + 1; *p && *p != '\n'; p = strchr(p, '\n') + 1) {
-				n = sscanf(p, " %lu.%6lu %31s %79s %159s %63s %15s %15s",
-					   &sec, &usec, ev, reg, cg, owner, size, lat);
-				ASSERT_EQ(8, n) TH_LOG("line: %.*s", (int)strcspn(p, "\n"), p);
-				for (e = 0; e < (int)NR_EVENTS; e++)
-					if (!strcmp(ev, events[e]))
-						break;
-				ASSERT_GT((int)NR_EVENTS, e) TH_LOG("event %s", ev);
-				if (!strcmp(reg, s.region)) {
-					seen[0][e]++;
-					EXPECT_STREQ("1.0M", size);
-					if (e == 2 || e == 4)	/* evict, revoke_done */
-						EXPECT_STRNE("-", lat);
-				} else if (!strcmp(reg, tmo_region)) {
-					seen[1][e]++;
-				}
-			}
-			/* Counts in the summary's table. */
-			p = find_line(p, s.region);
-			ASSERT_NE(NULL, p);
-			expect_counts(_metadata, "-e lines", expected, seen[0]);
-		} else {
-			n = jlines(t.outbuf, lines, ARRAY_SIZE(lines));
-			ASSERT_LE(2, n) TH_LOG("not JSON lines: %s", t.outbuf);
-			for (i = 0; i < n - 1; i++) {
-				const char *ev = jstr(&lines[i], "event");
-				const char *reg = jstr(&lines[i], "region");
-
-				EXPECT_STREQ("event", jstr(&lines[i], "type"));
-				ASSERT_NE(NULL, ev);
-				ASSERT_NE(NULL, reg);
-				for (e = 0; e < (int)NR_EVENTS; e++)
-					if (!strcmp(ev, events[e]))
-						break;
-				ASSERT_GT((int)NR_EVENTS, e);
-				if (!strcmp(reg, s.region)) {
-					seen[0][e]++;
-					EXPECT_EQ((long long)MiB, jnum(&lines[i], "bytes"));
-					if (e == 2 || e == 4)
-						EXPECT_LT(0, jnum(&lines[i], "latency_ns"));
-					if (e == 2) {
-						EXPECT_EQ(s.owner_a, jnum(&lines[i], "tgid"));
-						EXPECT_EQ(getpid(), jnum(&lines[i], "by_tgid"));
-					}
-				} else if (!strcmp(reg, tmo_region)) {
-					seen[1][e]++;
-				}
-			}
-			EXPECT_STREQ("summary", jstr(&lines[n - 1], "type"));
-			check_summary(_metadata, &s, &lines[n - 1]);
-			expect_counts(_metadata, "-e lines", expected, seen[0]);
-			/* The timeout region: the lines agree with its counts. */
-			region = jfind(jget(&lines[n - 1], "regions"), "name", tmo_region);
-			ASSERT_NE(NULL, region);
-			for (e = 0; e < (int)NR_EVENTS; e++)
-				want[e] = jnum(jget(region, "events"), events[e]);
-			expect_counts(_metadata, "timeout region", want, seen[1]);
-		}
+		if (m == 0)
+			text_events(_metadata, t.outbuf, &s, tmo_region, seen);
+		else
+			json_events(_metadata, t.outbuf, &s, tmo_region, seen);
 		/* Every event type at least once, the timeout in its region. */
 		for (e = 0; e < (int)NR_EVENTS; e++)
 			want[e] = seen[0][e] + seen[1][e] ? : -1;
@@ -962,7 +852,7 @@ TEST_F_TIMEOUT(trace, live_events, TIMEOUT)
 /* -d ends it by itself; SIGTERM and SIGINT at once; both with a summary. */
 TEST_F_TIMEOUT(trace, duration_and_signals, TIMEOUT)
 {
-	struct jnode sum;
+	struct json_object *sum;
 	struct trace t;
 	int sig;
 
@@ -972,9 +862,11 @@ TEST_F_TIMEOUT(trace, duration_and_signals, TIMEOUT)
 	EXPECT_EQ(0, t.status) TH_LOG("stderr: %s", t.errbuf);
 	EXPECT_LE(1.5, t.secs);
 	EXPECT_GT(60, t.secs);
-	ASSERT_TRUE(json_summary(t.outbuf, &sum)) TH_LOG("output: %s", t.outbuf);
-	EXPECT_LE(1500, jnum(&sum, "duration_ms"));
-	EXPECT_GT(3000, jnum(&sum, "duration_ms"));
+	sum = json_summary(t.outbuf);
+	ASSERT_NE(NULL, sum) TH_LOG("output: %s", t.outbuf);
+	EXPECT_LE(1500, js_int(sum, "duration_ms", -1));
+	EXPECT_GT(3000, js_int(sum, "duration_ms", -1));
+	js_put(sum);
 	trace_free(&t);
 
 	for (sig = 0; sig < 2; sig++) {
@@ -1015,6 +907,35 @@ static int copy_events(const char *dir)
 		close(out);
 	}
 	return 0;
+}
+
+/* Not root: exit 3, and says so. Usage errors: exit 1. */
+static void root_and_usage(struct __test_metadata *_metadata)
+{
+	const char *const *bad[] = {
+		(const char *const []){ "-d", "0", NULL },
+		(const char *const []){ "-d", "x", NULL },
+		(const char *const []){ "-t", "-1", NULL },
+		(const char *const []){ "--nope", NULL },
+		(const char *const []){ "extra", NULL },
+	};
+	struct trace t;
+	size_t i;
+
+	as_nobody = true;
+	ASSERT_EQ(0, trace_start(&t, (const char *const []){ "-d", "0.1", NULL }, false));
+	trace_stop(&t, 0);
+	as_nobody = false;
+	EXPECT_EQ(3, t.status);
+	EXPECT_NE(NULL, strstr(t.errbuf, "root")) TH_LOG("stderr: %s", t.errbuf);
+	trace_free(&t);
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ASSERT_EQ(0, trace_start(&t, bad[i], false));
+		trace_stop(&t, 0);
+		EXPECT_EQ(1, t.status) TH_LOG("case %zu", i);
+		trace_free(&t);
+	}
 }
 
 /* A kernel whose events moved: exit 2 and the field named. Bad usage: 1. */
@@ -1073,33 +994,7 @@ TEST_F_TIMEOUT(trace, format_check_and_usage, TIMEOUT)
 	trace_free(&t);
 	rmdir(dir);
 
-	/* Not root: exit 3, and says so. */
-	run_as = 65534;
-	ASSERT_EQ(0, trace_start(&t, (const char *const []){ "-d", "0.1", NULL }, false));
-	trace_stop(&t, 0);
-	run_as = 0;
-	EXPECT_EQ(3, t.status);
-	EXPECT_NE(NULL, strstr(t.errbuf, "root")) TH_LOG("stderr: %s", t.errbuf);
-	trace_free(&t);
-
-	/* Usage errors. */
-	{
-		const char *const *bad[] = {
-			(const char *const []){ "-d", "0", NULL },
-			(const char *const []){ "-d", "x", NULL },
-			(const char *const []){ "-t", "-1", NULL },
-			(const char *const []){ "--nope", NULL },
-			(const char *const []){ "extra", NULL },
-		};
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(bad); i++) {
-			ASSERT_EQ(0, trace_start(&t, bad[i], false));
-			trace_stop(&t, 0);
-			EXPECT_EQ(1, t.status) TH_LOG("case %zu", i);
-			trace_free(&t);
-		}
-	}
+	root_and_usage(_metadata);
 }
 
 TEST_HARNESS_MAIN

@@ -8,10 +8,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
 
 static const char *const tree[] = { "a", "a/b", NULL };
@@ -25,6 +25,7 @@ FIXTURE(events) {
 
 FIXTURE_SETUP(events)
 {
+	child_reset();
 	self->fd = -1;
 	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_events", tree));
 	snprintf(self->a, sizeof(self->a), "%s/a", self->top);
@@ -76,26 +77,26 @@ TEST_F(events, max_counts)
 }
 
 /* A child charges over a's limit after a moment: one max event. */
+static int charge_late(void *cg)
+{
+	int fd = st_open();
+
+	CHILD_TRUE(fd >= 0);
+	CHILD_EQ(0, cg_enter(cg));
+	usleep(300000);
+	CHILD_EQ(-EAGAIN, st_cmd(fd, "charge", VRAM0, 1001));
+	return 0;
+}
+
 static pid_t charge_later(const char *cg)
 {
-	pid_t pid = fork();
-
-	if (!pid) {
-		int fd = st_open();
-
-		if (fd < 0 || cg_enter(cg))
-			_exit(1);
-		usleep(300000);
-		_exit(st_cmd(fd, "charge", VRAM0, 1001) == -EAGAIN ? 0 : 2);
-	}
-	return pid;
+	return child_start(NULL, false, charge_late, (void *)cg);
 }
 
 TEST_F(events, poll_wakes_on_max)
 {
 	char path[512], buf[512];
 	struct pollfd pfd;
-	int status;
 	pid_t pid;
 
 	cg_path(path, sizeof(path), self->a, "dmem.events");
@@ -111,8 +112,7 @@ TEST_F(events, poll_wakes_on_max)
 	ASSERT_LT(0, pid);
 	EXPECT_EQ(1, poll(&pfd, 1, 10000));
 	EXPECT_TRUE(pfd.revents & POLLPRI);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, status);
+	EXPECT_CHILD_OK(pid);
 
 	ASSERT_EQ(0, lseek(pfd.fd, 0, SEEK_SET));
 	ASSERT_LT(0, read(pfd.fd, buf, sizeof(buf)));
@@ -129,7 +129,7 @@ TEST_F(events, inotify_on_local_and_subtree)
 	} u;
 	int seen_local = 0, seen_top = 0, tries;
 	struct pollfd pfd;
-	int status, wd_local, wd_top;
+	int wd_local, wd_top;
 	pid_t pid;
 
 	pfd.fd = inotify_init1(IN_NONBLOCK);
@@ -145,8 +145,7 @@ TEST_F(events, inotify_on_local_and_subtree)
 	pid = charge_later(self->b);
 	ASSERT_LT(0, pid);
 	EXPECT_EQ(1, poll(&pfd, 1, 10000));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, status);
+	EXPECT_CHILD_OK(pid);
 
 	/* Both files were modified: collect until both have reported. */
 	for (tries = 0; tries < 100 && !(seen_local && seen_top); tries++) {

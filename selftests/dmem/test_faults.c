@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
+#include "reliability.h"
 #include "sim_util.h"
 
 #define PG		4096ULL
@@ -53,12 +55,14 @@ static struct totals *tot;
 
 static void __attribute__((constructor)) totals_init(void)
 {
-	tot = mmap(NULL, sizeof(*tot), PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	tot = shared_alloc(sizeof(*tot));
+}
 
-	if (tot == MAP_FAILED)
-		abort();
-	memset(tot, 0, sizeof(*tot));
+/* Once, in the harness's process, after every test. */
+static void __attribute__((destructor)) totals_print(void)
+{
+	RELIABILITY("faults", { "ops", tot->ops }, { "faults", tot->faults },
+		    { "mismatches", tot->mismatches }, { "errors", tot->errors });
 }
 
 static int knob_write(const char *path, const char *val)
@@ -196,6 +200,7 @@ FIXTURE_SETUP(faults)
 
 FIXTURE_TEARDOWN(faults)
 {
+	EXPECT_EQ(0, knobs_set(2));
 	if (self->nth >= 0)
 		close(self->nth);
 	if (self->admin >= 0) {
@@ -449,23 +454,31 @@ static const char *cg_value(enum op op)
 	return op >= OP_CG_MAX ? cg_files[op][1] : NULL;
 }
 
+/* An empty world in region @region: nothing open. */
+static void world_init(struct world *w, const char *region)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->fd2 = -1;
+	w->dmabuf = -1;
+	w->newfd = -1;
+	w->cgfd = -1;
+	snprintf(w->region, sizeof(w->region), "%s", region);
+	sim_cg_name(w->cgr, w->region);
+}
+
+/* The state of the importer, close and cgroup file operations. */
+static void setup_importers(struct __test_metadata *_metadata,
+			    struct _test_data_faults *self, enum op op);
+
 static void setup_world(struct __test_metadata *_metadata,
 			struct _test_data_faults *self, enum op op)
 {
 	struct world *w = &self->w;
 	struct dmem_sim_rw rw = { .len = PG, .ptr = (uintptr_t)w->page };
-	char line[128], path[256];
-	__u32 big;
 
-	memset(w, 0, sizeof(*w));
-	w->fd2 = -1;
-	w->dmabuf = -1;
-	w->newfd = -1;
-	w->cgfd = -1;
-	snprintf(w->region, sizeof(w->region), "%s",
-		 op == OP_REGION_CREATE || op == OP_REGION_DESTROY ?
-		 self->name2 : self->name);
-	sim_cg_name(w->cgr, w->region);
+	world_init(w, op == OP_REGION_CREATE || op == OP_REGION_DESTROY ?
+		   self->name2 : self->name);
 	w->fd = sim_open();
 	ASSERT_LE(0, w->fd);
 	self->file = cg_file(op);
@@ -514,6 +527,20 @@ static void setup_world(struct __test_metadata *_metadata,
 		rw.handle = w->h[0];
 		ASSERT_EQ(0, ioctl(w->fd, DMEM_SIM_IOC_WRITE, &rw));
 		break;
+	default:
+		setup_importers(_metadata, self, op);
+		break;
+	}
+}
+
+static void setup_importers(struct __test_metadata *_metadata,
+			    struct _test_data_faults *self, enum op op)
+{
+	struct world *w = &self->w;
+	char line[128], path[256];
+	__u32 big;
+
+	switch (op) {
 	case OP_IMPORT_PROMPT:
 	case OP_IMPORT_DELAYED:
 	case OP_IMPORT_MANUAL:
@@ -578,6 +605,125 @@ static void setup_world(struct __test_metadata *_metadata,
 		w->cgfd = open(path, O_WRONLY | O_CLOEXEC);
 		ASSERT_LE(0, w->cgfd);
 		break;
+	default:
+		break;
+	}
+}
+
+/* The arguments of every operation's call, built before arming. */
+struct op_args {
+	struct dmem_sim_region_create rc;
+	struct dmem_sim_region_name rn;
+	struct dmem_sim_alloc al;
+	struct dmem_sim_buf_op bo;
+	struct dmem_sim_rw rw;
+	struct dmem_sim_export ex;
+	struct dmem_sim_import im;
+	struct dmem_sim_importer_op io;
+	struct dmem_sim_importer_info ii;
+	struct dmem_sim_event ev;
+	char line[128];		/* a cgroup file's write */
+	size_t len;
+};
+
+/* The argument of @which's ioctl, from @w; NULL for the other operations. */
+static void *op_arg(struct world *w, enum op which, struct op_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->rc.size = CAP;
+	memcpy(a->rc.name, w->region, sizeof(a->rc.name));
+	memcpy(a->rn.name, w->region, sizeof(a->rn.name));
+	a->al.size = BUF;
+	memcpy(a->al.region, w->region, sizeof(a->al.region));
+	a->bo.handle = w->h[0];
+	a->rw.handle = w->h[0];
+	a->rw.len = PG;
+	a->rw.ptr = (uintptr_t)w->page;
+	a->ex.handle = w->h[0];
+	a->im.fd = w->dmabuf;
+	a->io.id = w->imp;
+	a->ii.id = w->imp;
+	switch (which) {
+	case OP_REGION_CREATE:
+		return &a->rc;
+	case OP_REGION_DESTROY:
+		return &a->rn;
+	case OP_ALLOC_PINNED:
+		a->al.flags = DMEM_SIM_ALLOC_PINNED;
+		return &a->al;
+	case OP_ALLOC:
+	case OP_ALLOC_EVICT:
+		return &a->al;
+	case OP_PIN:
+	case OP_PIN_EVICTED:
+	case OP_UNPIN:
+	case OP_TOUCH:
+	case OP_FREE:
+		return &a->bo;
+	case OP_READ:
+	case OP_WRITE:
+		return &a->rw;
+	case OP_EXPORT:
+		return &a->ex;
+	case OP_IMPORT_PROMPT:
+	case OP_IMPORT_DELAYED:
+	case OP_IMPORT_MANUAL:
+		a->im.mode = DMEM_SIM_IMPORT_PINNED;
+		a->im.ack = which == OP_IMPORT_PROMPT ? DMEM_SIM_ACK_PROMPT :
+			    which == OP_IMPORT_DELAYED ? DMEM_SIM_ACK_DELAYED :
+			    DMEM_SIM_ACK_MANUAL;
+		a->im.delay_ms = which == OP_IMPORT_DELAYED ? 20 : 0;
+		return &a->im;
+	case OP_IMPORT_DYNAMIC:
+		a->im.mode = DMEM_SIM_IMPORT_DYNAMIC;
+		return &a->im;
+	case OP_IMPORTER_ACK:
+	case OP_IMPORTER_DETACH:
+		return &a->io;
+	case OP_IMPORTER_USE:
+		return &a->ii;
+	default:
+		if (cg_value(which))
+			a->len = snprintf(a->line, sizeof(a->line), "%s %s",
+					  w->cgr, cg_value(which));
+		return NULL;
+	}
+}
+
+/* What the test keeps of the operation's result. */
+static void op_keep(struct __test_metadata *_metadata, struct world *w,
+		    enum op op, int ret, const struct op_args *a)
+{
+	if (op == OP_CLOSE) {
+		w->fd = -1;	/* closed even on error */
+		w->nh = 0;
+	}
+	if (ret)
+		return;
+	switch (op) {
+	case OP_ALLOC:
+	case OP_ALLOC_PINNED:
+	case OP_ALLOC_EVICT:
+		w->h[w->nh++] = a->al.handle;
+		break;
+	case OP_FREE:
+		w->nh = 0;
+		break;
+	case OP_EXPORT:
+		w->newfd = a->ex.fd;
+		break;
+	case OP_IMPORT_PROMPT:
+	case OP_IMPORT_DELAYED:
+	case OP_IMPORT_MANUAL:
+	case OP_IMPORT_DYNAMIC:
+		w->imp = a->im.id;
+		break;
+	case OP_EVENT_READ:
+		EXPECT_EQ(DMEM_SIM_EVENT_BUF_EVICTED, (int)a->ev.type);
+		EXPECT_EQ(w->h[0], (__u32)a->ev.handle);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -592,140 +738,64 @@ static int run_op(struct __test_metadata *_metadata,
 		  int *fired)
 {
 	struct world *w = &self->w;
-	struct dmem_sim_region_create rc = { .size = CAP };
-	struct dmem_sim_region_name rn = { 0 };
-	struct dmem_sim_alloc al = { .size = BUF };
-	struct dmem_sim_buf_op bo = { .handle = w->h[0] };
-	struct dmem_sim_rw rw = {
-		.handle = w->h[0], .len = PG, .ptr = (uintptr_t)w->page,
-	};
-	struct dmem_sim_export ex = { .handle = w->h[0] };
-	struct dmem_sim_import im = { .fd = w->dmabuf };
-	struct dmem_sim_importer_op io = { .id = w->imp };
-	struct dmem_sim_importer_info ii = { .id = w->imp };
-	struct dmem_sim_event ev = { 0 };
-	const char *cgval = NULL;
-	char line[128];
-	unsigned long req = 0;
-	void *arg = NULL;
-	size_t len = 0;
+	struct op_args a;
+	void *arg;
 	ssize_t r;
 	int ret;
 
-	memcpy(rc.name, w->region, sizeof(rc.name));
-	memcpy(rn.name, w->region, sizeof(rn.name));
-	memcpy(al.region, w->region, sizeof(al.region));
 	memset(w->page, op == OP_WRITE ? 0x22 : 0, PG);
-	req = op_req[op];
-	switch (op) {
-	case OP_REGION_CREATE:
-		arg = &rc;
-		break;
-	case OP_REGION_DESTROY:
-		arg = &rn;
-		break;
-	case OP_ALLOC_PINNED:
-		al.flags = DMEM_SIM_ALLOC_PINNED;
-		arg = &al;
-		break;
-	case OP_ALLOC:
-	case OP_ALLOC_EVICT:
-		arg = &al;
-		break;
-	case OP_PIN:
-	case OP_PIN_EVICTED:
-	case OP_UNPIN:
-	case OP_TOUCH:
-	case OP_FREE:
-		arg = &bo;
-		break;
-	case OP_READ:
-	case OP_WRITE:
-		arg = &rw;
-		break;
-	case OP_EXPORT:
-		arg = &ex;
-		break;
-	case OP_IMPORT_PROMPT:
-	case OP_IMPORT_DELAYED:
-	case OP_IMPORT_MANUAL:
-		im.mode = DMEM_SIM_IMPORT_PINNED;
-		im.ack = op == OP_IMPORT_PROMPT ? DMEM_SIM_ACK_PROMPT :
-			 op == OP_IMPORT_DELAYED ? DMEM_SIM_ACK_DELAYED :
-			 DMEM_SIM_ACK_MANUAL;
-		im.delay_ms = op == OP_IMPORT_DELAYED ? 20 : 0;
-		arg = &im;
-		break;
-	case OP_IMPORT_DYNAMIC:
-		im.mode = DMEM_SIM_IMPORT_DYNAMIC;
-		arg = &im;
-		break;
-	case OP_IMPORTER_ACK:
-	case OP_IMPORTER_DETACH:
-		arg = &io;
-		break;
-	case OP_IMPORTER_USE:
-		arg = &ii;
-		break;
-	default:
-		cgval = cg_value(op);
-		break;
-	}
-	if (cgval)
-		len = snprintf(line, sizeof(line), "%s %s", w->cgr, cgval);
+	arg = op_arg(w, op, &a);
 
 	ASSERT_EQ(0, nth_arm(self->nth, n));
 	if (op == OP_CLOSE) {
 		ret = close(w->fd) ? -errno : 0;
 	} else if (op == OP_EVENT_READ) {
-		r = read(w->fd, &ev, sizeof(ev));
-		ret = r == sizeof(ev) ? 0 : r < 0 ? -errno : -EIO;
-	} else if (cgval) {
-		r = write(w->cgfd, line, len);
-		ret = r == (ssize_t)len ? 0 : r < 0 ? -errno : -EIO;
+		r = read(w->fd, &a.ev, sizeof(a.ev));
+		ret = r == sizeof(a.ev) ? 0 : r < 0 ? -errno : -EIO;
+	} else if (a.len) {
+		r = write(w->cgfd, a.line, a.len);
+		ret = r == (ssize_t)a.len ? 0 : r < 0 ? -errno : -EIO;
 	} else {
-		ret = ioctl(w->fd, req, arg) < 0 ? -errno : 0;
+		ret = ioctl(w->fd, op_req[op], arg) < 0 ? -errno : 0;
 	}
 	*fired = nth_disarm(self->nth);
 	ASSERT_LE(0, *fired);
 
-	/* What the test keeps of a success. */
+	op_keep(_metadata, w, op, ret, &a);
+	return ret;
+}
+
+/* What a successful import, detach or acknowledgment must have done. */
+static void check_import_success(struct __test_metadata *_metadata, enum op op,
+				 const struct snap *b, unsigned int n)
+{
+	const char *what = op_names[op];
+
 	switch (op) {
-	case OP_CLOSE:
-		w->fd = -1;	/* closed even on error */
-		w->nh = 0;
-		break;
-	case OP_ALLOC:
-	case OP_ALLOC_PINNED:
-	case OP_ALLOC_EVICT:
-		if (!ret)
-			w->h[w->nh++] = al.handle;
-		break;
-	case OP_FREE:
-		if (!ret)
-			w->nh = 0;
-		break;
-	case OP_EXPORT:
-		if (!ret)
-			w->newfd = ex.fd;
-		break;
 	case OP_IMPORT_PROMPT:
 	case OP_IMPORT_DELAYED:
 	case OP_IMPORT_MANUAL:
-	case OP_IMPORT_DYNAMIC:
-		if (!ret)
-			w->imp = im.id;
+		MISMATCH(b->b[0].importers == 1 && b->b[0].pins == 1 &&
+			 b->pcur == (long long)BUF, "importers %u pins %u",
+			 b->b[0].importers, b->b[0].pins);
 		break;
-	case OP_EVENT_READ:
-		if (!ret) {
-			EXPECT_EQ(DMEM_SIM_EVENT_BUF_EVICTED, (int)ev.type);
-			EXPECT_EQ(w->h[0], (__u32)ev.handle);
-		}
+	case OP_IMPORT_DYNAMIC:
+		MISMATCH(b->b[0].importers == 1 && b->b[0].pins == 0,
+			 "importers %u pins %u", b->b[0].importers, b->b[0].pins);
+		break;
+	case OP_IMPORTER_DETACH:
+		MISMATCH(b->b[0].importers == 0 && b->b[0].pins == 0 &&
+			 b->pcur == 0, "importers %u pins %u",
+			 b->b[0].importers, b->b[0].pins);
+		break;
+	case OP_IMPORTER_ACK:
+		MISMATCH(b->b[0].state == DMEM_SIM_STATE_REVOKED &&
+			 b->ri.parked == 0, "state %u parked %llu",
+			 b->b[0].state, (unsigned long long)b->ri.parked);
 		break;
 	default:
 		break;
 	}
-	return ret;
 }
 
 /* What a success must have done, beyond consistency. */
@@ -775,27 +845,6 @@ static void check_success(struct __test_metadata *_metadata,
 	case OP_EXPORT:
 		MISMATCH(b->b[0].exported == 1 && w->newfd >= 0, "not exported");
 		break;
-	case OP_IMPORT_PROMPT:
-	case OP_IMPORT_DELAYED:
-	case OP_IMPORT_MANUAL:
-		MISMATCH(b->b[0].importers == 1 && b->b[0].pins == 1 &&
-			 b->pcur == (long long)BUF, "importers %u pins %u",
-			 b->b[0].importers, b->b[0].pins);
-		break;
-	case OP_IMPORT_DYNAMIC:
-		MISMATCH(b->b[0].importers == 1 && b->b[0].pins == 0,
-			 "importers %u pins %u", b->b[0].importers, b->b[0].pins);
-		break;
-	case OP_IMPORTER_DETACH:
-		MISMATCH(b->b[0].importers == 0 && b->b[0].pins == 0 &&
-			 b->pcur == 0, "importers %u pins %u",
-			 b->b[0].importers, b->b[0].pins);
-		break;
-	case OP_IMPORTER_ACK:
-		MISMATCH(b->b[0].state == DMEM_SIM_STATE_REVOKED &&
-			 b->ri.parked == 0, "state %u parked %llu",
-			 b->b[0].state, (unsigned long long)b->ri.parked);
-		break;
 	case OP_FREE:
 	case OP_CLOSE:
 		MISMATCH(b->ri.buffers == 0 && b->cur == 0 && b->pcur == 0,
@@ -810,6 +859,7 @@ static void check_success(struct __test_metadata *_metadata,
 		MISMATCH(strcmp(a->file, b->file), "file unchanged");
 		break;
 	default:
+		check_import_success(_metadata, op, b, n);
 		break;
 	}
 }
@@ -890,6 +940,29 @@ static void teardown_world(struct __test_metadata *_metadata,
 		 "after close: dmem.pinned.current not 0");
 }
 
+/*
+ * Whether the operation reaches a fault point. The ones listed allocate
+ * and charge nothing on the test kernel: fail-nth cannot fail them, so
+ * their loop runs once and checks the success (the debug kernel's own
+ * allocations may add fault points to them). Every other operation must
+ * have faults fire in its loop.
+ */
+static bool reaches_fault_point(enum op op)
+{
+	switch (op) {
+	case OP_REGION_DESTROY:
+	case OP_UNPIN:
+	case OP_IMPORTER_ACK:
+	case OP_IMPORTER_DETACH:
+	case OP_FREE:
+	case OP_CLOSE:
+	case OP_EVENT_READ:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* The fail-nth loop of one operation. */
 static void fault_loop(struct __test_metadata *_metadata,
 		       struct _test_data_faults *self, enum op op, enum relax relax)
@@ -945,6 +1018,9 @@ static void fault_loop(struct __test_metadata *_metadata,
 	free(b);
 	ksft_print_msg("%s: %u runs, %lld faults injected\n", what, n, fired_total);
 	ASSERT_LT(n, (unsigned int)MAX_N);
+	/* The operation's failure paths ran: at least one fault fired. */
+	if (reaches_fault_point(op))
+		EXPECT_LT(0, fired_total) TH_LOG("%s: no fault fired", what);
 }
 
 /* Hundreds of runs each, under TCG: more than the default 30 s. */
@@ -1161,6 +1237,58 @@ static int detach(int fd, __u32 id)
 	return sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, id);
 }
 
+/* A result of random_op(): the operation was not possible. */
+#define SKIPPED		1
+
+/*
+ * One random operation of charge_random on @w's buffers (@imp: their
+ * importers): 0 or -errno, in *@op which one.
+ */
+static int random_op(struct __test_metadata *_metadata, struct world *w,
+		     __u32 *imp, unsigned int *seed, int *op)
+{
+	int k, ret, dmabuf;
+
+	*op = rand_r(seed) % 8;
+	k = w->nh ? rand_r(seed) % w->nh : 0;
+	if (!w->nh || (*op == 0 && w->nh < NBUF) || (*op == 1 && w->nh < NBUF)) {
+		if (w->nh == NBUF)
+			return SKIPPED;
+		ret = sim_alloc(w->fd, w->region, BUF,
+				*op == 1 ? DMEM_SIM_ALLOC_PINNED : 0, &w->h[w->nh]);
+		if (!ret) {
+			imp[w->nh] = 0;
+			w->nh++;
+		}
+	} else if (*op == 2) {
+		ret = sim_op(w->fd, DMEM_SIM_IOC_PIN, w->h[k]);
+	} else if (*op == 3) {
+		ret = sim_op(w->fd, DMEM_SIM_IOC_UNPIN, w->h[k]);
+		/* Pins end with a revoke. */
+		if (ret == -EINVAL)
+			ret = 0;
+	} else if (*op == 4) {
+		ret = sim_op(w->fd, DMEM_SIM_IOC_TOUCH, w->h[k]);
+	} else if (*op == 5 && !imp[k]) {
+		dmabuf = sim_export(w->fd, w->h[k]);
+		ASSERT_LE(0, dmabuf);
+		ret = sim_import(w->fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
+				 DMEM_SIM_ACK_PROMPT, 0, &imp[k]);
+		close(dmabuf);
+	} else if (*op == 6 && imp[k]) {
+		ret = detach(w->fd, imp[k]);
+		imp[k] = 0;
+	} else {
+		if (imp[k])
+			ASSERT_EQ(0, detach(w->fd, imp[k]));
+		ret = sim_op(w->fd, DMEM_SIM_IOC_FREE, w->h[k]);
+		w->nh--;
+		w->h[k] = w->h[w->nh];
+		imp[k] = imp[w->nh];
+	}
+	return ret;
+}
+
 /*
  * fail_dmem_charge by probability under a random workload of one owner
  * (allocations plain and pinned, pins, unpins, touches, frees, pinned
@@ -1172,66 +1300,23 @@ TEST_F_TIMEOUT(faults, charge_random, 300)
 	struct world *w = &self->w;
 	struct snap *s = calloc(1, sizeof(*s));
 	__u32 imp[NBUF];
-	int i, k, ret, dmabuf, ops = 600;
+	int i, ret, op, ops = 600;
 	unsigned int seed = 12345;
 	long long faults;
 	const char *what = "charge_random";
 	unsigned int n;
 
 	ASSERT_NE(NULL, s);
-	memset(w, 0, sizeof(*w));
-	w->fd2 = -1;
-	w->dmabuf = -1;
-	w->newfd = -1;
-	w->cgfd = -1;
-	snprintf(w->region, sizeof(w->region), "%s", self->name);
-	sim_cg_name(w->cgr, w->region);
+	world_init(w, self->name);
 	w->fd = sim_open();
 	ASSERT_LE(0, w->fd);
 	memset(imp, 0, sizeof(imp));
 	ASSERT_EQ(0, charge_fault_set("25", "100000"));
 
 	for (n = 1; n <= (unsigned int)ops; n++) {
-		int op = rand_r(&seed) % 8;
-
-		k = w->nh ? rand_r(&seed) % w->nh : 0;
-		if (!w->nh || (op == 0 && w->nh < NBUF) ||
-		    (op == 1 && w->nh < NBUF)) {
-			if (w->nh == NBUF)
-				continue;
-			ret = sim_alloc(w->fd, w->region, BUF,
-					op == 1 ? DMEM_SIM_ALLOC_PINNED : 0,
-					&w->h[w->nh]);
-			if (!ret) {
-				imp[w->nh] = 0;
-				w->nh++;
-			}
-		} else if (op == 2) {
-			ret = sim_op(w->fd, DMEM_SIM_IOC_PIN, w->h[k]);
-		} else if (op == 3) {
-			ret = sim_op(w->fd, DMEM_SIM_IOC_UNPIN, w->h[k]);
-			/* Pins end with a revoke. */
-			if (ret == -EINVAL)
-				ret = 0;
-		} else if (op == 4) {
-			ret = sim_op(w->fd, DMEM_SIM_IOC_TOUCH, w->h[k]);
-		} else if (op == 5 && !imp[k]) {
-			dmabuf = sim_export(w->fd, w->h[k]);
-			ASSERT_LE(0, dmabuf);
-			ret = sim_import(w->fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-					 DMEM_SIM_ACK_PROMPT, 0, &imp[k]);
-			close(dmabuf);
-		} else if (op == 6 && imp[k]) {
-			ret = detach(w->fd, imp[k]);
-			imp[k] = 0;
-		} else {
-			if (imp[k])
-				ASSERT_EQ(0, detach(w->fd, imp[k]));
-			ret = sim_op(w->fd, DMEM_SIM_IOC_FREE, w->h[k]);
-			w->nh--;
-			w->h[k] = w->h[w->nh];
-			imp[k] = imp[w->nh];
-		}
+		ret = random_op(_metadata, w, imp, &seed, &op);
+		if (ret == SKIPPED)
+			continue;
 		tot->ops++;
 		if (ret && ret != -ENOMEM) {
 			tot->errors++;
@@ -1263,19 +1348,50 @@ TEST_F_TIMEOUT(faults, charge_random, 300)
 	free(s);
 }
 
-/*
- * Last (tests of a fixture run in order, after the global ones): the knobs
- * back to their defaults, and the figures.
- */
-TEST_F(faults, zz_report)
+/* The fault knob files as the fixture left them, or -errno. */
+static int knob_text(const char *path, char *buf, size_t len)
 {
-	EXPECT_EQ(0, knobs_set(2));
-	printf("# reliability: name=faults ops=%lld faults=%lld mismatches=%lld errors=%lld\n",
-	       tot->ops, tot->faults, tot->mismatches, tot->errors);
-	fflush(stdout);
-	EXPECT_EQ(0, tot->mismatches);
-	EXPECT_EQ(0, tot->errors);
-	EXPECT_LT(0, tot->faults);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * The fixture arms fail-nth's knobs without a probability, so that no
+ * other task fails: every knob reads what the tests need, the
+ * probabilities are 0; and the defaults come back.
+ */
+TEST_F(faults, knobs_affect_no_other_task)
+{
+	static const char *const prob[] = {
+		DBG "/failslab/probability", DBG "/fail_page_alloc/probability",
+		FDC "probability",
+	};
+	char buf[32];
+	unsigned int i;
+	int k;
+
+	for (k = 1; k <= 2; k++) {
+		ASSERT_EQ(0, knobs_set(k));
+		for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+			ASSERT_EQ(0, knob_text(knobs[i][0], buf, sizeof(buf)));
+			EXPECT_STREQ(knobs[i][k], buf) TH_LOG("%s", knobs[i][0]);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(prob); i++) {
+		const char *path = prob[i];
+
+		EXPECT_EQ(0, knob_read(path)) TH_LOG("%s", path);
+	}
+	tot->ops++;
 }
 
 TEST_HARNESS_MAIN

@@ -27,6 +27,7 @@
 #include "dmem_util.h"
 #include "files_model.h"
 #include "fuzz_util.h"
+#include "reliability.h"
 #include "sim_util.h"
 
 #define NR_CGS		4
@@ -672,8 +673,9 @@ TEST_F_TIMEOUT(fuzz, every_writable_file, 3600)
 		for (i = 0; i < writes; i++)
 			fuzz_file(f == FM_POLICY ? -1 : (int)fuzz_below(&fz.rng, NR_CGS), f);
 
-	printf("# reliability: name=fuzz-files seconds=%d inputs=%lu mismatches=%lu errors=%lu\n",
-	       (int)(fuzz_now() - start + 0.5), fz.inputs, fz.mismatches, fz.errors);
+	RELIABILITY("fuzz-files", { "seconds", (int)(fuzz_now() - start + 0.5) },
+		    { "inputs", fz.inputs }, { "mismatches", fz.mismatches },
+		    { "errors", fz.errors });
 	for (f = 0; f < FM_NR_FILES; f++)
 		TH_LOG("%s: %lu of %lu writes accepted", fm_file_names[f],
 		       fz.accepted[f], writes);

@@ -37,6 +37,7 @@
 #include "kselftest_harness.h"
 #include "dmem_util.h"
 #include "fuzz_util.h"
+#include "reliability.h"
 #include "sim_util.h"
 
 #define NR_FDS		6
@@ -405,21 +406,6 @@ static void relieve(void)
 		free_buf(0);
 }
 
-static long mem_available_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static int open_in(int cg)
 {
 	int fd;
@@ -441,10 +427,50 @@ static void set_policy(const char *name)
 
 /* ---- one ioctl ---- */
 
+/* READ and WRITE: an offset and length around the buffer's, a pointer. */
+static void build_rw(int fdi, union arg *a)
+{
+	struct fbuf *b;
+
+	a->rw.handle = pick_handle(fdi);
+	a->rw.flags = pick_flags(0);
+	b = find_buf(fdi, a->rw.handle);
+	a->rw.offset = fuzz_below(&fz.rng, 4) ? fuzz_below(&fz.rng, b ? b->size : 8192) :
+		       fuzz_interesting(&fz.rng);
+	switch (fuzz_below(&fz.rng, 6)) {
+	case 0:
+		a->rw.len = fuzz_interesting(&fz.rng);
+		break;
+	case 1:		/* to the end, or one byte past it */
+		a->rw.len = (b ? b->size : 4096) - a->rw.offset + fuzz_below(&fz.rng, 2);
+		break;
+	case 2:
+		a->rw.len = -a->rw.offset;	/* wraps to 0 */
+		break;
+	default:
+		a->rw.len = fuzz_below(&fz.rng, 3 * 4096);
+	}
+	a->rw.ptr = pick_ptr();
+}
+
+/* IMPORT: a dma-buf, a mode and an ack of them or junk. */
+static void build_import(int fdi, union arg *a)
+{
+	a->im.fd = pick_dmabuf();
+	a->im.mode = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) : fuzz_below(&fz.rng, 2);
+	if (a->im.mode == DMEM_SIM_IMPORT_PINNED || fuzz_one_in(&fz.rng, 10))
+		a->im.ack = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) :
+							 fuzz_below(&fz.rng, 3);
+	if (a->im.ack == DMEM_SIM_ACK_DELAYED || fuzz_one_in(&fz.rng, 10))
+		a->im.delay_ms = fuzz_one_in(&fz.rng, 4) ? fuzz_interesting(&fz.rng) :
+				 1 + fuzz_below(&fz.rng, 50);
+	a->im.flags = pick_flags(0);
+	a->im.id = fuzz_one_in(&fz.rng, 10) ? pick_importer(fdi) : 0;
+}
+
 static void build_arg(int ci, int fdi, union arg *a)
 {
 	struct fregion *r;
-	struct fbuf *b;
 
 	memset(a, 0, sizeof(*a));
 	switch (cmds[ci].nr) {
@@ -492,25 +518,7 @@ static void build_arg(int ci, int fdi, union arg *a)
 		break;
 	case DMEM_SIM_IOC_WRITE:
 	case DMEM_SIM_IOC_READ:
-		a->rw.handle = pick_handle(fdi);
-		a->rw.flags = pick_flags(0);
-		b = find_buf(fdi, a->rw.handle);
-		a->rw.offset = fuzz_below(&fz.rng, 4) ? fuzz_below(&fz.rng, b ? b->size : 8192) :
-			       fuzz_interesting(&fz.rng);
-		switch (fuzz_below(&fz.rng, 6)) {
-		case 0:
-			a->rw.len = fuzz_interesting(&fz.rng);
-			break;
-		case 1:		/* to the end, or one byte past it */
-			a->rw.len = (b ? b->size : 4096) - a->rw.offset + fuzz_below(&fz.rng, 2);
-			break;
-		case 2:
-			a->rw.len = -a->rw.offset;	/* wraps to 0 */
-			break;
-		default:
-			a->rw.len = fuzz_below(&fz.rng, 3 * 4096);
-		}
-		a->rw.ptr = pick_ptr();
+		build_rw(fdi, a);
 		break;
 	case DMEM_SIM_IOC_EXPORT:
 		a->ex.handle = pick_handle(fdi);
@@ -522,16 +530,7 @@ static void build_arg(int ci, int fdi, union arg *a)
 		a->oi.flags = pick_flags(0);
 		break;
 	case DMEM_SIM_IOC_IMPORT:
-		a->im.fd = pick_dmabuf();
-		a->im.mode = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) : fuzz_below(&fz.rng, 2);
-		if (a->im.mode == DMEM_SIM_IMPORT_PINNED || fuzz_one_in(&fz.rng, 10))
-			a->im.ack = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) :
-								 fuzz_below(&fz.rng, 3);
-		if (a->im.ack == DMEM_SIM_ACK_DELAYED || fuzz_one_in(&fz.rng, 10))
-			a->im.delay_ms = fuzz_one_in(&fz.rng, 4) ? fuzz_interesting(&fz.rng) :
-					 1 + fuzz_below(&fz.rng, 50);
-		a->im.flags = pick_flags(0);
-		a->im.id = fuzz_one_in(&fz.rng, 10) ? pick_importer(fdi) : 0;
+		build_import(fdi, a);
 		break;
 	case DMEM_SIM_IOC_IMPORTER_ACK:
 	case DMEM_SIM_IOC_IMPORTER_DETACH:
@@ -614,15 +613,14 @@ static void note_mismatch(const char *fmt, unsigned long long a, unsigned long l
 }
 
 /* Track what a successful call created or removed, check what it said. */
-static void after_success(int ci, int fdi, const union arg *in, const union arg *out)
+/* after_success() of the region commands: the test's list of regions. */
+static void after_region_success(unsigned int nr, int fdi, const union arg *in,
+				 const union arg *out)
 {
-	struct dmem_sim_buf_info bi;
 	struct dmem_sim_region_info ri;
 	struct fregion *r;
-	struct fbuf *b;
-	int i;
 
-	switch (cmds[ci].nr) {
+	switch (nr) {
 	case DMEM_SIM_IOC_REGION_CREATE:
 		set_policy(in->rc.name);
 		if (sim_region_info(fz.fd[fdi], in->rc.name, &ri) ||
@@ -652,6 +650,21 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 		if (out->ri.used > out->ri.capacity)
 			note_mismatch("REGION_INFO: used %llu > capacity %llu",
 				      out->ri.used, out->ri.capacity);
+		break;
+	}
+}
+
+static void after_success(int ci, int fdi, const union arg *in, const union arg *out)
+{
+	struct dmem_sim_buf_info bi;
+	struct fbuf *b;
+	int i;
+
+	switch (cmds[ci].nr) {
+	case DMEM_SIM_IOC_REGION_CREATE:
+	case DMEM_SIM_IOC_REGION_DESTROY:
+	case DMEM_SIM_IOC_REGION_INFO:
+		after_region_success(cmds[ci].nr, fdi, in, out);
 		break;
 	case DMEM_SIM_IOC_ALLOC:
 		if (sim_info(fz.fd[fdi], out->al.handle, &bi) || bi.size != in->al.size ||
@@ -699,13 +712,47 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 	}
 }
 
+/*
+ * Where the argument @in (@size bytes, copied to fz.arg_page) goes: mostly
+ * fz.arg_page, sometimes NULL, across the end of the page, the read-only
+ * page or a kernel address; or the command changes (*@cmd).
+ */
+static unsigned char *pick_arg_ptr(unsigned int *cmd, const union arg *in,
+				   unsigned int size)
+{
+	unsigned char *ptr = fz.arg_page;
+
+	switch (fuzz_below(&fz.rng, 40)) {
+	case 0:
+		*cmd = other_cmd(*cmd);
+		break;
+	case 1:
+		ptr = NULL;
+		break;
+	case 2:		/* straddling the end of the page */
+		ptr = fz.arg_page + 4096 - 1 - fuzz_below(&fz.rng, size - 1);
+		memcpy(ptr, in, 4096 - (ptr - fz.arg_page));
+		break;
+	case 3:
+		ptr = fz.ro_page;
+		mprotect(fz.ro_page, 4096, PROT_READ | PROT_WRITE);
+		memcpy(fz.ro_page, in, size);
+		mprotect(fz.ro_page, 4096, PROT_READ);
+		break;
+	case 4:
+		ptr = (unsigned char *)0xffffffff81000000ULL;
+		break;
+	}
+	return ptr;
+}
+
 static void fuzz_ioctl(void)
 {
 	int fdi = fuzz_below(&fz.rng, NR_FDS), ci;
 	unsigned int cmd, size, n;
 	union arg in, out;
-	unsigned char *ptr = fz.arg_page;
-	int ret, err, good_ptr = 1;
+	unsigned char *ptr;
+	int ret, err, good_ptr;
 
 	/* The region commands (the first three) a sixth of the time. */
 	if (fuzz_one_in(&fz.rng, 6))
@@ -725,28 +772,7 @@ static void fuzz_ioctl(void)
 		}
 	}
 	memcpy(fz.arg_page, &in, size);
-
-	switch (fuzz_below(&fz.rng, 40)) {
-	case 0:
-		cmd = other_cmd(cmd);
-		break;
-	case 1:
-		ptr = NULL;
-		break;
-	case 2:		/* straddling the end of the page */
-		ptr = fz.arg_page + 4096 - 1 - fuzz_below(&fz.rng, size - 1);
-		memcpy(ptr, &in, 4096 - (ptr - fz.arg_page));
-		break;
-	case 3:
-		ptr = fz.ro_page;
-		mprotect(fz.ro_page, 4096, PROT_READ | PROT_WRITE);
-		memcpy(fz.ro_page, &in, size);
-		mprotect(fz.ro_page, 4096, PROT_READ);
-		break;
-	case 4:
-		ptr = (unsigned char *)0xffffffff81000000ULL;
-		break;
-	}
+	ptr = pick_arg_ptr(&cmd, &in, size);
 	good_ptr = ptr == fz.arg_page;
 	ci = cmd_index(cmd);
 
@@ -964,6 +990,37 @@ static void interrupt_waits(int on)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/*
+ * After the run: region @name holds nothing, and no cgroup is charged for
+ * it. 1 if the region still holds something (a leak), else 0.
+ */
+static int region_left_empty(struct __test_metadata *_metadata, int fd,
+			     const char *name)
+{
+	struct dmem_sim_region_info ri;
+	char cg[DMEM_SIM_NAME_LEN + 4];
+	int c, leak = 0;
+
+	ASSERT_EQ(0, sim_region_info(fd, name, &ri));
+	if (ri.used || ri.buffers || ri.parked) {
+		leak = 1;
+		TH_LOG("%s: used %llu buffers %llu parked %llu", name,
+		       ri.used, ri.buffers, ri.parked);
+	}
+	sim_cg_name(cg, name);
+	EXPECT_EQ(0, cg_region_value(fz.top, "dmem.current", cg));
+	EXPECT_EQ(0, cg_region_value(fz.top, "dmem.pinned.current", cg));
+	for (c = 0; c < NR_CGS; c++) {
+		EXPECT_EQ(0, cg_region_value(fz.cgs[c], "dmem.current", cg))
+			TH_LOG("%s", fz.cgs[c]);
+		EXPECT_EQ(0, cg_region_value(fz.cgs[c], "dmem.pinned.current", cg))
+			TH_LOG("%s", fz.cgs[c]);
+	}
+	EXPECT_EQ(0, cg_region_value("", "dmem.current", cg));
+	EXPECT_EQ(0, cg_region_value("", "dmem.pinned.current", cg));
+	return leak;
+}
+
 /* Closes every fd of the process but stdio: leaked dma-bufs included. */
 static void close_all_fds(void)
 {
@@ -1053,10 +1110,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 {
 	unsigned long nr = fuzz_count("DMEM_FUZZ_IOCTLS", 100000), relieved = 0;
 	unsigned long long seed = fuzz_seed("DMEM_FUZZ_SEED");
-	struct dmem_sim_region_info ri;
 	double start = fuzz_now();
 	unsigned int i;
-	int fd, c, leaks = 0;
+	int fd, leaks = 0;
 
 	TH_LOG("seed %llu (DMEM_FUZZ_SEED=%llu repeats this run), %lu ioctls",
 	       (unsigned long long)seed, (unsigned long long)seed, nr);
@@ -1066,7 +1122,7 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	interrupt_waits(1);
 	while (fz.ioctls < nr) {
 		fuzz_op();
-		if (!(fz.inputs % 64) && mem_available_kb() < LOW_MEM_KB) {
+		if (!(fz.inputs % 64) && meminfo_bytes("MemAvailable") < LOW_MEM_KB * 1024LL) {
 			relieve();
 			relieved++;
 		}
@@ -1079,27 +1135,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	close_all_fds();
 	fd = sim_open();
 	ASSERT_LE(0, fd);
-	for (i = 0; i < (unsigned int)fz.nregions; i++) {
-		char cg[DMEM_SIM_NAME_LEN + 4];
-
-		ASSERT_EQ(0, sim_region_info(fd, fz.regions[i].name, &ri));
-		if (ri.used || ri.buffers || ri.parked) {
-			leaks++;
-			TH_LOG("%s: used %llu buffers %llu parked %llu", fz.regions[i].name,
-			       ri.used, ri.buffers, ri.parked);
-		}
-		sim_cg_name(cg, fz.regions[i].name);
-		EXPECT_EQ(0, cg_region_value(fz.top, "dmem.current", cg));
-		EXPECT_EQ(0, cg_region_value(fz.top, "dmem.pinned.current", cg));
-		for (c = 0; c < NR_CGS; c++) {
-			EXPECT_EQ(0, cg_region_value(fz.cgs[c], "dmem.current", cg))
-				TH_LOG("%s", fz.cgs[c]);
-			EXPECT_EQ(0, cg_region_value(fz.cgs[c], "dmem.pinned.current", cg))
-				TH_LOG("%s", fz.cgs[c]);
-		}
-		EXPECT_EQ(0, cg_region_value("", "dmem.current", cg));
-		EXPECT_EQ(0, cg_region_value("", "dmem.pinned.current", cg));
-	}
+	for (i = 0; i < (unsigned int)fz.nregions; i++)
+		leaks += region_left_empty(_metadata, fd, fz.regions[i].name);
 	for (i = 0; i < (unsigned int)fz.nregions; i++)
 		EXPECT_EQ(0, sim_region_destroy(fd, fz.regions[i].name));
 	fz.nregions = 0;
@@ -1113,10 +1150,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 		TH_LOG("no %s/stats: controller objects not counted", ST_DIR);
 	}
 
-	/* One line, in two parts. */
-	printf("# reliability: name=fuzz-ioctl seconds=%d inputs=%lu ops=%lu ",
-	       (int)(fuzz_now() - start + 0.5), fz.inputs, fz.ioctls);
-	printf("leaks=%d mismatches=%lu errors=%lu\n", leaks, fz.mismatches, fz.errors);
+	RELIABILITY("fuzz-ioctl", { "seconds", (int)(fuzz_now() - start + 0.5) },
+		    { "inputs", fz.inputs }, { "ops", fz.ioctls }, { "leaks", leaks },
+		    { "mismatches", fz.mismatches }, { "errors", fz.errors });
 	for (i = 0; i < NR_CMDS; i++)
 		TH_LOG("%-16s %6lu calls, %6lu succeeded", cmds[i].name, fz.calls[i], fz.ok[i]);
 	TH_LOG("%lu times memory ran low and everything held was let go", relieved);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
 #include "sim_util.h"
 
@@ -44,6 +45,7 @@ FIXTURE_SETUP(hostile)
 {
 	char line[32];
 
+	child_reset();
 	self->fd = -1;
 	ASSERT_EQ(0, cg_write("", "cgroup.subtree_control", "+memory"));
 	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_hostile", tree));
@@ -340,7 +342,7 @@ static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
 {
 	long long slab0, slab1, cgslab0, cgslab1, cur0, cur1, charged, unpaid;
 	struct hostile_report rep = { 0 };
-	int to_parent[2], to_child[2], status;
+	int to_parent[2], to_child[2];
 	char go;
 	pid_t pid;
 
@@ -352,21 +354,20 @@ static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (cg_enter(cg) || drop_to_nobody())
-			_exit(100);
+		CHILD_EQ(0, cg_enter(cg));
+		CHILD_EQ(0, drop_to_nobody());
 		rep.err = loop(cg, arg, &rep);
-		if (write(to_parent[1], &rep, sizeof(rep)) != sizeof(rep))
-			_exit(101);
+		CHILD_EQ(sizeof(rep), write(to_parent[1], &rep, sizeof(rep)));
 		/* Keep everything alive until measured. */
-		_exit(read(to_child[0], &go, 1) == 1 ? 0 : 102);
+		CHILD_EQ(1, read(to_child[0], &go, 1));
+		_exit(0);
 	}
 	ASSERT_EQ((ssize_t)sizeof(rep), read(to_parent[0], &rep, sizeof(rep)));
 	slab1 = meminfo_bytes("Slab");
 	cur1 = mem_value(cg, NULL);
 	cgslab1 = mem_value(cg, "slab");
 	ASSERT_EQ(1, write(to_child[1], "x", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_CHILD_OK(pid);
 
 	charged = cur1 - cur0;
 	unpaid = (slab1 - slab0) - (cgslab1 - cgslab0);

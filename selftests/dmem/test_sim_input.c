@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
 #include "sim_util.h"
 
@@ -28,6 +28,7 @@ FIXTURE(input) {
 
 FIXTURE_SETUP(input)
 {
+	child_reset();
 	sim_unique_name(self->name, "input");
 	self->fd = sim_open();
 	ASSERT_LE(0, self->fd);
@@ -249,12 +250,23 @@ TEST_F(input, bad_pointers_and_unknown_ioctls)
 	EXPECT_EQ(0, unchanged(self->fd, self->name));
 }
 
+/* An unprivileged user owns buffers, but creates and destroys no region. */
+static int unprivileged(void *name)
+{
+	int fd = sim_open();	/* anyone may own buffers */
+	__u32 h;
+
+	CHILD_TRUE(fd >= 0);
+	CHILD_EQ(-EPERM, sim_region_create(fd, "t_unpriv", 4096));
+	CHILD_EQ(-EPERM, sim_region_destroy(fd, name));
+	CHILD_EQ(0, sim_alloc(fd, name, 4096, 0, &h));
+	return 0;
+}
+
 TEST_F(input, region_names_and_privilege)
 {
 	struct dmem_sim_region_create rc = { .size = 4096 };
 	struct dmem_sim_region_name rn = { 0 };
-	int status;
-	pid_t pid;
 
 	EXPECT_EQ(-EEXIST, sim_region_create(self->fd, self->name, 4096));
 	EXPECT_EQ(-EINVAL, sim_region_create(self->fd, "", 4096));
@@ -270,28 +282,7 @@ TEST_F(input, region_names_and_privilege)
 	rn.pad = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_REGION_DESTROY, &rn));
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		__u32 h;
-		int fd;
-
-		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
-			_exit(10);
-		fd = sim_open();	/* anyone may own buffers */
-		if (fd < 0)
-			_exit(11);
-		if (sim_region_create(fd, "t_unpriv", 4096) != -EPERM)
-			_exit(12);
-		if (sim_region_destroy(fd, self->name) != -EPERM)
-			_exit(13);
-		if (sim_alloc(fd, self->name, 4096, 0, &h))
-			_exit(14);
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_CHILD_OK(child_start(NULL, true, unprivileged, self->name));
 	EXPECT_EQ(0, unchanged(self->fd, self->name));
 }
 

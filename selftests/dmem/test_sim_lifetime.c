@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
+#include "fdpass.h"
 #include "sim_util.h"
 
 static const char *const tree[] = { "a", "b", NULL };
@@ -34,6 +36,7 @@ FIXTURE(life) {
 
 FIXTURE_SETUP(life)
 {
+	child_reset();
 	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_simlife", tree));
 	snprintf(self->a, sizeof(self->a), "%s/a", self->top);
 	snprintf(self->b, sizeof(self->b), "%s/b", self->top);
@@ -167,112 +170,76 @@ TEST_F(life, close_exporter_first)
 	close(fi);
 }
 
+struct fork_args {
+	const char *b;
+	const char *name;
+	int fa;
+};
+
+/* The child moves away, yet charges the file's owner: handle 1. */
+static int fork_child(void *p)
+{
+	struct fork_args *a = p;
+	__u32 h = 0;
+
+	CHILD_EQ(0, cg_enter(a->b));
+	CHILD_EQ(0, sim_alloc(a->fa, a->name, 4 * MiB, 0, &h));
+	CHILD_EQ(1, h);
+	return 0;
+}
+
 TEST_F(life, fork_shares_the_owner)
 {
+	struct fork_args a = { .b = self->b, .name = self->name };
 	struct dmem_sim_owner_info oi;
 	struct dmem_sim_buf_info bi;
-	int fa, status;
-	__u32 h = 0;
-	pid_t pid;
+	const __u32 h = 1;
 
-	ASSERT_EQ(0, cg_enter(self->a));
-	fa = sim_open();
-	ASSERT_LE(0, fa);
-	ASSERT_EQ(0, cg_enter(""));
-
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		/* The child moves away, yet charges the file's owner. */
-		if (cg_enter(self->b))
-			_exit(1);
-		_exit(sim_alloc(fa, self->name, 4 * MiB, 0, &h) ? 2 : (int)h);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	h = WEXITSTATUS(status);
-	ASSERT_EQ(1U, h);
+	a.fa = sim_open_in(self->a);
+	ASSERT_LE(0, a.fa);
+	EXPECT_CHILD_OK(child_start(NULL, false, fork_child, &a));
 	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
 	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
 	/* The handle is the parent's too; the owner is the opener. */
-	ASSERT_EQ(0, sim_info(fa, h, &bi));
+	ASSERT_EQ(0, sim_info(a.fa, h, &bi));
 	EXPECT_EQ(4 * MiB, (long long)bi.size);
-	ASSERT_EQ(0, sim_owner(fa, &oi));
+	ASSERT_EQ(0, sim_owner(a.fa, &oi));
 	EXPECT_EQ(getpid(), (long long)oi.tgid);
 	EXPECT_EQ(4 * MiB, (long long)oi.resident);
-	EXPECT_EQ(0, sim_op(fa, DMEM_SIM_IOC_FREE, h));
+	EXPECT_EQ(0, sim_op(a.fa, DMEM_SIM_IOC_FREE, h));
 	EXPECT_EQ(0, cg_region_value(self->a, "dmem.current", self->cg));
-	close(fa);
+	close(a.fa);
 }
 
-static int send_fd(int sock, int fd)
+/* Another process in another cgroup: the "NIC" side. */
+static int nic_child(void *p)
 {
-	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int sock = *(int *)p, fi, d;
+	char c = 'i';
+	__u32 nic;
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -errno;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EINVAL;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	fi = sim_open();
+	CHILD_TRUE(fi >= 0);
+	d = fd_recv(sock, NULL, 0, 0);
+	CHILD_TRUE(d >= 0);
+	CHILD_EQ(0, sim_import(fi, d, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic));
+	close(d);
+	CHILD_EQ(1, write(sock, &c, 1));
+	CHILD_EQ(1, read(sock, &c, 1));
+	return 0;	/* closing fi detaches the importer */
 }
 
 TEST_F(life, dmabuf_fd_passing)
 {
 	struct dmem_sim_buf_info bi;
-	int fa, d1, sv[2], status;
+	int fa, d1, sv[2];
 	__u32 p1;
 	pid_t pid;
 	char c;
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = fork();
+	pid = child_start(self->b, false, nic_child, &sv[1]);
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		/* Another process in another cgroup: the "NIC" side. */
-		int fi, d;
-		__u32 nic;
-
-		close(sv[0]);
-		if (cg_enter(self->b))
-			_exit(1);
-		fi = sim_open();
-		d = recv_fd(sv[1]);
-		if (fi < 0 || d < 0)
-			_exit(2);
-		if (sim_import(fi, d, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic))
-			_exit(3);
-		close(d);
-		c = 'i';
-		if (write(sv[1], &c, 1) != 1 || read(sv[1], &c, 1) != 1)
-			_exit(4);
-		_exit(0);	/* closing fi detaches the importer */
-	}
 	close(sv[1]);
 	ASSERT_EQ(0, cg_enter(self->a));
 	fa = sim_open();
@@ -281,7 +248,7 @@ TEST_F(life, dmabuf_fd_passing)
 	ASSERT_EQ(0, sim_alloc(fa, self->name, 4 * MiB, 0, &p1));
 	d1 = sim_export(fa, p1);
 	ASSERT_LE(0, d1);
-	ASSERT_EQ(0, send_fd(sv[0], d1));
+	ASSERT_EQ(0, fd_send(sv[0], d1, NULL, 0, 0));
 	ASSERT_EQ(1, read(sv[0], &c, 1));
 
 	/* The importer's pin is charged to the buffer's owner. */
@@ -292,9 +259,7 @@ TEST_F(life, dmabuf_fd_passing)
 	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
 
 	ASSERT_EQ(1, write(sv[0], &c, 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_CHILD_OK(pid);
 	ASSERT_EQ(0, sim_info(fa, p1, &bi));
 	EXPECT_EQ(0, (long long)bi.importers);
 	EXPECT_EQ(0, (long long)bi.pins);

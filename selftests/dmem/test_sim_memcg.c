@@ -14,19 +14,11 @@
 #include "dmem_util.h"
 #include "sim_util.h"
 
-static const char *const tree[] = { "b", "c", NULL };
-
 /* Twice memcg's per-cpu charge batch (64 pages). */
 #define SLACK	(512 * 1024LL)
 
 FIXTURE(simmemcg) {
-	char top[64];
-	char b[128];
-	char c[128];
-	char name[DMEM_SIM_NAME_LEN];
-	char cg[DMEM_SIM_NAME_LEN + 4];
-	int fb;
-	int fc;
+	struct sim_pair o;
 };
 
 static long long mem_value(const char *cg, const char *file)
@@ -48,60 +40,43 @@ static int set_mem_max(const char *cg, long long bytes)
 
 FIXTURE_SETUP(simmemcg)
 {
-	self->fb = -1;
-	self->fc = -1;
 	ASSERT_EQ(0, cg_write("", "cgroup.subtree_control", "+memory"));
-	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_simmemcg", tree));
-	ASSERT_EQ(0, cg_write(self->top, "cgroup.subtree_control", "+memory"));
-	snprintf(self->b, sizeof(self->b), "%s/b", self->top);
-	snprintf(self->c, sizeof(self->c), "%s/c", self->top);
-	sim_unique_name(self->name, "memcg");
-	sim_cg_name(self->cg, self->name);
-	self->fb = sim_open_in(self->b);
-	ASSERT_LE(0, self->fb);
-	self->fc = sim_open_in(self->c);
-	ASSERT_LE(0, self->fc);
-	ASSERT_EQ(0, sim_region_create(self->fb, self->name, 8 * MiB));
+	ASSERT_EQ(0, sim_pair_setup(&self->o, "dmt_simmemcg", "+memory", "memcg", 8 * MiB));
 }
 
 FIXTURE_TEARDOWN(simmemcg)
 {
-	if (self->fb >= 0)
-		close(self->fb);
-	if (self->fc >= 0)
-		close(self->fc);
-	sim_region_remove(self->name);
-	cg_cleanup_tree(self->top);
+	sim_pair_teardown(&self->o);
 }
 
 /*
- * C's allocation evicts B's buffer: the 8 MiB copy in system memory is
- * charged to B, whose owner it is, not to C, whose task made the copy.
+ * B's allocation evicts A's buffer: the 8 MiB copy in system memory is
+ * charged to A, whose owner it is, not to B, whose task made the copy.
  * memory.current moves in per-cpu batches of up to 64 pages, so it is
  * exact to within SLACK.
  */
 TEST_F(simmemcg, eviction_charges_the_owner)
 {
-	long long b0, c0;
-	__u32 hb, hc;
+	long long a0, b0;
+	__u32 ha, hb;
 
-	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 8 * MiB, 0, &hb));
-	ASSERT_EQ(0, sim_fill(self->fb, hb, 8 * MiB, 7));
-	b0 = mem_value(self->b, "memory.current");
-	c0 = mem_value(self->c, "memory.current");
+	ASSERT_EQ(0, sim_alloc(self->o.fa, self->o.name, 8 * MiB, 0, &ha));
+	ASSERT_EQ(0, sim_fill(self->o.fa, ha, 8 * MiB, 7));
+	a0 = mem_value(self->o.a, "memory.current");
+	b0 = mem_value(self->o.b, "memory.current");
+	ASSERT_LE(0, a0);
 	ASSERT_LE(0, b0);
-	ASSERT_LE(0, c0);
 
-	ASSERT_EQ(0, sim_alloc(self->fc, self->name, 8 * MiB, 0, &hc));
-	ASSERT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->fb, hb));
-	EXPECT_LE(b0 + 8 * MiB - SLACK, mem_value(self->b, "memory.current"));
-	EXPECT_GE(b0 + 8 * MiB + SLACK, mem_value(self->b, "memory.current"));
-	EXPECT_GE(c0 + SLACK, mem_value(self->c, "memory.current"));
-	EXPECT_EQ(0, sim_verify(self->fb, hb, 8 * MiB, 7));
+	ASSERT_EQ(0, sim_alloc(self->o.fb, self->o.name, 8 * MiB, 0, &hb));
+	ASSERT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->o.fa, ha));
+	EXPECT_LE(a0 + 8 * MiB - SLACK, mem_value(self->o.a, "memory.current"));
+	EXPECT_GE(a0 + 8 * MiB + SLACK, mem_value(self->o.a, "memory.current"));
+	EXPECT_GE(b0 + SLACK, mem_value(self->o.b, "memory.current"));
+	EXPECT_EQ(0, sim_verify(self->o.fa, ha, 8 * MiB, 7));
 
 	/* Freed, the copy is uncharged. */
-	ASSERT_EQ(0, sim_op(self->fb, DMEM_SIM_IOC_FREE, hb));
-	EXPECT_GE(b0 + SLACK, mem_value(self->b, "memory.current"));
+	ASSERT_EQ(0, sim_op(self->o.fa, DMEM_SIM_IOC_FREE, ha));
+	EXPECT_GE(a0 + SLACK, mem_value(self->o.a, "memory.current"));
 }
 
 /*
@@ -112,37 +87,37 @@ TEST_F(simmemcg, memory_max_bounds_allocation)
 {
 	__u32 h = 0;
 
-	ASSERT_EQ(0, set_mem_max(self->b, mem_value(self->b, "memory.current") + 4 * MiB));
-	EXPECT_EQ(-ENOMEM, sim_alloc(self->fb, self->name, 8 * MiB, 0, &h));
-	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
-	EXPECT_EQ(-ENOENT, sim_state(self->fb, 1));
-	EXPECT_EQ(0, sim_alloc(self->fb, self->name, 2 * MiB, 0, &h));
-	EXPECT_EQ(2 * MiB, cg_region_value(self->b, "dmem.current", self->cg));
+	ASSERT_EQ(0, set_mem_max(self->o.a, mem_value(self->o.a, "memory.current") + 4 * MiB));
+	EXPECT_EQ(-ENOMEM, sim_alloc(self->o.fa, self->o.name, 8 * MiB, 0, &h));
+	EXPECT_EQ(0, cg_region_value(self->o.a, "dmem.current", self->o.cg));
+	EXPECT_EQ(-ENOENT, sim_state(self->o.fa, 1));
+	EXPECT_EQ(0, sim_alloc(self->o.fa, self->o.name, 2 * MiB, 0, &h));
+	EXPECT_EQ(2 * MiB, cg_region_value(self->o.a, "dmem.current", self->o.cg));
 }
 
 /*
- * B's memory cgroup is full, yet C's allocation still evicts B's buffer:
- * the copy is charged over B's limit (a "max" event) instead of making
- * B's device memory unevictable.
+ * A's memory cgroup is full, yet B's allocation still evicts A's buffer:
+ * the copy is charged over A's limit (a "max" event) instead of making
+ * A's device memory unevictable.
  */
 TEST_F(simmemcg, full_memcg_does_not_block_eviction)
 {
 	long long max_events;
-	__u32 hb, hc;
+	__u32 ha, hb;
 
-	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 8 * MiB, 0, &hb));
-	ASSERT_EQ(0, sim_fill(self->fb, hb, 8 * MiB, 9));
-	ASSERT_EQ(0, set_mem_max(self->b, mem_value(self->b, "memory.current") + MiB));
-	max_events = cg_key(self->b, "memory.events", "max");
+	ASSERT_EQ(0, sim_alloc(self->o.fa, self->o.name, 8 * MiB, 0, &ha));
+	ASSERT_EQ(0, sim_fill(self->o.fa, ha, 8 * MiB, 9));
+	ASSERT_EQ(0, set_mem_max(self->o.a, mem_value(self->o.a, "memory.current") + MiB));
+	max_events = cg_key(self->o.a, "memory.events", "max");
 	ASSERT_LE(0, max_events);
 
-	ASSERT_EQ(0, sim_alloc(self->fc, self->name, 8 * MiB, 0, &hc));
-	EXPECT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->fb, hb));
-	EXPECT_LT(mem_value(self->b, "memory.max"), mem_value(self->b, "memory.current"));
-	EXPECT_LT(max_events, cg_key(self->b, "memory.events", "max"));
-	EXPECT_EQ(0, sim_verify(self->fb, hb, 8 * MiB, 9));
-	EXPECT_EQ(0, cg_region_value(self->b, "dmem.current", self->cg));
-	EXPECT_EQ(8 * MiB, cg_region_value(self->c, "dmem.current", self->cg));
+	ASSERT_EQ(0, sim_alloc(self->o.fb, self->o.name, 8 * MiB, 0, &hb));
+	EXPECT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->o.fa, ha));
+	EXPECT_LT(mem_value(self->o.a, "memory.max"), mem_value(self->o.a, "memory.current"));
+	EXPECT_LT(max_events, cg_key(self->o.a, "memory.events", "max"));
+	EXPECT_EQ(0, sim_verify(self->o.fa, ha, 8 * MiB, 9));
+	EXPECT_EQ(0, cg_region_value(self->o.a, "dmem.current", self->o.cg));
+	EXPECT_EQ(8 * MiB, cg_region_value(self->o.b, "dmem.current", self->o.cg));
 }
 
 TEST_HARNESS_MAIN

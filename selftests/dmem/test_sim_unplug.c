@@ -28,7 +28,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,11 +36,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "dmem_util.h"
+#include "reliability.h"
 #include "sim_util.h"
 
 #define WORKERS		8
@@ -58,9 +58,7 @@ static const int destroy_after_ms[ROUNDS] = { 150, 700, 40, 1500, 400 };
 
 /* Counters of the whole program, shared with every child. */
 struct totals {
-	long long ops;
-	long long mismatches;
-	long long errors;
+	struct child_report rep;	/* ops, mismatches, errors */
 	long long rounds;
 };
 
@@ -68,14 +66,12 @@ static struct totals *totals;
 
 /* What the parent tells the workers of one round, and what they report. */
 struct wreport {
-	long long ops;
-	long long mismatches;
-	long long errors;
+	struct child_report rep;	/* ops, and the problems */
 	long long pinned_imps;
 	long long dynamic_imps;
 	long long import_tries;
 	long long enomem;
-	char what[160];		/* the first problem, for the log */
+	long long revoked_imps;		/* pinned importers told at the destroy */
 };
 
 struct round {
@@ -83,21 +79,6 @@ struct round {
 	int destroyed;		/* set once REGION_DESTROY returned */
 	struct wreport w[WORKERS];
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* The byte pattern of sim_fill(): the workers check mappings with it. */
 static unsigned char pattern(unsigned int seed, __u64 i)
@@ -148,20 +129,7 @@ struct worker {
 	struct wreport *rep;
 };
 
-static void problem(struct worker *w, int mismatch, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (mismatch)
-		__atomic_add_fetch(&w->rep->mismatches, 1, __ATOMIC_RELAXED);
-	else
-		__atomic_add_fetch(&w->rep->errors, 1, __ATOMIC_RELAXED);
-	if (w->rep->what[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(w->rep->what, sizeof(w->rep->what), fmt, ap);
-	va_end(ap);
-}
+#define problem(w, mismatch, ...)	child_problem(&(w)->rep->rep, mismatch, __VA_ARGS__)
 
 static long long evget(struct worker *w, const struct imp *imp, int type)
 {
@@ -356,7 +324,7 @@ static void load_op(struct worker *w)
 		if (w->s[i].h)
 			s = &w->s[i];
 
-	__atomic_add_fetch(&w->rep->ops, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->rep->rep.checks, 1, __ATOMIC_RELAXED);
 	if (!s->h) {
 		s->size = (__u64)(1 + rand() % 16) * 64 * 1024;
 		s->seed = rand();
@@ -495,7 +463,7 @@ static void check_slot(struct worker *w, struct slot *s)
 		if (dfd != s->dmabuf)
 			close(dfd);
 	}
-	__atomic_add_fetch(&w->rep->ops, 13, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&w->rep->rep.checks, 13, __ATOMIC_RELAXED);
 }
 
 /*
@@ -524,7 +492,7 @@ static int imp_settled(struct worker *w, const struct imp *imp,
 static void check_importers(struct worker *w)
 {
 	struct dmem_sim_importer_info ii;
-	long long end = now_ms() + 5000;
+	long long end = sim_now_ms() + 5000;
 	int i, err, settled;
 
 	for (i = 0; i < MAX_IMPS; i++) {
@@ -536,11 +504,11 @@ static void check_importers(struct worker *w)
 		for (;;) {
 			err = sim_importer_use(fd, imp->id, &ii);
 			settled = imp_settled(w, imp, &ii);
-			if (settled || now_ms() > end)
+			if (settled || sim_now_ms() > end)
 				break;
-			sleep_ms(20);	/* a delayed ack, events on their way */
+			usleep(20000);	/* a delayed ack, events on their way */
 		}
-		w->rep->ops++;
+		w->rep->rep.checks++;
 		if (err != -ENODEV)
 			problem(w, 0, "dead importer use: %d", err);
 		if (imp->kind == IMP_DYNAMIC) {
@@ -550,6 +518,8 @@ static void check_importers(struct worker *w)
 			   !ii.revoke_notifies) {
 			problem(w, 1, "pinned importer %u not revoked (state %u)",
 				imp->id, ii.state);
+		} else {
+			w->rep->revoked_imps++;
 		}
 		if (!settled)
 			problem(w, 1, "imp %u kind %d: ev %lld/%lld/%lld, counts %llu/%llu/%llu",
@@ -585,11 +555,11 @@ static void after_destroy(struct worker *w)
 	check_importers(w);
 
 	/* The device-wide event reached every file. */
-	end = now_ms() + 3000;
+	end = sim_now_ms() + 3000;
 	for (i = 0; i < NFILES; i++) {
 		while (!__atomic_load_n(&w->destroyed_ev[i], __ATOMIC_ACQUIRE) &&
-		       now_ms() < end)
-			sleep_ms(10);
+		       sim_now_ms() < end)
+			usleep(10000);
 		if (__atomic_load_n(&w->destroyed_ev[i], __ATOMIC_ACQUIRE) != 1)
 			problem(w, 1, "REGION_DESTROYED events on file %d: %d",
 				i, w->destroyed_ev[i]);
@@ -695,79 +665,158 @@ static void policy(struct __test_metadata *_metadata, const char *name, int ms)
 	ASSERT_EQ(0, sim_policy(name, p));
 }
 
+/* Waits up to 10 s for a charge in both cgroups: the load began. */
+static void wait_for_load(struct __test_metadata *_metadata,
+			  const struct env *self, const char *cgname)
+{
+	long long end = sim_now_ms() + 10000, a, b;
+
+	do {
+		a = cg_region_value(self->cgs[1], "dmem.current", cgname);
+		b = cg_region_value(self->cgs[2], "dmem.current", cgname);
+		if (a > 0 && b > 0)
+			return;
+		usleep(1000);
+	} while (sim_now_ms() < end);
+	EXPECT_LT(0, a);
+	EXPECT_LT(0, b);
+}
+
+/* Forks the workers of round @r into a and b; 0 or -1. */
+static int start_workers(const struct env *self, struct round *rd, int r,
+			 const char *name, pid_t *pids)
+{
+	char cg[128];
+	int i;
+
+	for (i = 0; i < WORKERS; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return -1;
+		if (!pids[i]) {
+			child_rep = &rd->w[i].rep;
+			snprintf(cg, sizeof(cg), "%s/%s", self->top, i % 2 ? "b" : "a");
+			CHILD_EQ(0, cg_enter(cg));
+			_exit(worker_main(rd, i, name, 7919 * r + i));
+		}
+	}
+	return 0;
+}
+
+/* Waits for the workers; adds their reports to @sum. */
+static void reap_workers(struct __test_metadata *_metadata, struct round *rd,
+			 int r, const pid_t *pids, struct wreport *sum)
+{
+	struct wreport *w;
+	int i;
+
+	for (i = 0; i < WORKERS; i++) {
+		w = &rd->w[i];
+		EXPECT_CHILD_OK(pids[i]);
+		EXPECT_EQ(0, w->rep.mismatches + w->rep.errors)
+			TH_LOG("round %d worker %d: %s", r, i, w->rep.msg);
+		sum->rep.checks += w->rep.checks;
+		sum->rep.mismatches += w->rep.mismatches;
+		sum->rep.errors += w->rep.errors;
+		sum->pinned_imps += w->pinned_imps;
+		sum->dynamic_imps += w->dynamic_imps;
+		sum->import_tries += w->import_tries;
+		sum->enomem += w->enomem;
+		sum->revoked_imps += w->revoked_imps;
+	}
+}
+
+/* Round @r: the load, the destroy under it, the workers' checks after. */
+static void unplug_round(struct __test_metadata *_metadata, const struct env *self,
+			 struct round *rd, int r, struct wreport *sum)
+{
+	char name[DMEM_SIM_NAME_LEN], tag[16], cgname[DMEM_SIM_NAME_LEN + 4];
+	long long pools, regions, t0, t1, load_a, load_b;
+	pid_t pids[WORKERS];
+
+	memset(rd, 0, sizeof(*rd));
+	snprintf(tag, sizeof(tag), "unplug%d", r);
+	sim_unique_name(name, tag);
+	sim_cg_name(cgname, name);
+	pools = st_stat("pools");
+	regions = st_stat("regions");
+	ASSERT_EQ(0, sim_region_create(self->fd, name, REGION_SIZE));
+	policy(_metadata, name, TIMEOUT_MS);
+
+	ASSERT_EQ(0, start_workers(self, rd, r, name, pids));
+	while (__atomic_load_n(&rd->opened, __ATOMIC_ACQUIRE) < WORKERS)
+		usleep(1000);
+	wait_for_load(_metadata, self, cgname);
+	usleep(destroy_after_ms[r] * 1000);
+	load_a = cg_region_value(self->cgs[1], "dmem.current", cgname);
+	load_b = cg_region_value(self->cgs[2], "dmem.current", cgname);
+	/* The destroy happens under load: something is charged. */
+	EXPECT_LT(0, load_a + load_b);
+
+	t0 = sim_now_ms();
+	ASSERT_EQ(0, sim_region_destroy(self->fd, name));
+	t1 = sim_now_ms();
+	__atomic_store_n(&rd->destroyed, 1, __ATOMIC_RELEASE);
+	/* While the workers still hold every buffer and importer. */
+	region_gone(_metadata, self, name, pools, regions);
+	EXPECT_EQ(-ENOENT, sim_region_destroy(self->fd, name));
+
+	reap_workers(_metadata, rd, r, pids, sum);
+	region_gone(_metadata, self, name, pools, regions);
+	TH_LOG("round %d: load %d ms, dmem.current a=%lld b=%lld, destroy %lld ms",
+	       r, destroy_after_ms[r], load_a, load_b, t1 - t0);
+	totals->rounds++;
+}
+
 TEST_F_TIMEOUT(unplug, destroy_under_load, 600)
 {
-	char name[DMEM_SIM_NAME_LEN], tag[16], cgname[DMEM_SIM_NAME_LEN + 4], cg[128];
-	long long pools, regions, t0, t1, ops = 0, mism = 0, errs = 0;
-	long long load_a, load_b, pimps = 0, dimps = 0, tries = 0, enomem = 0;
+	struct wreport sum = { 0 };
 	struct round *rd;
-	pid_t pids[WORKERS];
-	int r, i, status;
+	int r;
 
-	rd = mmap(NULL, sizeof(*rd), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, rd);
-	for (r = 0; r < ROUNDS; r++) {
-		memset(rd, 0, sizeof(*rd));
-		snprintf(tag, sizeof(tag), "unplug%d", r);
-		sim_unique_name(name, tag);
-		sim_cg_name(cgname, name);
-		pools = st_stat("pools");
-		regions = st_stat("regions");
-		ASSERT_EQ(0, sim_region_create(self->e.fd, name, REGION_SIZE));
-		policy(_metadata, name, TIMEOUT_MS);
-
-		for (i = 0; i < WORKERS; i++) {
-			pids[i] = fork();
-			ASSERT_LE(0, pids[i]);
-			if (!pids[i]) {
-				snprintf(cg, sizeof(cg), "%s/%s", self->e.top,
-					 i % 2 ? "b" : "a");
-				if (cg_enter(cg))
-					_exit(13);
-				_exit(worker_main(rd, i, name, 7919 * r + i));
-			}
-		}
-		while (__atomic_load_n(&rd->opened, __ATOMIC_ACQUIRE) < WORKERS)
-			sleep_ms(1);
-		sleep_ms(destroy_after_ms[r]);
-		load_a = cg_region_value(self->e.cgs[1], "dmem.current", cgname);
-		load_b = cg_region_value(self->e.cgs[2], "dmem.current", cgname);
-
-		t0 = now_ms();
-		ASSERT_EQ(0, sim_region_destroy(self->e.fd, name));
-		t1 = now_ms();
-		__atomic_store_n(&rd->destroyed, 1, __ATOMIC_RELEASE);
-		/* While the workers still hold every buffer and importer. */
-		region_gone(_metadata, &self->e, name, pools, regions);
-		EXPECT_EQ(-ENOENT, sim_region_destroy(self->e.fd, name));
-
-		for (i = 0; i < WORKERS; i++) {
-			ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
-			EXPECT_TRUE(WIFEXITED(status))
-				TH_LOG("worker %d: signal %d", i, WTERMSIG(status));
-			EXPECT_EQ(0, WEXITSTATUS(status));
-			EXPECT_EQ(0, rd->w[i].mismatches + rd->w[i].errors)
-				TH_LOG("round %d worker %d: %s", r, i, rd->w[i].what);
-			ops += rd->w[i].ops;
-			mism += rd->w[i].mismatches;
-			errs += rd->w[i].errors;
-			pimps += rd->w[i].pinned_imps;
-			dimps += rd->w[i].dynamic_imps;
-			tries += rd->w[i].import_tries;
-			enomem += rd->w[i].enomem;
-		}
-		region_gone(_metadata, &self->e, name, pools, regions);
-		TH_LOG("round %d: load %d ms, dmem.current a=%lld b=%lld, destroy %lld ms",
-		       r, destroy_after_ms[r], load_a, load_b, t1 - t0);
-		totals->rounds++;
-	}
-	TH_LOG("importers: %lld pinned, %lld dynamic, of %lld tries; %lld ENOMEM allocs",
-	       pimps, dimps, tries, enomem);
-	totals->ops += ops;
-	totals->mismatches += mism;
-	totals->errors += errs;
+	rd = shared_alloc(sizeof(*rd));
+	for (r = 0; r < ROUNDS; r++)
+		unplug_round(_metadata, &self->e, rd, r, &sum);
+	TH_LOG("importers: %lld pinned (%lld revoked), %lld dynamic, of %lld tries",
+	       sum.pinned_imps, sum.revoked_imps, sum.dynamic_imps, sum.import_tries);
+	TH_LOG("%lld ENOMEM allocs", sum.enomem);
+	/* The load had both kinds of importers, and every pinned one was told. */
+	EXPECT_LT(0, sum.pinned_imps);
+	EXPECT_LT(0, sum.dynamic_imps);
+	EXPECT_EQ(sum.pinned_imps, sum.revoked_imps);
+	EXPECT_LT(0, sum.rep.checks);
+	totals->rep.checks += sum.rep.checks;
+	totals->rep.mismatches += sum.rep.mismatches;
+	totals->rep.errors += sum.rep.errors;
 	munmap(rd, sizeof(*rd));
+}
+
+/*
+ * The events of never_acking_importer: the importer's file got one revoke
+ * of @id on @h, no ack, one REGION_DESTROYED; the owner's one BUF_REVOKED.
+ */
+static void check_never_events(struct __test_metadata *_metadata, int ofd,
+			       int ifd, const char *name, __u32 h, __u32 id)
+{
+	int n, i, revoked = 0, acked = 0, destroyed = 0, buf_revoked = 0;
+	struct dmem_sim_event evs[16];
+
+	n = sim_events(ifd, evs, 16);
+	for (i = 0; i < n; i++) {
+		revoked += evs[i].type == DMEM_SIM_EVENT_IMPORTER_REVOKED &&
+			   evs[i].importer == id && evs[i].handle == h;
+		acked += evs[i].type == DMEM_SIM_EVENT_IMPORTER_ACKED;
+		destroyed += evs[i].type == DMEM_SIM_EVENT_REGION_DESTROYED &&
+			     !strcmp(evs[i].region, name);
+	}
+	EXPECT_EQ(1, revoked);
+	EXPECT_EQ(0, acked);
+	EXPECT_EQ(1, destroyed);
+	n = sim_events(ofd, evs, 16);
+	for (i = 0; i < n; i++)
+		buf_revoked += evs[i].type == DMEM_SIM_EVENT_BUF_REVOKED &&
+			       evs[i].handle == h;
+	EXPECT_EQ(1, buf_revoked);
 }
 
 /*
@@ -780,11 +829,9 @@ TEST_F(unplug, never_acking_importer)
 {
 	char name[DMEM_SIM_NAME_LEN], cgname[DMEM_SIM_NAME_LEN + 4];
 	struct dmem_sim_importer_info ii;
-	struct dmem_sim_event evs[16];
 	struct dmem_sim_buf_info bi;
 	long long pools, regions, t0, t1;
-	int ofd, ifd, dmabuf, n, i, revoked = 0, acked = 0, destroyed = 0;
-	int buf_revoked = 0;
+	int ofd, ifd, dmabuf;
 	__u32 h, id;
 
 	sim_unique_name(name, "never");
@@ -807,9 +854,9 @@ TEST_F(unplug, never_acking_importer)
 				DMEM_SIM_ACK_MANUAL, 0, &id));
 	EXPECT_EQ(2 * MiB, cg_region_value(self->e.cgs[1], "dmem.pinned.current", cgname));
 
-	t0 = now_ms();
+	t0 = sim_now_ms();
 	ASSERT_EQ(0, sim_region_destroy(self->e.fd, name));
-	t1 = now_ms();
+	t1 = sim_now_ms();
 	/*
 	 * It waited the revoke timeout (500 ms of jiffies): allow 20% less
 	 * by CLOCK_MONOTONIC, as the VM's emulated clocks do not agree.
@@ -828,22 +875,7 @@ TEST_F(unplug, never_acking_importer)
 	EXPECT_EQ(1, (long long)ii.revoke_notifies);
 	EXPECT_EQ(0, (long long)ii.acks);
 
-	n = sim_events(ifd, evs, 16);
-	for (i = 0; i < n; i++) {
-		revoked += evs[i].type == DMEM_SIM_EVENT_IMPORTER_REVOKED &&
-			   evs[i].importer == id && evs[i].handle == h;
-		acked += evs[i].type == DMEM_SIM_EVENT_IMPORTER_ACKED;
-		destroyed += evs[i].type == DMEM_SIM_EVENT_REGION_DESTROYED &&
-			     !strcmp(evs[i].region, name);
-	}
-	EXPECT_EQ(1, revoked);
-	EXPECT_EQ(0, acked);
-	EXPECT_EQ(1, destroyed);
-	n = sim_events(ofd, evs, 16);
-	for (i = 0; i < n; i++)
-		buf_revoked += evs[i].type == DMEM_SIM_EVENT_BUF_REVOKED &&
-			       evs[i].handle == h;
-	EXPECT_EQ(1, buf_revoked);
+	check_never_events(_metadata, ofd, ifd, name, h, id);
 
 	/* The late ack finds the revoke abandoned: counted, nothing else. */
 	EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_ACK, id));
@@ -854,7 +886,7 @@ TEST_F(unplug, never_acking_importer)
 	close(ifd);
 	EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h));
 	close(ofd);
-	totals->ops += 12;
+	totals->rep.checks += 12;
 }
 
 struct destroyer {
@@ -867,10 +899,10 @@ struct destroyer {
 static void *destroy_thread(void *arg)
 {
 	struct destroyer *d = arg;
-	long long t0 = now_ms();
+	long long t0 = sim_now_ms();
 
 	d->ret = sim_region_destroy(d->fd, d->name);
-	d->ms = now_ms() - t0;
+	d->ms = sim_now_ms() - t0;
 	return NULL;
 }
 
@@ -949,7 +981,7 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	d.name = name;
 	ASSERT_EQ(0, pthread_create(&dt, NULL, destroy_thread, &d));
 	if (!before) {
-		sleep_ms(300);	/* the destroy waits for m's ack on x */
+		usleep(300000);	/* the destroy waits for m's ack on x */
 		ASSERT_EQ(0, pthread_create(&it, NULL, import_thread, &c));
 		ASSERT_EQ(0, pthread_join(it, NULL));
 		EXPECT_EQ(-ENODEV, c.ret);
@@ -964,7 +996,7 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	close(mfd);
 	close(ifd);
 	close(bfd);
-	totals->ops += 8;
+	totals->rep.checks += 8;
 }
 
 TEST_F(unplug, attach_of_parked_buffer_before_destroy)
@@ -979,18 +1011,16 @@ TEST_F(unplug, attach_during_destroy)
 
 static void __attribute__((constructor)) totals_init(void)
 {
-	totals = mmap(NULL, sizeof(*totals), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (totals == MAP_FAILED)
-		abort();
+	totals = shared_alloc(sizeof(*totals));
 }
 
 /* Once, in the harness's process, after every test. */
 static void __attribute__((destructor)) totals_print(void)
 {
-	printf("# reliability: name=unplug procs=%d ops=%lld rounds=%lld ",
-	       WORKERS, totals->ops, totals->rounds);
-	printf("mismatches=%lld errors=%lld\n", totals->mismatches, totals->errors);
+	RELIABILITY("unplug", { "procs", WORKERS }, { "ops", totals->rep.checks },
+		    { "rounds", totals->rounds },
+		    { "mismatches", totals->rep.mismatches },
+		    { "errors", totals->rep.errors });
 }
 
 TEST_HARNESS_MAIN

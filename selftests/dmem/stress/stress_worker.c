@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dmem_util.h"
+#include "fdpass.h"
 #include "stress.h"
 
 struct w_buf {
@@ -272,49 +273,30 @@ static void x_close(struct worker *w, int x, int fd)
 
 static int w_send(struct worker *w, int to, int x, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &x, .iov_len = sizeof(x) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(w->cfg->sock[to][0], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return -errno;
-	return 0;
+	return fd_send(w->cfg->sock[to][0], fd, &x, sizeof(x),
+		       MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void w_recv(struct worker *w)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct cmsghdr *cm;
 	struct w_hold *h;
 	int x, fd;
 
 	for (;;) {
-		struct iovec iov = { .iov_base = &x, .iov_len = sizeof(x) };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-
-		if (recvmsg(w->cfg->sock[w->idx][1], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0) {
-			if (errno != EAGAIN)
-				w_result(w, "recvmsg", -errno, 0);
+		fd = fd_recv(w->cfg->sock[w->idx][1], &x, sizeof(x),
+			     MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (fd == -EAGAIN)
 			return;
-		}
-		cm = CMSG_FIRSTHDR(&msg);
-		if (!cm || cm->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC) ||
-		    x < 0 || x >= ST_XBUFS) {
+		if (fd == -EBADMSG || (fd >= 0 && (x < 0 || x >= ST_XBUFS))) {
 			w_log(w, &w->cnt->errors, "a message without its dma-buf");
+			if (fd >= 0)
+				close(fd);
 			continue;
 		}
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		if (fd < 0) {
+			w_result(w, "recvmsg", fd, 0);
+			return;
+		}
 		h = h_new(w, x, fd);
 		if (!h)
 			x_close(w, x, fd);

@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "dmem_util.h"
+#include "reliability.h"
 #include "stress.h"
 
 #define CHECK_EVERY_MS	5000
@@ -268,10 +269,9 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 	fprintf(stderr, "# %lld counter values compared; at most %lld bytes charged, %lld pinned\n",
 		mine->compared, mine->peak, mine->peak_pinned);
 	/* One line, for the reliability figures. */
-	printf("# reliability: name=stress procs=%d seconds=%d ", cfg->procs, cfg->seconds);
-	printf("ops=%lld mismatches=%lld errors=%lld\n", t.ops, t.mismatches,
-	       t.errors + stuck + failed);
-	fflush(stdout);
+	RELIABILITY("stress", { "procs", cfg->procs }, { "seconds", cfg->seconds },
+		    { "ops", t.ops }, { "mismatches", t.mismatches },
+		    { "errors", t.errors + stuck + failed });
 	EXPECT_EQ(0, stuck);
 	EXPECT_EQ(0, failed);
 	EXPECT_EQ(0, t.errors);
