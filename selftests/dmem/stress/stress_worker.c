@@ -477,6 +477,21 @@ static void w_place_dmabuf(struct worker *w, int x, int fd)
 		x_close(w, x, fd);
 }
 
+/* What the model knew of @b's dma-buf when EXPORT said one exists. */
+static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
+{
+	struct st_xbuf e = { 0 };
+
+	if (x >= 0) {
+		pthread_mutex_lock(&w->sh->lock);
+		e = w->sh->xbufs[x];
+		pthread_mutex_unlock(&w->sh->lock);
+	}
+	fprintf(stderr, "# worker %d: EXPORT of buffer %u: EBUSY with entry %d (used %d exporter %d orphan %d refs %d dropping %d)\n",
+		w->idx, b->handle, x, e.used, e.exporter, e.orphan, e.refs,
+		e.dropping);
+}
+
 /*
  * EXPORT fails with EBUSY exactly when a dma-buf of the buffer exists: it
  * must succeed if nobody held one before the call, and it must not succeed
@@ -496,6 +511,8 @@ static void w_export(struct worker *w, struct w_owner *o, struct w_buf *b)
 		w_result(w, "EXPORT", fd, A_BUSY);
 		return;
 	}
+	if (fd == -EBUSY)
+		w_export_busy_state(w, b, x);
 	if (w_result(w, "EXPORT", fd, 0) < 0)
 		return;
 	if (x >= 0) {
