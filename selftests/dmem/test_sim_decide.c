@@ -59,7 +59,7 @@ FIXTURE_TEARDOWN(decide)
 }
 
 static void all_resident(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(decide) *self)
+			 struct _test_data_decide *self)
 {
 	int i;
 

@@ -487,9 +487,10 @@ static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
 		e = w->sh->xbufs[x];
 		pthread_mutex_unlock(&w->sh->lock);
 	}
-	fprintf(stderr, "# worker %d: EXPORT of buffer %u: EBUSY with entry %d (used %d exporter %d orphan %d refs %d dropping %d)\n",
-		w->idx, b->handle, x, e.used, e.exporter, e.orphan, e.refs,
-		e.dropping);
+	fprintf(stderr, "# worker %d: EXPORT of buffer %u: EBUSY with entry %d ",
+		w->idx, b->handle, x);
+	fprintf(stderr, "(used %d exporter %d orphan %d refs %d dropping %d)\n",
+		e.used, e.exporter, e.orphan, e.refs, e.dropping);
 }
 
 /*
