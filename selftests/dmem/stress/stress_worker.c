@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
+#include <linux/dma-buf.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -477,6 +479,34 @@ static void w_place_dmabuf(struct worker *w, int x, int fd)
 		x_close(w, x, fd);
 }
 
+/* The name a worker gives the dma-bufs of its buffers, for bufinfo. */
+static void w_dmabuf_name(struct worker *w, struct w_buf *b, char *name,
+			  size_t len)
+{
+	snprintf(name, len, "st-w%d-b%u-", w->idx, b->handle);
+}
+
+/* The kernel's view of @b's dma-buf: debugfs bufinfo's block for it. */
+static void w_print_bufinfo(struct worker *w, struct w_buf *b)
+{
+	char line[256], name[32];
+	int in_block = 0;
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+
+	if (!f)
+		return;
+	w_dmabuf_name(w, b, name, sizeof(name));
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "dmem_sim"))
+			in_block = !!strstr(line, name);
+		if (in_block)
+			fprintf(stderr, "# bufinfo: %s", line);
+		if (!strncmp(line, "Total", 5))
+			in_block = 0;
+	}
+	fclose(f);
+}
+
 /* What the model knew of @b's dma-buf when EXPORT said one exists. */
 static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
 {
@@ -491,6 +521,7 @@ static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
 		w->idx, b->handle, x);
 	fprintf(stderr, "(used %d exporter %d orphan %d refs %d dropping %d)\n",
 		e.used, e.exporter, e.orphan, e.refs, e.dropping);
+	w_print_bufinfo(w, b);
 }
 
 /*
@@ -501,6 +532,7 @@ static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
 static void w_export(struct worker *w, struct w_owner *o, struct w_buf *b)
 {
 	int busy = 0, held = 0, fd, x = b->xbuf;
+	char name[32];
 
 	if (x >= 0) {
 		pthread_mutex_lock(&w->sh->lock);
@@ -516,6 +548,8 @@ static void w_export(struct worker *w, struct w_owner *o, struct w_buf *b)
 		w_export_busy_state(w, b, x);
 	if (w_result(w, "EXPORT", fd, 0) < 0)
 		return;
+	w_dmabuf_name(w, b, name, sizeof(name));
+	ioctl(fd, DMA_BUF_SET_NAME, name);
 	if (x >= 0) {
 		/* The old entry is no longer this buffer's current one. */
 		pthread_mutex_lock(&w->sh->lock);
