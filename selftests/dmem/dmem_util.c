@@ -207,11 +207,21 @@ long long keyed_value(char *buf, const char *key)
 
 long long cg_key(const char *cg, const char *file, const char *key)
 {
-	char buf[1024];
+	/* Room for memory.stat. */
+	char buf[8192];
 
 	if (cg_read(cg, file, buf, sizeof(buf)) < 0)
 		return -2;
 	return keyed_value(buf, key);
+}
+
+long long cg_number(const char *cg, const char *file)
+{
+	char buf[64];
+
+	if (cg_read(cg, file, buf, sizeof(buf)) <= 0)
+		return -2;
+	return strtoll(buf, NULL, 10);
 }
 
 long long st_stat(const char *key)

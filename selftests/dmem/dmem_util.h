@@ -52,6 +52,8 @@ long long cg_region_key(const char *cg, const char *file, const char *region,
 long long keyed_value(char *buf, const char *key);
 /* The same, of cgroup @cg's @file; -2 if absent or unreadable. */
 long long cg_key(const char *cg, const char *file, const char *key);
+/* The number a one-value file of @cg holds (memory.current); -2 if none. */
+long long cg_number(const char *cg, const char *file);
 
 /*
  * Creates "<prefix>.<pid>" with dmem enabled for its children, and the

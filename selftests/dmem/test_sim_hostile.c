@@ -104,17 +104,6 @@ static long long free_bytes(void)
 	return meminfo_bytes("MemFree") + pcp * 4096;
 }
 
-/* memory.current, or a key of memory.stat (@key not NULL), of @cg. */
-static long long mem_value(const char *cg, const char *key)
-{
-	char buf[8192];
-
-	if (cg_read(cg, key ? "memory.stat" : "memory.current", buf,
-		    sizeof(buf)) < 0)
-		return -2;
-	return key ? keyed_value(buf, key) : strtoll(buf, NULL, 10);
-}
-
 /*
  * Slab the kernel's own debugging keeps per allocation, whoever made it:
  * kmemleak's objects (the debug kernel's), from /proc/slabinfo where the
@@ -414,8 +403,8 @@ static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
 	ASSERT_EQ(0, pipe(to_parent));
 	ASSERT_EQ(0, pipe(to_child));
 	slab0 = slab_bytes();
-	cur0 = mem_value(cg, NULL);
-	cgslab0 = mem_value(cg, "slab");
+	cur0 = cg_number(cg, "memory.current");
+	cgslab0 = cg_key(cg, "memory.stat", "slab");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -429,8 +418,8 @@ static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
 	}
 	ASSERT_EQ((ssize_t)sizeof(rep), read(to_parent[0], &rep, sizeof(rep)));
 	slab1 = slab_bytes();
-	cur1 = mem_value(cg, NULL);
-	cgslab1 = mem_value(cg, "slab");
+	cur1 = cg_number(cg, "memory.current");
+	cgslab1 = cg_key(cg, "memory.stat", "slab");
 	ASSERT_EQ(1, write(to_child[1], "x", 1));
 	EXPECT_CHILD_OK(pid);
 
@@ -464,7 +453,7 @@ static int import_loop(const char *cg, void *arg, struct hostile_report *rep)
 		if (err)
 			break;
 		if (rep->rounds % 64 == 0 &&
-		    mem_value(cg, NULL) >= MEM_STOP)
+		    cg_number(cg, "memory.current") >= MEM_STOP)
 			break;
 	}
 	return err;
@@ -517,7 +506,7 @@ static int file_loop(const char *cg, void *arg, struct hostile_report *rep)
 		if (err)
 			break;
 		if (rep->rounds % 32 == 0 &&
-		    mem_value(cg, NULL) >= MEM_STOP)
+		    cg_number(cg, "memory.current") >= MEM_STOP)
 			break;
 	}
 	return err;

@@ -21,15 +21,6 @@ FIXTURE(simmemcg) {
 	struct sim_pair o;
 };
 
-static long long mem_value(const char *cg, const char *file)
-{
-	char buf[64];
-
-	if (cg_read(cg, file, buf, sizeof(buf)) <= 0)
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
 static int set_mem_max(const char *cg, long long bytes)
 {
 	char line[32];
@@ -62,21 +53,21 @@ TEST_F(simmemcg, eviction_charges_the_owner)
 
 	ASSERT_EQ(0, sim_alloc(self->o.fa, self->o.name, 8 * MiB, 0, &ha));
 	ASSERT_EQ(0, sim_fill(self->o.fa, ha, 8 * MiB, 7));
-	a0 = mem_value(self->o.a, "memory.current");
-	b0 = mem_value(self->o.b, "memory.current");
+	a0 = cg_number(self->o.a, "memory.current");
+	b0 = cg_number(self->o.b, "memory.current");
 	ASSERT_LE(0, a0);
 	ASSERT_LE(0, b0);
 
 	ASSERT_EQ(0, sim_alloc(self->o.fb, self->o.name, 8 * MiB, 0, &hb));
 	ASSERT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->o.fa, ha));
-	EXPECT_LE(a0 + 8 * MiB - SLACK, mem_value(self->o.a, "memory.current"));
-	EXPECT_GE(a0 + 8 * MiB + SLACK, mem_value(self->o.a, "memory.current"));
-	EXPECT_GE(b0 + SLACK, mem_value(self->o.b, "memory.current"));
+	EXPECT_LE(a0 + 8 * MiB - SLACK, cg_number(self->o.a, "memory.current"));
+	EXPECT_GE(a0 + 8 * MiB + SLACK, cg_number(self->o.a, "memory.current"));
+	EXPECT_GE(b0 + SLACK, cg_number(self->o.b, "memory.current"));
 	EXPECT_EQ(0, sim_verify(self->o.fa, ha, 8 * MiB, 7));
 
 	/* Freed, the copy is uncharged. */
 	ASSERT_EQ(0, sim_op(self->o.fa, DMEM_SIM_IOC_FREE, ha));
-	EXPECT_GE(a0 + SLACK, mem_value(self->o.a, "memory.current"));
+	EXPECT_GE(a0 + SLACK, cg_number(self->o.a, "memory.current"));
 }
 
 /*
@@ -87,7 +78,7 @@ TEST_F(simmemcg, memory_max_bounds_allocation)
 {
 	__u32 h = 0;
 
-	ASSERT_EQ(0, set_mem_max(self->o.a, mem_value(self->o.a, "memory.current") + 4 * MiB));
+	ASSERT_EQ(0, set_mem_max(self->o.a, cg_number(self->o.a, "memory.current") + 4 * MiB));
 	EXPECT_EQ(-ENOMEM, sim_alloc(self->o.fa, self->o.name, 8 * MiB, 0, &h));
 	EXPECT_EQ(0, cg_region_value(self->o.a, "dmem.current", self->o.cg));
 	EXPECT_EQ(-ENOENT, sim_state(self->o.fa, 1));
@@ -107,13 +98,13 @@ TEST_F(simmemcg, full_memcg_does_not_block_eviction)
 
 	ASSERT_EQ(0, sim_alloc(self->o.fa, self->o.name, 8 * MiB, 0, &ha));
 	ASSERT_EQ(0, sim_fill(self->o.fa, ha, 8 * MiB, 9));
-	ASSERT_EQ(0, set_mem_max(self->o.a, mem_value(self->o.a, "memory.current") + MiB));
+	ASSERT_EQ(0, set_mem_max(self->o.a, cg_number(self->o.a, "memory.current") + MiB));
 	max_events = cg_key(self->o.a, "memory.events", "max");
 	ASSERT_LE(0, max_events);
 
 	ASSERT_EQ(0, sim_alloc(self->o.fb, self->o.name, 8 * MiB, 0, &hb));
 	EXPECT_EQ(DMEM_SIM_STATE_EVICTED, sim_state(self->o.fa, ha));
-	EXPECT_LT(mem_value(self->o.a, "memory.max"), mem_value(self->o.a, "memory.current"));
+	EXPECT_LT(cg_number(self->o.a, "memory.max"), cg_number(self->o.a, "memory.current"));
 	EXPECT_LT(max_events, cg_key(self->o.a, "memory.events", "max"));
 	EXPECT_EQ(0, sim_verify(self->o.fa, ha, 8 * MiB, 9));
 	EXPECT_EQ(0, cg_region_value(self->o.a, "dmem.current", self->o.cg));
