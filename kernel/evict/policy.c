@@ -282,20 +282,18 @@ static int dmem_evict_wait_inflight(struct dmem_evict_region *region,
 				    unsigned long seq,
 				    struct dmem_revoke_deadline *deadline)
 {
+	long timeout = MAX_SCHEDULE_TIMEOUT;
 	long ret;
 
-	if (!deadline || !deadline->set) {
-		ret = wait_event_interruptible(region->wq,
-					       READ_ONCE(region->inflight_seq) != seq ||
-					       READ_ONCE(region->dead));
-		return ret ? -EINTR : 0;
-	}
+	if (deadline && deadline->set)
+		timeout = dmem_revoke_deadline_left(deadline, region);
 	ret = wait_event_interruptible_timeout(region->wq,
 					       READ_ONCE(region->inflight_seq) != seq ||
 					       READ_ONCE(region->dead),
-					       dmem_revoke_deadline_left(deadline, region));
+					       timeout);
 	if (ret < 0)
 		return -EINTR;
+	/* Only a deadline times out. */
 	return ret ? 0 : -ENOMEM;
 }
 
