@@ -25,6 +25,8 @@ DEFINE_MUTEX(sim_lock);
 static LIST_HEAD(sim_files);
 /* The device importers attach with. */
 struct device *sim_device;
+/* The last drm-client-id given out. */
+static atomic64_t sim_client_ids = ATOMIC64_INIT(0);
 
 static void sim_file_release_kref(struct kref *ref)
 {
@@ -32,6 +34,7 @@ static void sim_file_release_kref(struct kref *ref)
 
 	dmem_owner_put(file->owner);
 	mem_cgroup_put(file->memcg);
+	sim_fdinfo_free(file);
 	xa_destroy(&file->bufs);
 	xa_destroy(&file->importers);
 	kfree(file);
@@ -69,6 +72,9 @@ static int sim_open(struct inode *inode, struct file *filp)
 	xa_init_flags(&file->bufs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&file->importers, XA_FLAGS_ALLOC1);
 	sim_events_init(&file->events);
+	mutex_init(&file->stats_lock);
+	INIT_LIST_HEAD(&file->stats);
+	file->client_id = atomic64_inc_return(&sim_client_ids);
 	file->owner = dmem_owner_create(&sim_owner_ops, file);
 	if (!file->owner) {
 		kfree(file);
@@ -132,6 +138,7 @@ static const struct file_operations sim_fops = {
 	.mmap = sim_mmap,
 	.unlocked_ioctl = sim_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.show_fdinfo = sim_show_fdinfo,
 };
 
 static struct miscdevice sim_misc = {

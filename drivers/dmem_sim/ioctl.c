@@ -66,6 +66,11 @@ static int sim_ioc_alloc(struct sim_file *file, void __user *uarg)
 	buf = sim_region_new_buf(a.region, a.size, file);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
+	ret = sim_fdinfo_add_region(file, buf);
+	if (ret) {
+		sim_buf_put(buf);
+		return ret;
+	}
 
 	/* The handle first: events of the buffer name it. */
 	ret = xa_alloc(&file->bufs, &buf->handle, buf, limit,

@@ -31,6 +31,11 @@
  *                           and while a move unmaps the old ones
  *   sim_events::lock (spinlock) a file's event queue
  *
+ * A file's fdinfo counters (fdinfo.c) nest in none of the above:
+ *
+ *   sim_file::stats_lock (mutex) the per-region counters of fdinfo
+ *   sim_file::bufs xa_lock (spinlock) the handle table, walked by fdinfo
+ *
  * The eviction manager calls evict() and restore() from the allocation of
  * another buffer, possibly in a thread that holds the reservation of that
  * other buffer (dma-buf's pin callback). So evict() only trylocks the
@@ -59,6 +64,7 @@
 
 #define SIM_EVENTS_MAX	256
 
+struct seq_file;
 struct sim_importer;
 
 extern struct mutex sim_lock;
@@ -94,6 +100,10 @@ struct sim_events {
  * @memcg: the opener's memory cgroup (a reference; NULL without memcg),
  *	charged for the system memory that holds the file's buffers while
  *	they are not in device memory
+ * @client_id: the file's drm-client-id in fdinfo, unique since boot
+ * @stats_lock: protects @stats
+ * @stats: the fdinfo counters of each region the file allocated in
+ *	(struct sim_fdinfo_region::node, fdinfo.c)
  */
 struct sim_file {
 	struct kref ref;
@@ -103,6 +113,9 @@ struct sim_file {
 	struct xarray importers;
 	struct sim_events events;
 	struct mem_cgroup *memcg;
+	u64 client_id;
+	struct mutex stats_lock;	/* fdinfo counters */
+	struct list_head stats;
 };
 
 /**
@@ -214,6 +227,12 @@ __poll_t sim_events_poll(struct sim_events *ev, struct file *filp,
 /* file.c */
 void sim_file_put(struct sim_file *file);
 void sim_post_all(u32 type, const char *region);
+
+/* fdinfo.c */
+int sim_fdinfo_add_region(struct sim_file *file, struct sim_buf *buf);
+void sim_fdinfo_count(struct sim_buf *buf, bool revoked);
+void sim_fdinfo_free(struct sim_file *file);
+void sim_show_fdinfo(struct seq_file *m, struct file *filp);
 
 /* mmap.c */
 int sim_mmap(struct file *filp, struct vm_area_struct *vma);

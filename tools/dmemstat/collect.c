@@ -40,6 +40,11 @@ const char *const event_key[NR_EVENTS] = {
 	[E_ENOMEM]	= "enomem",
 };
 
+const char *const stat_key[NR_STATS] = {
+	[S_EVICTED]	= "evicted_bytes",
+	[S_REVOKED]	= "revoked_bytes",
+};
+
 void *xrealloc(void *p, size_t n, size_t size)
 {
 	if (size && n > (size_t)-1 / size)
@@ -132,6 +137,8 @@ static struct vals *cgroup_vals(struct snapshot *s, struct cgroup *cg,
 				cg->v[i].f[j] = VAL_NONE;
 			for (j = 0; j < NR_EVENTS; j++)
 				cg->v[i].ev[j] = VAL_NONE;
+			for (j = 0; j < NR_STATS; j++)
+				cg->v[i].st[j] = VAL_NONE;
 		}
 		cg->nr = s->nr_regions;
 	}
@@ -150,9 +157,10 @@ static void set_field(struct snapshot *s, size_t idx, char *rest, void *arg)
 	cgroup_vals(s, fa->cg, idx)->f[fa->field] = parse_value(rest);
 }
 
-static void set_events(struct snapshot *s, size_t idx, char *rest, void *arg)
+/* Sets @out[i] from the "key=N" of @rest whose key is @keys[i]. */
+static void set_keyed(char *rest, const char *const *keys, int n,
+		      long long *out)
 {
-	struct vals *v = cgroup_vals(s, arg, idx);
 	char *tok, *save, *eq;
 	int i;
 
@@ -162,10 +170,20 @@ static void set_events(struct snapshot *s, size_t idx, char *rest, void *arg)
 		if (!eq)
 			continue;
 		*eq++ = '\0';
-		for (i = 0; i < NR_EVENTS; i++)
-			if (!strcmp(tok, event_key[i]))
-				v->ev[i] = parse_value(eq);
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, keys[i]))
+				out[i] = parse_value(eq);
 	}
+}
+
+static void set_events(struct snapshot *s, size_t idx, char *rest, void *arg)
+{
+	set_keyed(rest, event_key, NR_EVENTS, cgroup_vals(s, arg, idx)->ev);
+}
+
+static void set_stat(struct snapshot *s, size_t idx, char *rest, void *arg)
+{
+	set_keyed(rest, stat_key, NR_STATS, cgroup_vals(s, arg, idx)->st);
 }
 
 static void set_capacity(struct snapshot *s, size_t idx, char *rest, void *arg)
@@ -208,6 +226,7 @@ static void read_cgroup(struct snapshot *s, int dfd, const char *path)
 		read_lines(s, dfd, field_file[i], set_field, &fa);
 	}
 	read_lines(s, dfd, "dmem.events", set_events, cg);
+	read_lines(s, dfd, "dmem.stat", set_stat, cg);
 	/* Every cgroup has a row for every region, even if unreadable. */
 	if (s->nr_regions)
 		cgroup_vals(s, cg, 0);
@@ -310,4 +329,9 @@ long long cgroup_val(const struct cgroup *cg, size_t region, int field)
 long long cgroup_event(const struct cgroup *cg, size_t region, int event)
 {
 	return region < cg->nr ? cg->v[region].ev[event] : VAL_NONE;
+}
+
+long long cgroup_stat(const struct cgroup *cg, size_t region, int stat)
+{
+	return region < cg->nr ? cg->v[region].st[stat] : VAL_NONE;
 }

@@ -32,6 +32,23 @@ enum dmem_field {
 	NR_FIELDS,
 };
 
+/* The byte counters of dmem.stat that dmemstat reads. */
+enum dmem_stat {
+	S_EVICTED,
+	S_REVOKED,
+	NR_STATS,
+};
+
+/* The values of a process's fdinfo per region, in column order. */
+enum proc_val {
+	P_TOTAL,
+	P_RESIDENT,
+	P_PINNED,
+	P_EVICTED,
+	P_REVOKED,
+	NR_PROC_VALS,
+};
+
 /* The keys of dmem.events, in column order. */
 enum dmem_event {
 	E_LOW,
@@ -46,6 +63,8 @@ enum dmem_event {
 extern const char *const field_file[NR_FIELDS];
 extern const char *const field_json[NR_FIELDS];
 extern const char *const event_key[NR_EVENTS];
+extern const char *const stat_key[NR_STATS];
+extern const char *const proc_key[NR_PROC_VALS];
 
 /**
  * struct region - a region named in the root's files
@@ -63,10 +82,12 @@ struct region {
  * struct vals - what one cgroup shows for one region
  * @f: the fields, bytes or VAL_NONE or VAL_MAX
  * @ev: the dmem.events counts, or VAL_NONE
+ * @st: the dmem.stat byte counters, or VAL_NONE
  */
 struct vals {
 	long long f[NR_FIELDS];
 	long long ev[NR_EVENTS];
+	long long st[NR_STATS];
 };
 
 /**
@@ -106,6 +127,37 @@ struct row {
 };
 
 /**
+ * struct proc_row - one process's use of one region of one device
+ * @pid: the process
+ * @comm: its name (/proc/PID/comm)
+ * @cgroup: its cgroup v2 path, from /proc/PID/cgroup
+ * @device: the device's driver (drm-driver)
+ * @region: the region, as named in the fdinfo keys
+ * @v: bytes, summed over the process's clients, or VAL_NONE if no client
+ *	printed the key
+ */
+struct proc_row {
+	int pid;
+	char comm[32];
+	char *cgroup;
+	char *device;
+	char *region;
+	long long v[NR_PROC_VALS];
+};
+
+/**
+ * struct proc_snapshot - what --processes read in one pass over /proc
+ * @rows: the rows, unsorted
+ * @nr: entries in @rows
+ * @unreadable: processes whose fdinfo could not be read
+ */
+struct proc_snapshot {
+	struct proc_row *rows;
+	size_t nr;
+	size_t unreadable;
+};
+
+/**
  * struct options - the command line
  * @root: the cgroup v2 root to read
  * @cgroup: subtree to show, relative to @root without slashes around;
@@ -115,6 +167,10 @@ struct row {
  * @json: JSON instead of a table
  * @interval_ms: refresh period; 0 for a single report
  * @count: number of reports; 0 for no limit
+ * @processes: the per-process view (--processes)
+ * @proc: the proc file system to read (--proc)
+ * @prometheus: the Prometheus text format (--prometheus)
+ * @prom_file: where to write it, NULL for stdout
  */
 struct options {
 	const char *root;
@@ -124,6 +180,10 @@ struct options {
 	bool json;
 	long interval_ms;
 	long count;
+	bool processes;
+	const char *proc;
+	bool prometheus;
+	const char *prom_file;
 };
 
 /* collect.c */
@@ -131,8 +191,19 @@ int snapshot_read(struct snapshot *s, const struct options *o);
 void snapshot_free(struct snapshot *s);
 long long cgroup_val(const struct cgroup *cg, size_t region, int field);
 long long cgroup_event(const struct cgroup *cg, size_t region, int event);
+long long cgroup_stat(const struct cgroup *cg, size_t region, int stat);
 void *xrealloc(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
+
+/* procs.c */
+int procs_read(struct proc_snapshot *ps, const struct options *o);
+void procs_free(struct proc_snapshot *ps);
+
+/* procs_print.c */
+void procs_print(struct proc_snapshot *ps, const struct options *o);
+
+/* prometheus.c */
+int prometheus_write(const struct snapshot *s, const struct options *o);
 
 /* print.c */
 struct row *make_rows(const struct snapshot *s, const struct options *o,

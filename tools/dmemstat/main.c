@@ -18,14 +18,18 @@
 #include "dmemstat.h"
 
 #define DEFAULT_ROOT		"/sys/fs/cgroup"
+#define DEFAULT_PROC		"/proc"
 #define DEFAULT_INTERVAL_MS	2000
 
 static void print_help(FILE *f)
 {
 	fprintf(f,
 		"Usage: dmemstat [OPTIONS]\n"
+		"       dmemstat --processes [OPTIONS]\n"
+		"       dmemstat --prometheus [OPTIONS] [FILE]\n"
 		"Show device memory (dmem cgroup controller) usage per cgroup and region,\n"
-		"largest current usage first.\n"
+		"largest current usage first; or per process, from the fdinfo of the\n"
+		"device files it holds; or write it in Prometheus's text format.\n"
 		"\n"
 		"Options:\n"
 		"  -r, --root DIR        cgroup v2 root to read (default " DEFAULT_ROOT ")\n"
@@ -37,6 +41,16 @@ static void print_help(FILE *f)
 		"  -w, --watch SECONDS   refresh every SECONDS (fractions allowed) until\n"
 		"                        SIGINT or SIGTERM; clears the screen on a terminal\n"
 		"  -n, --count COUNT     stop after COUNT reports (with -w, or every 2 s)\n"
+		"  -p, --processes       per process: the device memory of the clients in\n"
+		"                        /proc/PID/fdinfo (drm-total-, drm-resident-,\n"
+		"                        dmem-pinned-, dmem-evicted-, dmem-revoked- keys);\n"
+		"                        --cgroup and --region filter, -j and -w apply;\n"
+		"                        unprivileged, only one's own processes\n"
+		"      --proc DIR        the proc file system to read (default " DEFAULT_PROC ")\n"
+		"  -P, --prometheus      the Prometheus text format (gauges and counters,\n"
+		"                        labels cgroup and region), to stdout, or to FILE\n"
+		"                        written atomically (temporary file, rename) for\n"
+		"                        node_exporter's textfile collector\n"
 		"  -h, --help            this text\n"
 		"\n"
 		"Columns: CURRENT (dmem.current), PINNED (dmem.pinned.current), MIN, LOW,\n"
@@ -51,8 +65,11 @@ static void print_help(FILE *f)
 		"  2  no dmem controller: the root has no dmem files, or dmem is not\n"
 		"     enabled for the --cgroup cgroup (not in its parent's\n"
 		"     cgroup.subtree_control)\n"
-		"  3  I/O error: the root cannot be opened, or writing the output failed\n");
+		"  3  I/O error: the root (or /proc) cannot be opened, or writing the\n"
+		"     output (or FILE) failed\n");
 }
+
+static int check_modes(struct options *o);
 
 /* "a//b/" -> "a/b"; NULL if a component is "..". */
 static char *normalize_cgroup(const char *arg)
@@ -87,6 +104,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "json",   no_argument,       NULL, 'j' },
 		{ "watch",  required_argument, NULL, 'w' },
 		{ "count",  required_argument, NULL, 'n' },
+		{ "processes", no_argument,    NULL, 'p' },
+		{ "proc",   required_argument, NULL, 'x' },
+		{ "prometheus", no_argument,   NULL, 'P' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ }
 	};
@@ -94,8 +114,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->root = DEFAULT_ROOT;
+	o->proc = DEFAULT_PROC;
 	o->cgroup = xstrdup("");
-	while ((c = getopt_long(argc, argv, "r:c:R:bjw:n:h", longopts,
+	while ((c = getopt_long(argc, argv, "r:c:R:bjw:n:pPh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -134,6 +155,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'p':
+			o->processes = true;
+			break;
+		case 'x':
+			o->proc = optarg;
+			break;
+		case 'P':
+			o->prometheus = true;
+			break;
 		case 'h':
 			print_help(stdout);
 			exit(EXIT_OK);
@@ -142,9 +172,31 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return EXIT_USAGE;
 		}
 	}
+	if (o->prometheus && optind < argc)
+		o->prom_file = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "dmemstat: unexpected argument %s\n", argv[optind]);
 		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	return check_modes(o);
+}
+
+/* The options that do not go together. */
+static int check_modes(struct options *o)
+{
+	const char *bad = NULL;
+
+	if (o->processes && o->prometheus)
+		bad = "--processes and --prometheus";
+	else if (o->prometheus && o->json)
+		bad = "--prometheus and --json";
+	else if (o->prometheus && o->bytes)
+		bad = "--prometheus and --bytes (it always writes bytes)";
+	else if (o->processes && strcmp(o->root, DEFAULT_ROOT))
+		bad = "--processes and --root (it reads /proc, see --proc)";
+	if (bad) {
+		fprintf(stderr, "dmemstat: %s do not go together\n", bad);
 		return EXIT_USAGE;
 	}
 	if (o->count && !o->interval_ms)
@@ -207,12 +259,39 @@ static void print_watch_header(const struct options *o, bool tty)
 	if (tty)
 		fputs("\033[H\033[J", stdout);
 	strftime(stamp, sizeof(stamp), "%F %T", localtime(&now));
-	printf("dmemstat %s%s%s, every %gs, %s\n", o->root,
+	printf("dmemstat %s%s%s, every %gs, %s\n",
+	       o->processes ? "--processes" : o->root,
 	       *o->cgroup ? " --cgroup /" : "", o->cgroup,
 	       o->interval_ms / 1000.0, stamp);
 }
 
-static int report(const struct options *o, long n)
+/* In watch mode, the header of a table. */
+static void watch_header(const struct options *o, long n)
+{
+	bool tty = isatty(STDOUT_FILENO);
+
+	if (!o->interval_ms || o->json)
+		return;
+	if (n && !tty)
+		putchar('\n');
+	print_watch_header(o, tty);
+}
+
+static int report_processes(const struct options *o, long n)
+{
+	struct proc_snapshot ps;
+	int ret;
+
+	ret = procs_read(&ps, o);
+	if (ret)
+		return ret;
+	watch_header(o, n);
+	procs_print(&ps, o);
+	procs_free(&ps);
+	return EXIT_OK;
+}
+
+static int report_cgroups(const struct options *o, long n)
 {
 	struct snapshot s;
 	struct row *rows;
@@ -222,21 +301,32 @@ static int report(const struct options *o, long n)
 	ret = snapshot_read(&s, o);
 	if (ret)
 		return ret;
-	rows = make_rows(&s, o, &nr);
-	if (o->json) {
-		print_json(&s, o, rows, nr);
-	} else {
-		if (o->interval_ms) {
-			bool tty = isatty(STDOUT_FILENO);
-
-			if (n && !tty)
-				putchar('\n');
-			print_watch_header(o, tty);
-		}
-		print_table(&s, o, rows, nr);
+	if (o->prometheus) {
+		ret = prometheus_write(&s, o);
+		snapshot_free(&s);
+		return ret;
 	}
+	rows = make_rows(&s, o, &nr);
+	watch_header(o, n);
+	if (o->json)
+		print_json(&s, o, rows, nr);
+	else
+		print_table(&s, o, rows, nr);
 	free(rows);
 	snapshot_free(&s);
+	return EXIT_OK;
+}
+
+static int report(const struct options *o, long n)
+{
+	int ret;
+
+	if (o->processes)
+		ret = report_processes(o, n);
+	else
+		ret = report_cgroups(o, n);
+	if (ret)
+		return ret;
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "dmemstat: writing the output: %s\n",
 			strerror(errno));

@@ -12,7 +12,7 @@ tools=${3:-}
 stage=$TOP/build/initramfs
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,host,out}
-mkdir -p "$stage"/opt/dmem/{bin,selftests,canary,bench}
+mkdir -p "$stage"/opt/dmem/{bin,selftests,canary,bench,lib}
 
 busybox=$(command -v busybox)
 ! readelf -l "$busybox" | grep -q 'program interpreter' ||
@@ -44,6 +44,10 @@ if [ -n "$tools" ] && [ -d "$tools" ]; then
 fi
 install -m 0755 "$TOP/selftests/dmem/run-tests.sh" "$stage/opt/dmem/run-tests.sh"
 install -m 0755 "$TOP/tools/vm/demo.sh" "$stage/opt/dmem/demo.sh"
+# What selftests hand to host programs run under chroot /host (stdin or
+# a copy in /tmp: a checkout may live in the host's /tmp, which the guest
+# hides under its own).
+install -m 0644 "$TOP/selftests/dmem/prom_check.py" "$stage/opt/dmem/lib/prom_check.py"
 install -m 0755 "$TOP/tools/vm/kmemleak-scan.sh" "$stage/opt/dmem/kmemleak-scan.sh"
 # The benchmark's guest side: not run from /host, whose /tmp (where a
 # checkout may live) is the guest's own tmpfs.
