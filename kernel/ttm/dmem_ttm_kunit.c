@@ -21,6 +21,7 @@
 #include <kunit/test.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #include <linux/ttm_dmem.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_placement.h>
@@ -116,16 +117,34 @@ static int dmem_ttm_kt_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * 6.12's ttm_mock_manager_fini() does not free the manager it allocated:
+ * free it once fini has detached it from the device.
+ */
+static void dmem_ttm_kt_fini_manager(struct dmem_ttm_kt *kt, u32 mem_type)
+{
+	struct ttm_device *bdev = kt->devs->ttm_dev;
+	struct ttm_resource_manager *man = ttm_manager_type(bdev, mem_type);
+
+	if (!man)
+		return;
+	ttm_mock_manager_fini(bdev, mem_type);
+	if (!ttm_manager_type(bdev, mem_type))
+		kfree(container_of(man, struct ttm_mock_manager, man));
+}
+
 static void dmem_ttm_kt_exit(struct kunit *test)
 {
 	struct dmem_ttm_kt *kt = test->priv;
 	unsigned int i;
 
+	if (!kt || !kt->devs)	/* the init failed early */
+		return;
 	for (i = 0; i < kt->nr_bos; i++)
 		if (kt->bos[i])
 			ttm_bo_put(kt->bos[i]);
-	ttm_mock_manager_fini(kt->devs->ttm_dev, TTM_PL_VRAM);
-	ttm_mock_manager_fini(kt->devs->ttm_dev, TTM_PL_TT);
+	dmem_ttm_kt_fini_manager(kt, TTM_PL_VRAM);
+	dmem_ttm_kt_fini_manager(kt, TTM_PL_TT);
 	ttm_test_devices_put(test, kt->devs);
 	dmem_cgroup_unregister_region(kt->cg);
 }
