@@ -95,6 +95,7 @@ link() {
 find "$SRC/include" "$SRC/kernel" "$SRC/drivers" -maxdepth 3 -type l -lname "$TOP/*" ! -exec test -e {} \; -delete
 link "$TOP/kernel/devmem_cg" "$SRC/kernel/devmem_cg"
 link "$TOP/kernel/evict" "$SRC/kernel/evict"
+link "$TOP/kernel/ttm" "$SRC/kernel/ttm"
 link "$TOP/drivers/dmem_sim" "$SRC/drivers/dmem_sim"
 for h in "$TOP"/include/linux/*.h; do
 	[ -e "$h" ] && link "$h" "$SRC/include/linux/$(basename "$h")"

@@ -34,6 +34,7 @@ fi
 # up to date) and W=1; any sparse or compiler warning fails.
 dirs=(kernel/devmem_cg/)
 [ -n "$(ls "$TOP"/kernel/evict/*.c 2>/dev/null)" ] && dirs+=(kernel/evict/)
+grep -qx 'CONFIG_DRM_TTM_DMEM=y' "$OBJ/.config" 2>/dev/null && dirs+=(kernel/ttm/)
 [ -n "$(ls "$TOP"/drivers/dmem_sim/*.c 2>/dev/null)" ] && dirs+=(drivers/dmem_sim/)
 export CCACHE_BASEDIR=$TOP
 out=$(make -s -C "$SRC" O="$OBJ" CC="ccache gcc" C=2 W=1 KBUILD_BUILD_TIMESTAMP=2026-01-01 \

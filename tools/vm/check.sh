@@ -30,15 +30,26 @@ else
 	export DMEM_STRESS_PROCS=${DMEM_STRESS_PROCS:-64}
 fi
 
-# What must have run: every KUnit suite the project defines (dmem*) and
-# every selftest program built from selftests/dmem.
-mapfile -t suites < <(grep -rhoP --include='*kunit*.c' '\.name\s*=\s*"\Kdmem[A-Za-z0-9_]*' \
-	"$TOP/kernel" "$TOP/drivers" | sort -u)
+# What must have run: every KUnit suite the project defines (dmem*), 6.12's
+# own TTM suites (ttm_*, drivers/gpu/drm/ttm/tests, unchanged) when the
+# kernel has them, and every selftest program built from selftests/dmem.
+# One glob selects both families at boot ("[dt][mt][em_]*": dmem*, ttm_*);
+# a suite that ran without being expected fails the run, so the glob can
+# never make a suite count silently.
+mapfile -t suites < <({
+	grep -rhoP --include='*kunit*.c' '\.name\s*=\s*"\Kdmem[A-Za-z0-9_]*' \
+		"$TOP/kernel" "$TOP/drivers"
+	if grep -qx 'CONFIG_DRM_TTM_KUNIT_TEST=y' "$obj/.config"; then
+		grep -hoP '\.name\s*=\s*"\Kttm_[A-Za-z0-9_]*' \
+			"$TOP"/build/src/drivers/gpu/drm/ttm/tests/*.c
+	fi
+} | sort -u)
+kunit_glob='[dt][mt][em_]*'
 mapfile -t selftests < <(cd "$TOP/build/selftests" && ls | sort)
 
 echo "$lane: booting $(cat "$obj/include/config/kernel.release"): ${#suites[@]} KUnit suites, ${#selftests[@]} selftest programs, each run ${DMEM_TEST_REPEAT:-1} time(s)"
 start=$SECONDS
-"$TOP/tools/vm/run" --name $lane --rundir "$RUN" --timeout "${DMEM_CHECK_TIMEOUT:-$((2400 * ${DMEM_TEST_REPEAT:-1}))}" \
+"$TOP/tools/vm/run" --name $lane --rundir "$RUN" --kunit "$kunit_glob" --timeout "${DMEM_CHECK_TIMEOUT:-$((2400 * ${DMEM_TEST_REPEAT:-1}))}" \
 	--kernel "$obj/arch/x86/boot/bzImage" -- "$cmd" >"$RUN/check-output.log"
 rc=$?
 vm_seconds=$((SECONDS - start))
@@ -58,6 +69,12 @@ case $rc in
 *) fails+=(--fail "vm:run-tests.sh exited $rc") ;;
 esac
 echo "$lane: guest output in ${RUN#"$TOP"/}/check-output.log, console in ${RUN#"$TOP"/}/console.log"
+for f in "$RUN"/kunit/*.ktap; do
+	[ -e "$f" ] || continue
+	s=$(basename "$f" .ktap)
+	[[ " ${suites[*]} " == *" $s "* ]] ||
+		fails+=(--fail "kunit:$s ran, but nothing expects it (see tools/vm/check.sh)")
+done
 
 python3 "$TOP/tools/vm/summarize.py" "$RUN" --kunit-suite "${suites[@]}" \
 	--selftest "${selftests[@]}" --repeat "${DMEM_TEST_REPEAT:-1}" \

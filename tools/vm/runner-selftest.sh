@@ -5,6 +5,8 @@
 #   1. a failing KUnit case      (runner_canary.runner_canary_fails)
 #   2. a kernel WARN             (runner_canary.runner_canary_warns)
 #   3. a failing selftest        (canary_fail, outside the normal test dir)
+# and, on the WARN's log rewritten (no boot), that an expected WARN
+# (tools/vm/expected-warns) passes only from its own KUnit case's thread.
 # None of these counts in `make check`'s closing line.
 set -uo pipefail
 
@@ -46,8 +48,27 @@ rc=$?
 grep -Eq 'selftest:canary_fail: (global\.)?fails_on_purpose' "$R/canary-selftest.sum" || rc=0
 expect selftest "a failing selftest is reported failed" $rc 1
 
+# 4. The canary's WARN rewritten as the first expected one: accepted as it
+#    is, refused from another case, from a non-KUnit thread, another line.
+scan=$TOP/tools/vm/scan-log
+read -r loc case _ < <(grep -v '^#' "$TOP/tools/vm/expected-warns" | grep .)
+log=$R/canary-warn/console.log
+sed -E "s#at [^ ]*runner_canary_kunit\.c:[0-9]+ #at $loc #; s#ok 1 runner_canary_warns#ok 1 $case#" \
+	"$log" >"$R/expected.log"
+"$scan" "$R/expected.log" 2>/dev/null
+expect expected-warn "the listed WARN of $case is accepted" $? 0
+sed "s#ok 1 $case#ok 1 another_case#" "$R/expected.log" >"$R/expected-case.log"
+"$scan" "$R/expected-case.log" 2>/dev/null
+expect expected-warn "the same WARN in another case fails" $? 1
+sed 's#Comm: kunit_try_catch#Comm: kworker/0:1#' "$R/expected.log" >"$R/expected-comm.log"
+"$scan" "$R/expected-comm.log" 2>/dev/null
+expect expected-warn "the same WARN outside a KUnit thread fails" $? 1
+sed -E "s#(at [^ ]*):[0-9]+ #\1:1 #" "$R/expected.log" >"$R/expected-line.log"
+"$scan" "$R/expected-line.log" 2>/dev/null
+expect expected-warn "a WARN at another line fails" $? 1
+
 if [ $bad -ne 0 ]; then
 	echo "runner-selftest: the runner missed a deliberate failure" >&2
 	exit 1
 fi
-echo "runner-selftest: all 3 deliberate failures detected"
+echo "runner-selftest: all deliberate failures detected, expected WARNs accepted only where listed"

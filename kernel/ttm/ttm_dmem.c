@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TTM resources charged to the dmem cgroup controller.
+ *
+ * A resource manager with a dmem region (ttm_resource_manager::cg) charges
+ * the size of every buffer object it holds a resource for:
+ *
+ *  - ttm_resource_alloc() charges before the manager allocates, so that a
+ *    charge over a dmem.max fails like a full manager (-ENOSPC) and TTM's
+ *    eviction walk runs, confined to the subtree of the pool whose limit
+ *    was hit (ttm_dmem_evict_begin());
+ *  - ttm_resource_free() uncharges, whatever frees the resource: the
+ *    buffer object's release, a move to another manager, an eviction;
+ *  - a resource of a pinned buffer object is charged as pinned as well,
+ *    from ttm_bo_pin() or from its allocation while the buffer object is
+ *    pinned, to ttm_bo_unpin() or its free.
+ *
+ * The charge goes to the cgroup of the allocating task (see
+ * include/linux/ttm_dmem.h); DRM clients as owners come later.
+ *
+ * Locking: a resource's struct ttm_dmem_charge belongs to the thread that
+ * allocates the resource until ttm_resource_alloc() returns it, then to
+ * the holder of its buffer object's reservation lock; pin and unpin assert
+ * that lock. struct ttm_dmem_evict belongs to the thread walking. The
+ * controller's functions used here take no lock that TTM holds.
+ */
+
+#include <kunit/static_stub.h>
+#include <linux/cgroup_dmem.h>
+#include <linux/dma-resv.h>
+#include <linux/ttm_dmem.h>
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_resource.h>
+
+/**
+ * ttm_dmem_try_charge() - charge the allocating task's cgroup
+ * @region: the manager's dmem region
+ * @size: bytes
+ * @ret_pool: the pool charged, see dmem_cgroup_try_charge()
+ * @ret_limit_pool: the pool whose limit was hit, see the same
+ *
+ * The one place TTM charges; the KUnit suite redirects it to pools built
+ * without cgroups.
+ *
+ * Context: process context, may sleep.
+ * Return: as dmem_cgroup_try_charge().
+ */
+int ttm_dmem_try_charge(struct dmem_cgroup_region *region, u64 size,
+			struct dmem_cgroup_pool_state **ret_pool,
+			struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	KUNIT_STATIC_STUB_REDIRECT(ttm_dmem_try_charge, region, size, ret_pool,
+				   ret_limit_pool);
+	return dmem_cgroup_try_charge(region, size, ret_pool, ret_limit_pool);
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_try_charge);
+
+/**
+ * ttm_dmem_charge() - charge a resource about to be allocated
+ * @man: the manager allocating it
+ * @bo: the buffer object it is for; its size is charged
+ * @charge: filled with what was charged, for ttm_dmem_commit() or
+ *	ttm_dmem_cancel()
+ * @ret_limit_pool: optional; on -ENOSPC because of a dmem.max, the pool
+ *	whose limit was hit, with a reference the caller drops with
+ *	dmem_cgroup_pool_state_put(); NULL otherwise
+ *
+ * Charges nothing for a manager without a dmem region. If @bo is pinned,
+ * the bytes are charged as pinned too.
+ *
+ * Context: process context, may sleep; @bo reserved.
+ * Return: 0; -ENOSPC when a dmem.max was hit (a "max" event is counted at
+ * the limiting pool: evicting inside its subtree may help); -ENOMEM when a
+ * pinned buffer object's bytes would pass a dmem.pinned.max (a "pin_max"
+ * event is counted) or when the controller fails (fault injection, no
+ * memory for a pool); -ENODEV when the region was unregistered; -EINVAL for
+ * a size the controller cannot account.
+ */
+int ttm_dmem_charge(struct ttm_resource_manager *man,
+		    struct ttm_buffer_object *bo, struct ttm_dmem_charge *charge,
+		    struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	struct dmem_cgroup_pool_state *limit = NULL;
+	u64 size = bo->base.size;
+	int ret;
+
+	charge->pool = NULL;
+	charge->pinned = false;
+	if (ret_limit_pool)
+		*ret_limit_pool = NULL;
+	if (!man->cg)
+		return 0;
+
+	ret = ttm_dmem_try_charge(man->cg, size, &charge->pool, &limit);
+	if (ret == -EAGAIN) {
+		if (ret_limit_pool)
+			*ret_limit_pool = limit;
+		else
+			dmem_cgroup_pool_state_put(limit);
+		return -ENOSPC;
+	}
+	if (ret)
+		return ret;
+
+	if (bo->pin_count) {
+		ret = dmem_cgroup_try_charge_pinned(charge->pool, size, &limit);
+		if (ret) {
+			dmem_cgroup_pool_state_put(limit);
+			dmem_cgroup_uncharge(charge->pool, size);
+			charge->pool = NULL;
+			return ret == -EAGAIN ? -ENOMEM : ret;
+		}
+		charge->pinned = true;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_charge);
+
+static void ttm_dmem_release(struct ttm_dmem_charge *charge, u64 size)
+{
+	if (!charge->pool)
+		return;
+	if (charge->pinned)
+		dmem_cgroup_uncharge_pinned(charge->pool, size);
+	dmem_cgroup_uncharge(charge->pool, size);
+	charge->pool = NULL;
+	charge->pinned = false;
+}
+
+/**
+ * ttm_dmem_cancel() - undo ttm_dmem_charge() when the allocation failed
+ * @bo: the buffer object passed to ttm_dmem_charge()
+ * @charge: what it charged; cleared
+ *
+ * Context: any context.
+ */
+void ttm_dmem_cancel(struct ttm_buffer_object *bo,
+		     struct ttm_dmem_charge *charge)
+{
+	ttm_dmem_release(charge, bo->base.size);
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_cancel);
+
+/**
+ * ttm_dmem_commit() - hand a charge to the resource allocated with it
+ * @res: the resource, allocated for the buffer object charged
+ * @charge: what ttm_dmem_charge() charged; ttm_dmem_uncharge() returns it
+ *
+ * Context: any context.
+ */
+void ttm_dmem_commit(struct ttm_resource *res, struct ttm_dmem_charge *charge)
+{
+	res->dmem = *charge;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_commit);
+
+/**
+ * ttm_dmem_uncharge() - return what a resource charged
+ * @res: the resource being freed
+ *
+ * Uncharges the pinned bytes, then the bytes. Nothing for a resource that
+ * charged nothing (a manager without a region, or already uncharged).
+ *
+ * Context: any context.
+ */
+void ttm_dmem_uncharge(struct ttm_resource *res)
+{
+	ttm_dmem_release(&res->dmem, res->size);
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_uncharge);
+
+/**
+ * ttm_dmem_pin() - charge a buffer object's resource as pinned
+ * @bo: the buffer object, reserved, about to get its first pin
+ *
+ * Called by ttm_bo_pin() before it counts a pin; does nothing unless this
+ * is the first pin and the resource charged a pool. A resource allocated
+ * while the buffer object is pinned is charged as pinned at allocation.
+ *
+ * Context: process context, the reservation lock of @bo held.
+ * Return: 0; -ENOMEM if the pinned bytes would pass a dmem.pinned.max of
+ * the pool or of an ancestor (a "pin_max" event is counted at the limiting
+ * pool and nothing changes) or if the controller fails the charge (fault
+ * injection); -EINVAL for a size the controller cannot account.
+ */
+int ttm_dmem_pin(struct ttm_buffer_object *bo)
+{
+	struct dmem_cgroup_pool_state *limit = NULL;
+	struct ttm_resource *res = bo->resource;
+	int ret;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->pin_count || !res || !res->dmem.pool || res->dmem.pinned)
+		return 0;
+	ret = dmem_cgroup_try_charge_pinned(res->dmem.pool, res->size, &limit);
+	if (ret) {
+		dmem_cgroup_pool_state_put(limit);
+		return ret == -EAGAIN ? -ENOMEM : ret;
+	}
+	res->dmem.pinned = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_pin);
+
+/**
+ * ttm_dmem_unpin() - return the pinned charge after the last unpin
+ * @bo: the buffer object, reserved, whose pin count just dropped to zero
+ *
+ * Context: any context, the reservation lock of @bo held.
+ */
+void ttm_dmem_unpin(struct ttm_buffer_object *bo)
+{
+	struct ttm_resource *res = bo->resource;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->pin_count || !res || !res->dmem.pinned)
+		return;
+	dmem_cgroup_uncharge_pinned(res->dmem.pool, res->size);
+	res->dmem.pinned = false;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_unpin);
+
+/**
+ * ttm_dmem_evict_begin() - may an eviction walk take this buffer object?
+ * @ev: the walk's dmem scope
+ * @bo: the candidate, reserved, with a resource in the walk's manager
+ *
+ * When a dmem.max was hit, only memory charged inside the limiting pool's
+ * subtree is taken; when the manager is full, anyone's. Memory at or below
+ * its pool's effective dmem.min is never taken, and memory below its
+ * effective dmem.low only once @ev allows it (ttm_dmem_evict_retry_low()).
+ * A resource that charged nothing is always a candidate. On true, the
+ * caller evicts and then calls ttm_dmem_evict_end().
+ *
+ * Context: any context; the reservation lock of @bo held.
+ * Return: true if @bo may be evicted.
+ */
+bool ttm_dmem_evict_begin(struct ttm_dmem_evict *ev,
+			  struct ttm_buffer_object *bo)
+{
+	struct dmem_cgroup_pool_state *pool = bo->resource->dmem.pool;
+	bool hit_low = false;
+
+	dma_resv_assert_held(bo->base.resv);
+	ev->victim = NULL;
+	ev->victim_low = false;
+	if (!pool)
+		return true;
+	if (!dmem_cgroup_state_evict_valuable(ev->limit, pool, false, &hit_low)) {
+		if (!hit_low)
+			return false;
+		ev->hit_low = true;
+		if (!ev->ignore_low)
+			return false;
+		ev->victim_low = true;
+	}
+	ev->victim = dmem_cgroup_pool_get(pool);
+	return true;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_evict_begin);
+
+/**
+ * ttm_dmem_evict_end() - count an eviction ttm_dmem_evict_begin() allowed
+ * @ev: the walk's dmem scope
+ * @evicted: the buffer object left the manager
+ *
+ * Counts an "evict" event in the victim's pool, and a "low" event if it
+ * was taken below its effective dmem.low.
+ *
+ * Context: any context.
+ */
+void ttm_dmem_evict_end(struct ttm_dmem_evict *ev, bool evicted)
+{
+	if (!ev->victim)
+		return;
+	if (evicted) {
+		dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_EVICT);
+		if (ev->victim_low)
+			dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_LOW);
+	}
+	dmem_cgroup_pool_state_put(ev->victim);
+	ev->victim = NULL;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_evict_end);
+
+/**
+ * ttm_dmem_evict_set_limit() - the scope after a failed retry
+ * @ev: the walk's dmem scope
+ * @limit: the limiting pool the retried allocation returned (its reference
+ *	passes to @ev), or NULL if the manager was full
+ *
+ * Context: any context.
+ */
+void ttm_dmem_evict_set_limit(struct ttm_dmem_evict *ev,
+			      struct dmem_cgroup_pool_state *limit)
+{
+	dmem_cgroup_pool_state_put(ev->limit);
+	ev->limit = limit;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_evict_set_limit);
+
+/**
+ * ttm_dmem_evict_retry_low() - walk again, taking low-protected memory?
+ * @ev: the walk's dmem scope, after a walk that found nothing to evict
+ *
+ * Context: any context.
+ * Return: true, with @ev now allowing memory below effective dmem.low, if
+ * the walk skipped candidates only for their low protection; false if the
+ * walk should fail.
+ */
+bool ttm_dmem_evict_retry_low(struct ttm_dmem_evict *ev)
+{
+	if (ev->ignore_low || !ev->hit_low)
+		return false;
+	ev->ignore_low = true;
+	return true;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_evict_retry_low);
+
+/**
+ * ttm_dmem_evict_fini() - drop the references of a walk's scope
+ * @ev: the walk's dmem scope
+ *
+ * Context: any context.
+ */
+void ttm_dmem_evict_fini(struct ttm_dmem_evict *ev)
+{
+	dmem_cgroup_pool_state_put(ev->victim);
+	ev->victim = NULL;
+	dmem_cgroup_pool_state_put(ev->limit);
+	ev->limit = NULL;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_evict_fini);
