@@ -56,7 +56,7 @@ vm_seconds=$((SECONDS - start))
 leaks=()
 if [ $lane = check-debug ] && [ $rc -ne 124 ]; then
 	head -n 1 "$RUN/kmemleak.txt" 2>/dev/null || echo "$lane: no kmemleak result"
-	n=$(sed -n 's/^kmemleak-scan: \([0-9]*\) suspected leaks$/\1/p' "$RUN/kmemleak.txt" 2>/dev/null)
+	n=$(sed -n 's/^kmemleak-scan: \([0-9]*\) suspected leaks.*/\1/p' "$RUN/kmemleak.txt" 2>/dev/null)
 	[ -n "$n" ] && leaks=(--leaks "$n")
 	grep -q '^kmemleak-scan: 0 suspected leaks' "$RUN/kmemleak.txt" 2>/dev/null ||
 		fails+=(--fail "kmemleak:suspected leaks or no scan (see ${RUN#"$TOP"/}/kmemleak.txt)")

@@ -67,8 +67,23 @@ sed -E "s#(at [^ ]*):[0-9]+ #\1:1 #" "$R/expected.log" >"$R/expected-line.log"
 "$scan" "$R/expected-line.log" 2>/dev/null
 expect expected-warn "a WARN at another line fails" $? 1
 
+# 5. kmemleak's count line: accepted only when kmemleak-scan.sh's next line
+#    says every suspect is expected (tools/vm/expected-leaks).
+leak="kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"
+printf '%s\n%s\n' "$leak" "dmem-kmemleak: scan 2: 0 unexpected, 2 expected suspects" \
+	>"$R/leak-expected.log"
+"$scan" "$R/leak-expected.log" 2>/dev/null
+expect expected-leak "expected leaks only are accepted" $? 0
+printf '%s\n%s\n' "$leak" "dmem-kmemleak: scan 2: 1 unexpected, 1 expected suspects" \
+	>"$R/leak-unexpected.log"
+"$scan" "$R/leak-unexpected.log" 2>/dev/null
+expect expected-leak "an unexpected leak fails" $? 1
+printf '%s\n' "$leak" >"$R/leak-unjudged.log"
+"$scan" "$R/leak-unjudged.log" 2>/dev/null
+expect expected-leak "a leak no scan judged fails" $? 1
+
 if [ $bad -ne 0 ]; then
 	echo "runner-selftest: the runner missed a deliberate failure" >&2
 	exit 1
 fi
-echo "runner-selftest: all deliberate failures detected, expected WARNs accepted only where listed"
+echo "runner-selftest: all deliberate failures detected, expected WARNs and leaks accepted only where listed"
