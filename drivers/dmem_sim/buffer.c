@@ -187,6 +187,8 @@ static void sim_buf_release(struct kref *ref)
 {
 	struct sim_buf *buf = container_of(ref, struct sim_buf, ref);
 
+	/* No dma-buf is left: it held a reference. */
+	dmem_dmabuf_fini(&buf->dd);
 	/* Uncharges it; waits for an eviction or revoke in flight. */
 	dmem_buf_free(&buf->dbuf);
 	sim_buf_destroy(buf);
@@ -558,6 +560,8 @@ static void sim_owner_notify(struct dmem_owner *owner, struct dmem_buf *dbuf,
 	if (event == DMEM_OWNER_BUF_REVOKED) {
 		atomic64_inc(&buf->revokes);
 		type = DMEM_SIM_EVENT_BUF_REVOKED;
+	} else if (event == DMEM_OWNER_BUF_REVOKE_FAILED) {
+		type = DMEM_SIM_EVENT_BUF_REVOKE_FAILED;
 	} else {
 		type = DMEM_SIM_EVENT_BUF_EVICTED;
 	}

@@ -3,13 +3,17 @@
  * dmem_sim: the dma-buf exporter.
  *
  * The exporter is dynamic (it has pin and unpin callbacks), so dma-buf
- * calls pin, unpin, map and unmap with the buffer's reservation held:
- *  - a non-dynamic (pinned) attachment is pinned and mapped by dma-buf at
- *    attach time; the pin becomes a pin of the eviction manager, charged to
- *    the buffer's owner, and the attachment is registered with the manager
- *    as an importer, so that a revoke of the buffer notifies it (through
- *    the revoke handler its importing driver installs) and waits for its
- *    acknowledgment;
+ * calls pin, unpin, map and unmap with the buffer's reservation held. The
+ * revoke contract is the manager's exporter helper (linux/dmem_dmabuf.h),
+ * called from every op:
+ *  - a pinned attachment's pin becomes a pin of the eviction manager,
+ *    charged to the buffer's owner. One that opted in to revocation
+ *    (&dma_buf_attach_ops.revoke_notify, pinning with dma_buf_pin()) is
+ *    told of a revoke through dma-buf, and its unmap is its
+ *    acknowledgment. A non-dynamic attachment (pinned and mapped by
+ *    dma-buf at attach time) or a dynamic one that pins without
+ *    revoke_notify makes the buffer a hard pin, and a device-level revoke
+ *    waits for its detach;
  *  - a dynamic attachment is never pinned (CONFIG_DMABUF_MOVE_NOTIFY): when
  *    the buffer is evicted, sim_buf_evict() calls dma_buf_move_notify() and
  *    the importer drops its mapping, to map again later. Mapping needs the
@@ -21,8 +25,7 @@
  * the dma-buf, and sim_buf::dmabuf, cleared under it by release, tells
  * whether there are attachments to notify.
  *
- * The simulated importers do no DMA, so mappings are not DMA-mapped: the
- * scatterlist describes the device pages.
+ * Mappings are DMA-mapped for the importing device (dmem_dmabuf_map()).
  */
 
 #include <linux/fcntl.h>
@@ -31,31 +34,6 @@
 #include <linux/slab.h>
 
 #include "sim.h"
-
-static void sim_attach_revoke_notify(struct dmem_importer *imp)
-{
-	struct sim_attach *sa = container_of(imp, struct sim_attach, imp);
-	void (*fn)(void *data);
-	void *data;
-
-	spin_lock(&sa->lock);
-	fn = sa->revoke_fn;
-	data = sa->revoke_data;
-	spin_unlock(&sa->lock);
-	/*
-	 * The importing driver's handler acknowledges when its DMA stopped;
-	 * an attachment without one has not started any: acknowledge now.
-	 * dmem_importer_detach() waits for this call, so @data stays valid.
-	 */
-	if (fn)
-		fn(data);
-	else
-		dmem_importer_ack(imp);
-}
-
-static const struct dmem_importer_ops sim_attach_importer_ops = {
-	.revoke_notify = sim_attach_revoke_notify,
-};
 
 static int sim_dmabuf_attach(struct dma_buf *dmabuf,
 			     struct dma_buf_attachment *attach)
@@ -67,11 +45,7 @@ static int sim_dmabuf_attach(struct dma_buf *dmabuf,
 	if (!sa)
 		return -ENOMEM;
 	sa->buf = buf;
-	sa->dynamic = dma_buf_attachment_is_dynamic(attach);
-	spin_lock_init(&sa->lock);
-	if (!sa->dynamic)
-		dmem_importer_attach(&sa->imp, &buf->dbuf,
-				     &sim_attach_importer_ops);
+	dmem_dmabuf_attach(&sa->da, &buf->dd, &buf->dbuf, attach);
 	mutex_lock(&buf->pin_lock);
 	list_add_tail(&sa->node, &buf->attachments);
 	mutex_unlock(&buf->pin_lock);
@@ -86,8 +60,7 @@ static void sim_dmabuf_detach(struct dma_buf *dmabuf,
 	struct sim_buf *buf = sa->buf;
 
 	/* Counts as the acknowledgment of a revoke waiting for it. */
-	if (!sa->dynamic)
-		dmem_importer_detach(&sa->imp);
+	dmem_dmabuf_detach(&sa->da);
 	mutex_lock(&buf->pin_lock);
 	list_del(&sa->node);
 	mutex_unlock(&buf->pin_lock);
@@ -97,16 +70,25 @@ static void sim_dmabuf_detach(struct dma_buf *dmabuf,
 static int sim_dmabuf_pin(struct dma_buf_attachment *attach)
 {
 	struct sim_attach *sa = attach->priv;
+	int ret;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
-	return sim_buf_pin(sa->buf, &sa->pinned);
+	/* A region being destroyed takes no new pin, revoking or not. */
+	if (READ_ONCE(sa->buf->region->dead))
+		return -ENODEV;
+	ret = dmem_dmabuf_pin(&sa->da);
+	if (ret)
+		return ret;
+	ret = sim_buf_pin(sa->buf, &sa->pinned);
+	if (ret)
+		dmem_dmabuf_unpin(&sa->da);
+	return ret;
 }
 
 static void sim_dmabuf_unpin(struct dma_buf_attachment *attach)
 {
 	struct sim_attach *sa = attach->priv;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
+	dmem_dmabuf_unpin(&sa->da);
 	sim_buf_unpin(sa->buf, &sa->pinned);
 }
 
@@ -157,6 +139,11 @@ static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 						buf->size, GFP_KERNEL_ACCOUNT);
 	else
 		ret = -EAGAIN;	/* evicted since the importer made it resident */
+	if (!ret) {
+		ret = dmem_dmabuf_map(&sa->da, sgt, dir);
+		if (ret)
+			sg_free_table(sgt);
+	}
 	if (!ret)
 		sim_sgt_get_pages(sgt);
 	mutex_unlock(&buf->data_lock);
@@ -170,6 +157,10 @@ static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 static void sim_dmabuf_unmap(struct dma_buf_attachment *attach,
 			     struct sg_table *sgt, enum dma_data_direction dir)
 {
+	struct sim_attach *sa = attach->priv;
+
+	/* The last unmap of a revoked attachment is its acknowledgment. */
+	dmem_dmabuf_unmap(&sa->da, sgt, dir);
 	sim_sgt_put_pages(sgt);
 	sg_free_table(sgt);
 	kfree(sgt);
@@ -266,42 +257,6 @@ bool sim_is_dmabuf(struct dma_buf *dmabuf)
 struct sim_buf *sim_dmabuf_buf(struct dma_buf *dmabuf)
 {
 	return dmabuf->priv;
-}
-
-/**
- * sim_attach_set_revoke_handler() - how a pinned attachment learns of revokes
- * @attach: a non-dynamic attachment to one of this driver's dma-bufs
- * @fn: called when the buffer is being revoked: the importer stops its DMA
- *	and then calls sim_attach_ack(), from @fn or later; called in process
- *	context without locks, never after dma_buf_detach() returned
- * @data: its argument
- *
- * dma-buf has no revoke callback for non-dynamic importers; an importing
- * driver that can stop its DMA on request installs one here. Without it,
- * revokes are acknowledged at once.
- */
-void sim_attach_set_revoke_handler(struct dma_buf_attachment *attach,
-				   void (*fn)(void *data), void *data)
-{
-	struct sim_attach *sa = attach->priv;
-
-	spin_lock(&sa->lock);
-	sa->revoke_fn = fn;
-	sa->revoke_data = data;
-	spin_unlock(&sa->lock);
-}
-
-/**
- * sim_attach_ack() - a pinned attachment's DMA to a revoked buffer stopped
- * @attach: the attachment
- *
- * Context: any context.
- */
-void sim_attach_ack(struct dma_buf_attachment *attach)
-{
-	struct sim_attach *sa = attach->priv;
-
-	dmem_importer_ack(&sa->imp);
 }
 
 MODULE_IMPORT_NS(DMA_BUF);

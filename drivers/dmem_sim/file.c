@@ -10,6 +10,7 @@
  * buffer handles; buffers still exported live on with their dma-bufs.
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/memcontrol.h>
 #include <linux/miscdevice.h>
@@ -157,7 +158,11 @@ static int __init sim_init(void)
 	if (ret)
 		return ret;
 	sim_device = sim_misc.this_device;
-	return 0;
+	/* The importers' mappings are DMA-mapped for it (no IOMMU: 1:1). */
+	ret = dma_coerce_mask_and_coherent(sim_device, DMA_BIT_MASK(64));
+	if (ret)
+		misc_deregister(&sim_misc);
+	return ret;
 }
 
 /* Built in only: regions outlive files, nothing may unload under them. */

@@ -2,17 +2,25 @@
 /*
  * dmem_sim: simulated importing devices, the other side of dma-buf.
  *
- * A pinned importer behaves like an RDMA NIC without on-demand paging: it
- * attaches without move_notify, so dma-buf pins and maps the buffer for as
- * long as it is attached. When the buffer is revoked, its revoke handler
- * queues DMEM_SIM_EVENT_IMPORTER_REVOKED on the importer's file and
- * acknowledges per its mode: at once, after a delay (delayed work), or
- * when userspace says so (IMPORTER_ACK), which may be never.
+ * They take part only through dma-buf's ops, and import any dma-buf:
+ * dmem_sim's own, udmabuf's, a GPU's. Their mappings are DMA-mapped for
+ * sim_device by the exporter.
+ *
+ * A pinned importer behaves like an RDMA NIC without on-demand paging.
+ * A revocable one (DMEM_SIM_IMPORT_PINNED) attaches with revoke_notify,
+ * pins with dma_buf_pin() and maps. When the exporter revokes the pin,
+ * dma-buf calls its revoke_notify with the reservation held: it queues
+ * DMEM_SIM_EVENT_IMPORTER_REVOKED on the importer's file and, per its mode,
+ * at once, after a delay (delayed work) or when userspace says so
+ * (IMPORTER_ACK, which may be never), stops its "DMA" and unmaps: the
+ * unmap is the acknowledgment. A hard one (DMEM_SIM_IMPORT_PINNED_HARD)
+ * attaches without any callback: dma-buf pins and maps it at attach time,
+ * and it lets go only when detached.
  *
  * A dynamic importer attaches with move_notify: on a move it drops its
  * mapping (under the reservation lock, as move_notify is called) and
- * queues DMEM_SIM_EVENT_IMPORTER_MOVED; its next use makes the buffer
- * resident and maps it again.
+ * queues DMEM_SIM_EVENT_IMPORTER_MOVED; its next use maps it again (for a
+ * dmem_sim buffer, after making it resident).
  *
  * An importer belongs to the file that created it, whatever file the
  * dma-buf came from (fd passing), until IMPORTER_DETACH or close. It is
@@ -24,6 +32,7 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/highmem.h>
 #include <linux/slab.h>
 
 #include "sim.h"
@@ -37,9 +46,11 @@
  * @id: id in @file
  * @file: the file that created it
  * @dmabuf: the dma-buf (referenced)
- * @buf: its buffer (valid while @dmabuf is)
+ * @buf: its dmem_sim buffer (valid while @dmabuf is), or NULL for another
+ *	exporter's dma-buf
  * @attach: the attachment
- * @sgt: a dynamic importer's mapping, or NULL (the reservation lock)
+ * @sgt: the mapping, or NULL (the reservation lock)
+ * @dma_pinned: pinned with dma_buf_pin() (the reservation lock)
  * @mode: DMEM_SIM_IMPORT_*
  * @ack: DMEM_SIM_ACK_*
  * @delay_ms: for DMEM_SIM_ACK_DELAYED
@@ -61,6 +72,7 @@ struct sim_importer {
 	struct sim_buf *buf;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
+	bool dma_pinned;
 	u32 mode;
 	u32 ack;
 	u32 delay_ms;
@@ -77,15 +89,31 @@ struct sim_importer {
 
 static void sim_importer_post(struct sim_importer *imp, u32 type)
 {
-	sim_event_post(imp->file, type, imp->buf->handle, imp->id,
-		       imp->buf->size, imp->buf->region->name);
+	struct sim_buf *buf = imp->buf;
+
+	sim_event_post(imp->file, type, buf ? buf->handle : 0, imp->id,
+		       imp->dmabuf->size, buf ? buf->region->name : "");
 }
 
-/* Acknowledge a pending notification; a detaching importer does silently. */
-static void sim_importer_ack_pending(struct sim_importer *imp, bool detaching)
+/* Unmap, if mapped: the device no longer reaches the memory. */
+static void sim_importer_unmap_locked(struct sim_importer *imp)
+{
+	dma_resv_assert_held(imp->dmabuf->resv);
+	if (imp->sgt)
+		dma_buf_unmap_attachment(imp->attach, imp->sgt,
+					 DMA_BIDIRECTIONAL);
+	imp->sgt = NULL;
+}
+
+/*
+ * Acknowledge a pending notification: unmap. A detaching importer does it
+ * silently.
+ */
+static void sim_importer_ack_locked(struct sim_importer *imp, bool detaching)
 {
 	bool pending;
 
+	dma_resv_assert_held(imp->dmabuf->resv);
 	spin_lock(&imp->lock);
 	pending = imp->ack_pending;
 	imp->ack_pending = false;
@@ -94,15 +122,22 @@ static void sim_importer_ack_pending(struct sim_importer *imp, bool detaching)
 	spin_unlock(&imp->lock);
 	if (!pending)
 		return;
-	/* The event first: the ack may let the revoke finish at once. */
+	/* The event first: the unmap may let the revoke finish at once. */
 	if (!detaching)
 		sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_ACKED);
-	sim_attach_ack(imp->attach);
+	sim_importer_unmap_locked(imp);
 }
 
-static void sim_importer_do_ack(struct sim_importer *imp)
+/* Context: process context; takes the reservation lock. */
+static int sim_importer_do_ack(struct sim_importer *imp)
 {
-	sim_importer_ack_pending(imp, false);
+	int ret = dma_resv_lock_interruptible(imp->dmabuf->resv, NULL);
+
+	if (ret)
+		return ret;
+	sim_importer_ack_locked(imp, false);
+	dma_resv_unlock(imp->dmabuf->resv);
+	return 0;
 }
 
 static void sim_importer_ack_workfn(struct work_struct *work)
@@ -110,15 +145,18 @@ static void sim_importer_ack_workfn(struct work_struct *work)
 	struct sim_importer *imp = container_of(to_delayed_work(work),
 						struct sim_importer, ack_work);
 
-	sim_importer_do_ack(imp);
+	dma_resv_lock(imp->dmabuf->resv, NULL);
+	sim_importer_ack_locked(imp, false);
+	dma_resv_unlock(imp->dmabuf->resv);
 }
 
-/* The exporter's revoke handler of a pinned importer. */
-static void sim_importer_revoked(void *data)
+/* dma-buf's revoke_notify of a pinned importer, under the reservation. */
+static void sim_importer_revoke_notify(struct dma_buf_attachment *attach)
 {
-	struct sim_importer *imp = data;
+	struct sim_importer *imp = attach->importer_priv;
 	bool detaching;
 
+	dma_resv_assert_held(attach->dmabuf->resv);
 	spin_lock(&imp->lock);
 	imp->revoked = true;
 	imp->ack_pending = true;
@@ -127,11 +165,10 @@ static void sim_importer_revoked(void *data)
 	spin_unlock(&imp->lock);
 
 	sim_importer_post(imp, DMEM_SIM_EVENT_IMPORTER_REVOKED);
-	/* A detaching importer acknowledges at once: see the destroy. */
 	if (detaching) {
-		sim_importer_ack_pending(imp, true);
+		sim_importer_ack_locked(imp, true);
 	} else if (imp->ack == DMEM_SIM_ACK_PROMPT) {
-		sim_importer_do_ack(imp);
+		sim_importer_ack_locked(imp, false);
 	} else if (imp->ack == DMEM_SIM_ACK_DELAYED) {
 		/*
 		 * Under the lock: sim_importer_destroy() cancels for good. One
@@ -145,6 +182,11 @@ static void sim_importer_revoked(void *data)
 		spin_unlock(&imp->lock);
 	}
 }
+
+static const struct dma_buf_attach_ops sim_importer_pinned_ops = {
+	.allow_peer2peer = true,
+	.revoke_notify = sim_importer_revoke_notify,
+};
 
 static void sim_importer_move_notify(struct dma_buf_attachment *attach)
 {
@@ -174,7 +216,7 @@ static int sim_importer_map(struct sim_importer *imp)
 
 	for (tries = 0; tries < SIM_MAP_TRIES && ret == -EAGAIN; tries++) {
 		/* Without the reservation: this may evict other buffers. */
-		ret = sim_buf_make_resident(imp->buf);
+		ret = imp->buf ? sim_buf_make_resident(imp->buf) : 0;
 		if (ret)
 			break;
 		ret = dma_resv_lock_interruptible(imp->dmabuf->resv, NULL);
@@ -203,6 +245,82 @@ static void sim_importer_free(struct sim_importer *imp)
 	kfree(imp);
 }
 
+/* Check the argument of IMPORT; 0 or -EINVAL. */
+static int sim_importer_check(const struct dmem_sim_import *arg)
+{
+	if (arg->flags)
+		return -EINVAL;
+	if (arg->mode == DMEM_SIM_IMPORT_PINNED) {
+		if (arg->ack > DMEM_SIM_ACK_MANUAL)
+			return -EINVAL;
+		if (arg->ack == DMEM_SIM_ACK_DELAYED ?
+		    !arg->delay_ms || arg->delay_ms > DMEM_SIM_ACK_DELAY_MAX :
+		    arg->delay_ms)
+			return -EINVAL;
+		return 0;
+	}
+	if (arg->mode == DMEM_SIM_IMPORT_DYNAMIC ||
+	    arg->mode == DMEM_SIM_IMPORT_PINNED_HARD)
+		return arg->ack || arg->delay_ms ? -EINVAL : 0;
+	return -EINVAL;
+}
+
+/* A revocable pinned importer pins and maps, as an RDMA NIC registers. */
+static int sim_importer_pin_map(struct sim_importer *imp)
+{
+	struct sg_table *sgt;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(imp->dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	ret = dma_buf_pin(imp->attach);
+	if (!ret) {
+		imp->dma_pinned = true;
+		sgt = dma_buf_map_attachment(imp->attach, DMA_BIDIRECTIONAL);
+		if (IS_ERR(sgt))
+			ret = PTR_ERR(sgt);
+		else
+			imp->sgt = sgt;
+	}
+	dma_resv_unlock(imp->dmabuf->resv);
+	return ret;
+}
+
+/* Attach (and map) in @imp->mode; 0 or an errno, the attachment set up. */
+static int sim_importer_attach(struct sim_importer *imp)
+{
+	struct dma_buf *dmabuf = imp->dmabuf;
+	struct sg_table *sgt;
+	int ret;
+
+	if (imp->mode == DMEM_SIM_IMPORT_PINNED_HARD) {
+		/* A dynamic exporter is pinned (and mapped) by dma-buf here. */
+		imp->attach = dma_buf_attach(dmabuf, sim_device);
+		if (IS_ERR(imp->attach))
+			return PTR_ERR(imp->attach);
+		sgt = dma_buf_map_attachment_unlocked(imp->attach,
+						      DMA_BIDIRECTIONAL);
+		if (IS_ERR(sgt))
+			return PTR_ERR(sgt);
+		imp->sgt = sgt;
+		imp->maps = 1;
+		return 0;
+	}
+	imp->attach = dma_buf_dynamic_attach(dmabuf, sim_device,
+					     imp->mode == DMEM_SIM_IMPORT_PINNED ?
+					     &sim_importer_pinned_ops :
+					     &sim_importer_attach_ops, imp);
+	if (IS_ERR(imp->attach))
+		return PTR_ERR(imp->attach);
+	if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC)
+		return sim_importer_map(imp);
+	ret = sim_importer_pin_map(imp);
+	if (!ret)
+		imp->maps = 1;
+	return ret;
+}
+
 /**
  * sim_importer_create() - IMPORT: attach (and map) a new importer
  * @file: the importing file
@@ -222,29 +340,12 @@ struct sim_importer *sim_importer_create(struct sim_file *file,
 	struct dma_buf *dmabuf;
 	int ret;
 
-	if (arg->flags)
-		return ERR_PTR(-EINVAL);
-	if (arg->mode == DMEM_SIM_IMPORT_PINNED) {
-		if (arg->ack > DMEM_SIM_ACK_MANUAL)
-			return ERR_PTR(-EINVAL);
-		if (arg->ack == DMEM_SIM_ACK_DELAYED ?
-		    !arg->delay_ms || arg->delay_ms > DMEM_SIM_ACK_DELAY_MAX :
-		    arg->delay_ms)
-			return ERR_PTR(-EINVAL);
-	} else if (arg->mode == DMEM_SIM_IMPORT_DYNAMIC) {
-		if (arg->ack || arg->delay_ms)
-			return ERR_PTR(-EINVAL);
-	} else {
-		return ERR_PTR(-EINVAL);
-	}
-
+	ret = sim_importer_check(arg);
+	if (ret)
+		return ERR_PTR(ret);
 	dmabuf = dma_buf_get(arg->fd);
 	if (IS_ERR(dmabuf))
 		return ERR_CAST(dmabuf);
-	if (!sim_is_dmabuf(dmabuf)) {
-		dma_buf_put(dmabuf);
-		return ERR_PTR(-EINVAL);
-	}
 
 	imp = kzalloc(sizeof(*imp), GFP_KERNEL_ACCOUNT);
 	if (!imp) {
@@ -254,7 +355,8 @@ struct sim_importer *sim_importer_create(struct sim_file *file,
 	kref_init(&imp->ref);
 	imp->file = file;
 	imp->dmabuf = dmabuf;
-	imp->buf = sim_dmabuf_buf(dmabuf);
+	/* Only to name the buffer in events, and to make it resident. */
+	imp->buf = sim_is_dmabuf(dmabuf) ? sim_dmabuf_buf(dmabuf) : NULL;
 	imp->mode = arg->mode;
 	imp->ack = arg->ack;
 	imp->delay_ms = arg->delay_ms;
@@ -271,38 +373,18 @@ struct sim_importer *sim_importer_create(struct sim_file *file,
 		sim_importer_free(imp);
 		return ERR_PTR(ret);
 	}
-
-	if (imp->mode == DMEM_SIM_IMPORT_PINNED) {
-		/* dma-buf pins and maps a non-dynamic attachment here. */
-		imp->attach = dma_buf_attach(dmabuf, sim_device);
-		if (!IS_ERR(imp->attach)) {
-			sim_attach_set_revoke_handler(imp->attach,
-						      sim_importer_revoked, imp);
-			imp->maps = 1;
-		}
-	} else {
-		imp->attach = dma_buf_dynamic_attach(dmabuf, sim_device,
-						     &sim_importer_attach_ops,
-						     imp);
-	}
+	ret = sim_importer_attach(imp);
 	if (IS_ERR(imp->attach)) {
-		ret = PTR_ERR(imp->attach);
-		goto err_erase;
+		xa_erase(&file->importers, imp->id);
+		sim_importer_free(imp);
+		return ERR_PTR(ret);
 	}
-	if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC) {
-		ret = sim_importer_map(imp);
-		if (ret) {
-			sim_importer_abort(file, imp);
-			return ERR_PTR(ret);
-		}
+	if (ret) {
+		sim_importer_abort(file, imp);
+		return ERR_PTR(ret);
 	}
 	arg->id = imp->id;
 	return imp;
-
-err_erase:
-	xa_erase(&file->importers, imp->id);
-	sim_importer_free(imp);
-	return ERR_PTR(ret);
 }
 
 /**
@@ -364,7 +446,8 @@ static struct sim_importer *sim_importer_get(struct sim_file *file, u32 id)
  * @file: the file
  * @id: the importer
  *
- * Return: 0; -ENOENT; -EINVAL for a dynamic importer.
+ * Return: 0; -ENOENT; -EINVAL for an importer that is not revocable;
+ * -EINTR.
  */
 int sim_importer_ack(struct sim_file *file, u32 id)
 {
@@ -376,7 +459,7 @@ int sim_importer_ack(struct sim_file *file, u32 id)
 	if (imp->mode != DMEM_SIM_IMPORT_PINNED)
 		ret = -EINVAL;
 	else
-		sim_importer_do_ack(imp);
+		ret = sim_importer_do_ack(imp);
 	sim_importer_put(imp);
 	return ret;
 }
@@ -407,18 +490,18 @@ int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info)
 
 	spin_lock(&imp->lock);
 	info->mode = imp->mode;
-	if (imp->mode == DMEM_SIM_IMPORT_PINNED)
+	if (imp->mode != DMEM_SIM_IMPORT_DYNAMIC)
 		info->state = imp->revoked ? DMEM_SIM_IMPORTER_REVOKED :
 			      DMEM_SIM_IMPORTER_MAPPED;
 	else
 		info->state = mapped ? DMEM_SIM_IMPORTER_MAPPED :
 			      DMEM_SIM_IMPORTER_UNMAPPED;
-	info->size = imp->buf->size;
+	info->size = imp->dmabuf->size;
 	info->maps = imp->maps;
 	info->move_notifies = imp->moves;
 	info->revoke_notifies = imp->notifies;
 	info->acks = imp->acks;
-	if (imp->mode == DMEM_SIM_IMPORT_PINNED && imp->revoked)
+	if (imp->mode != DMEM_SIM_IMPORT_DYNAMIC && imp->revoked)
 		ret = -ENODEV;
 	spin_unlock(&imp->lock);
 	sim_importer_put(imp);
@@ -431,11 +514,11 @@ int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info)
  *	reference left (or, from IMPORT, never handed out)
  *
  * The delayed acknowledgment is cancelled first and cannot be queued
- * again. A pending revoke is acknowledged before dma_buf_detach(), which
- * takes the reservation: a pin of the buffer may hold it while waiting
- * for that very revoke (a parked one) to finish. From then on a revoke
- * notification is acknowledged at once; dma_buf_detach() waits for one in
- * progress.
+ * again. Then, under the reservation, a pending revoke is acknowledged by
+ * the unmap, and the pin goes. From then on a revoke notification is
+ * acknowledged at once. A pin of the buffer that holds the reservation
+ * does not wait for the buffer's revoke (see dmem_dmabuf_pin()), so this
+ * does not wait for it either.
  */
 void sim_importer_destroy(struct sim_importer *imp)
 {
@@ -443,17 +526,17 @@ void sim_importer_destroy(struct sim_importer *imp)
 	imp->detaching = true;
 	spin_unlock(&imp->lock);
 	cancel_delayed_work_sync(&imp->ack_work);
-	sim_importer_ack_pending(imp, true);
 
-	if (imp->sgt) {
+	if (!IS_ERR_OR_NULL(imp->attach)) {
 		dma_resv_lock(imp->dmabuf->resv, NULL);
-		if (imp->sgt)
-			dma_buf_unmap_attachment(imp->attach, imp->sgt,
-						 DMA_BIDIRECTIONAL);
-		imp->sgt = NULL;
+		sim_importer_ack_locked(imp, true);
+		sim_importer_unmap_locked(imp);
+		if (imp->dma_pinned)
+			dma_buf_unpin(imp->attach);
+		imp->dma_pinned = false;
 		dma_resv_unlock(imp->dmabuf->resv);
+		dma_buf_detach(imp->dmabuf, imp->attach);
 	}
-	dma_buf_detach(imp->dmabuf, imp->attach);
 	sim_importer_free(imp);
 }
 
@@ -475,4 +558,81 @@ int sim_importer_detach(struct sim_file *file, u32 id)
 		return -ENOENT;
 	sim_importer_put(imp);
 	return 0;
+}
+
+/*
+ * Copy up to a page at @pos out of the importer's mapping into @bounce,
+ * under the reservation (the mapping is stable under it). Return the bytes
+ * copied, -ENODEV when not mapped, -EAGAIN when a move took the mapping.
+ */
+static long sim_importer_read_page(struct sim_importer *imp, u64 pos,
+				   size_t len, void *bounce)
+{
+	struct sg_table *sgt;
+	struct sg_page_iter iter;
+	u64 off = pos & PAGE_MASK;
+	long ret;
+
+	ret = dma_resv_lock_interruptible(imp->dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	sgt = imp->sgt;
+	ret = imp->mode == DMEM_SIM_IMPORT_DYNAMIC ? -EAGAIN : -ENODEV;
+	if (sgt) {
+		for_each_sgtable_page(sgt, &iter, off >> PAGE_SHIFT) {
+			len = min_t(size_t, len, PAGE_SIZE - offset_in_page(pos));
+			memcpy_from_page(bounce, sg_page_iter_page(&iter),
+					 offset_in_page(pos), len);
+			ret = len;
+			break;
+		}
+	}
+	dma_resv_unlock(imp->dmabuf->resv);
+	return ret;
+}
+
+/**
+ * sim_importer_read() - IMPORTER_READ: read through the importer's mapping
+ * @file: the file
+ * @rw: the argument, @rw->handle the importer's id; flags checked
+ *
+ * What the importer's device would read: the memory it still maps, which
+ * nobody may reuse before it unmaps.
+ *
+ * Return: 0; -ENOENT; -EINVAL (range); -ENODEV (not mapped); -EAGAIN (a
+ * dynamic importer's mapping moved); -EFAULT; -ENOMEM; -EINTR.
+ */
+int sim_importer_read(struct sim_file *file, const struct dmem_sim_rw *rw)
+{
+	struct sim_importer *imp = sim_importer_get(file, rw->handle);
+	u64 pos = rw->offset, end;
+	void *bounce;
+	long n = 0;
+
+	if (IS_ERR(imp))
+		return PTR_ERR(imp);
+	if (!rw->len || check_add_overflow(rw->offset, rw->len, &end) ||
+	    end > imp->dmabuf->size) {
+		n = -EINVAL;
+		goto put;
+	}
+	bounce = (void *)__get_free_page(GFP_KERNEL);
+	if (!bounce) {
+		n = -ENOMEM;
+		goto put;
+	}
+	for (; pos < end; pos += n) {
+		n = sim_importer_read_page(imp, pos, end - pos, bounce);
+		if (n < 0)
+			break;
+		if (copy_to_user(u64_to_user_ptr(rw->ptr + (pos - rw->offset)),
+				 bounce, n)) {
+			n = -EFAULT;
+			break;
+		}
+	}
+	free_page((unsigned long)bounce);
+put:
+	sim_importer_put(imp);
+	return n < 0 ? n : 0;
 }

@@ -163,7 +163,8 @@ static int sim_ioc_info(struct sim_file *file, void __user *uarg)
 	return ret;
 }
 
-static int sim_ioc_rw(struct sim_file *file, void __user *uarg, bool write)
+static int sim_ioc_rw(struct sim_file *file, void __user *uarg,
+		      unsigned int cmd)
 {
 	struct dmem_sim_rw a;
 	struct sim_buf *buf;
@@ -173,10 +174,12 @@ static int sim_ioc_rw(struct sim_file *file, void __user *uarg, bool write)
 		return -EFAULT;
 	if (a.flags)
 		return -EINVAL;
+	if (cmd == DMEM_SIM_IOC_IMPORTER_READ)
+		return sim_importer_read(file, &a);
 	buf = sim_buf_lookup(file, a.handle);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	ret = sim_buf_rw(buf, &a, write);
+	ret = sim_buf_rw(buf, &a, cmd == DMEM_SIM_IOC_WRITE);
 	sim_buf_put(buf);
 	return ret;
 }
@@ -224,6 +227,7 @@ static int sim_ioc_owner_info(struct sim_file *file, void __user *uarg)
 	a.pinned = st.pinned;
 	a.evicted = st.evicted;
 	a.revoked = st.revoked;
+	a.revoke_failures = st.revoke_failures;
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		return -EFAULT;
 	return 0;
@@ -313,9 +317,9 @@ long sim_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case DMEM_SIM_IOC_INFO:
 		return sim_ioc_info(file, uarg);
 	case DMEM_SIM_IOC_WRITE:
-		return sim_ioc_rw(file, uarg, true);
 	case DMEM_SIM_IOC_READ:
-		return sim_ioc_rw(file, uarg, false);
+	case DMEM_SIM_IOC_IMPORTER_READ:
+		return sim_ioc_rw(file, uarg, cmd);
 	case DMEM_SIM_IOC_EXPORT:
 		return sim_ioc_export(file, uarg);
 	case DMEM_SIM_IOC_OWNER_INFO:

@@ -247,5 +247,7 @@ struct sim_buf *sim_region_new_buf(const char *name, u64 size,
 		sim_buf_abort(buf);
 		return ERR_PTR(ret);
 	}
+	/* Revokes of the buffer wait for the fences of its dma-bufs. */
+	dmem_dmabuf_init(&buf->dd, &buf->dbuf, &buf->resv);
 	return buf;
 }

@@ -51,6 +51,7 @@
 #include <linux/completion.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/dmem_dmabuf.h>
 #include <linux/dmem_evict.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -154,6 +155,7 @@ struct sim_region {
  * @size: bytes
  * @npages: pages
  * @resv: the reservation object of its dma-buf; protects @dmabuf
+ * @dd: the revoke state of its dma-bufs (linux/dmem_dmabuf.h)
  * @dmabuf: the exported dma-buf, or NULL (set and cleared under @resv)
  * @export_lock: serializes exports
  * @pin_lock: protects @user_pins, @mgr_pinned and @attachments
@@ -178,6 +180,7 @@ struct sim_buf {
 	u64 size;
 	unsigned int npages;
 	struct dma_resv resv;
+	struct dmem_dmabuf dd;
 	struct dma_buf *dmabuf;
 	struct mutex export_lock;	/* exports */
 	struct mutex pin_lock;		/* pin bookkeeping */
@@ -195,24 +198,16 @@ struct sim_buf {
 
 /**
  * struct sim_attach - the exporter's state of a dma-buf attachment
- * @imp: the manager's importer (non-dynamic attachments only)
+ * @da: the revoke state of the attachment (linux/dmem_dmabuf.h)
  * @buf: the buffer
  * @node: entry in sim_buf::attachments (pin_lock)
- * @dynamic: the attachment has move_notify
  * @pinned: it holds a pin (pin_lock)
- * @lock: protects @revoke_fn and @revoke_data
- * @revoke_fn: the importing driver's revoke handler, or NULL
- * @revoke_data: its argument
  */
 struct sim_attach {
-	struct dmem_importer imp;
+	struct dmem_dmabuf_attach da;
 	struct sim_buf *buf;
 	struct list_head node;
-	bool dynamic;
 	bool pinned;
-	spinlock_t lock;	/* the revoke handler */
-	void (*revoke_fn)(void *data);
-	void *revoke_data;
 };
 
 /* events.c */
@@ -278,9 +273,6 @@ static inline struct sim_buf *to_sim_buf(struct dmem_buf *dbuf)
 int sim_buf_export(struct sim_buf *buf, u32 flags);
 bool sim_is_dmabuf(struct dma_buf *dmabuf);
 struct sim_buf *sim_dmabuf_buf(struct dma_buf *dmabuf);
-void sim_attach_set_revoke_handler(struct dma_buf_attachment *attach,
-				   void (*fn)(void *data), void *data);
-void sim_attach_ack(struct dma_buf_attachment *attach);
 
 /* importer.c */
 struct sim_importer *sim_importer_create(struct sim_file *file,
@@ -290,6 +282,7 @@ void sim_importer_abort(struct sim_file *file, struct sim_importer *imp);
 int sim_importer_ack(struct sim_file *file, u32 id);
 int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info);
 int sim_importer_detach(struct sim_file *file, u32 id);
+int sim_importer_read(struct sim_file *file, const struct dmem_sim_rw *rw);
 void sim_importer_destroy(struct sim_importer *imp);
 
 #endif /* _DRIVERS_DMEM_SIM_SIM_H */

@@ -98,10 +98,15 @@ struct dmem_evict_ops {
  * @DMEM_OWNER_BUF_EVICTED: a buffer was evicted to make room
  * @DMEM_OWNER_BUF_REVOKED: a buffer was revoked (its importers were
  *	notified and it is no longer pinned); its contents are preserved
+ * @DMEM_OWNER_BUF_REVOKE_FAILED: a revoke notified the importers and
+ *	ended the buffer's pins, but the evict op failed (the buffer was
+ *	busy, e.g. its dma-buf reservation held): the buffer is resident and
+ *	no longer pinned; its importers were told
  */
 enum dmem_owner_event {
 	DMEM_OWNER_BUF_EVICTED,
 	DMEM_OWNER_BUF_REVOKED,
+	DMEM_OWNER_BUF_REVOKE_FAILED,
 };
 
 /**
@@ -156,6 +161,7 @@ enum dmem_buf_state {
  * @pin_count: pins
  * @state: enum dmem_buf_state
  * @flags: internal flags
+ * @hard_pins: holders that cannot be revoked, see dmem_buf_hard_pin()
  *
  * All fields are private to the manager and protected by the region's
  * lock; read the state with dmem_buf_state().
@@ -171,6 +177,7 @@ struct dmem_buf {
 	unsigned int pin_count;
 	u8 state;
 	u8 flags;
+	u16 hard_pins;
 };
 
 /**
@@ -197,12 +204,15 @@ struct dmem_importer {
  * @pinned: pinned now
  * @evicted: evicted so far
  * @revoked: revoked so far
+ * @revoke_failures: revokes that ended the pins of a buffer they could not
+ *	move (a count, not bytes)
  */
 struct dmem_owner_stats {
 	u64 resident;
 	u64 pinned;
 	u64 evicted;
 	u64 revoked;
+	u64 revoke_failures;
 };
 
 /**
@@ -212,6 +222,8 @@ struct dmem_owner_stats {
  * @buffers: initialized buffers, whatever their state
  * @parked: revokes parked for lack of acknowledgment
  * @revoke_timeouts: importers that did not acknowledge a revoke in time
+ * @revoke_failures: revokes whose evict op failed: the buffer stayed
+ *	resident, its pins ended
  */
 struct dmem_evict_region_stats {
 	u64 capacity;
@@ -219,6 +231,7 @@ struct dmem_evict_region_stats {
 	u64 buffers;
 	u64 parked;
 	u64 revoke_timeouts;
+	u64 revoke_failures;
 };
 
 struct dmem_evict_region *
@@ -251,6 +264,8 @@ void dmem_buf_mark_used(struct dmem_buf *buf);
 void dmem_buf_free(struct dmem_buf *buf);
 enum dmem_buf_state dmem_buf_state(struct dmem_buf *buf);
 bool dmem_buf_is_pinned(struct dmem_buf *buf);
+int dmem_buf_hard_pin(struct dmem_buf *buf);
+void dmem_buf_hard_unpin(struct dmem_buf *buf);
 
 void dmem_importer_attach(struct dmem_importer *importer, struct dmem_buf *buf,
 			  const struct dmem_importer_ops *ops);

@@ -785,3 +785,49 @@ bool dmem_buf_is_pinned(struct dmem_buf *buf)
 	return READ_ONCE(buf->pin_count) != 0;
 }
 EXPORT_SYMBOL_GPL(dmem_buf_is_pinned);
+
+/**
+ * dmem_buf_hard_pin() - a holder of the buffer that cannot be revoked
+ * @buf: the buffer
+ *
+ * For an importer that pins the buffer but cannot be told to stop its DMA
+ * (a pinned dma-buf attachment without &dma_buf_attach_ops.revoke_notify).
+ * While one is counted, the policy never chooses the buffer for a revoke,
+ * as under the "strict" policy. A device-level revoke (owner, teardown)
+ * still takes it, and waits for the holder to let go. The caller's own pin
+ * (dmem_buf_pin()) is separate.
+ *
+ * Context: process context; does not sleep.
+ * Return: 0; -EOVERFLOW for too many holders.
+ */
+int dmem_buf_hard_pin(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+	int ret = 0;
+
+	spin_lock(&region->lock);
+	if (buf->hard_pins == U16_MAX)
+		ret = -EOVERFLOW;
+	else
+		buf->hard_pins++;
+	spin_unlock(&region->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(dmem_buf_hard_pin);
+
+/**
+ * dmem_buf_hard_unpin() - an unrevocable holder lets go
+ * @buf: the buffer, with a count from dmem_buf_hard_pin()
+ *
+ * Context: process context; does not sleep.
+ */
+void dmem_buf_hard_unpin(struct dmem_buf *buf)
+{
+	struct dmem_evict_region *region = buf->region;
+
+	spin_lock(&region->lock);
+	if (!WARN_ON(!buf->hard_pins))
+		buf->hard_pins--;
+	spin_unlock(&region->lock);
+}
+EXPORT_SYMBOL_GPL(dmem_buf_hard_unpin);

@@ -73,12 +73,14 @@ struct dmem_kt_region {
  * @pool: the pool its charges go to
  * @nr_evicted: evicted notifications received
  * @nr_revoked: revoked notifications received
+ * @nr_revoke_failed: revoke-failed notifications received
  */
 struct dmem_kt_owner {
 	struct dmem_owner *owner;
 	struct dmem_cgroup_pool_state *pool;
 	atomic_t nr_evicted;
 	atomic_t nr_revoked;
+	atomic_t nr_revoke_failed;
 };
 
 /**

@@ -125,8 +125,10 @@ static void dmem_kt_notify(struct dmem_owner *owner, struct dmem_buf *buf,
 
 	if (event == DMEM_OWNER_BUF_EVICTED)
 		atomic_inc(&ko->nr_evicted);
-	else
+	else if (event == DMEM_OWNER_BUF_REVOKED)
 		atomic_inc(&ko->nr_revoked);
+	else
+		atomic_inc(&ko->nr_revoke_failed);
 }
 
 static const struct dmem_owner_ops dmem_kt_owner_ops = {

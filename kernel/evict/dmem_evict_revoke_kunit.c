@@ -338,12 +338,48 @@ static void dmem_evict_revoke_teardown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(kr).buffers, kr->nr_bufs - 3);
 }
 
+/*
+ * Every importer acknowledged but the buffer stays busy (the evict op
+ * returns -EBUSY, as dmem_sim's does while its reservation is held): the
+ * pins ended, so the owner is told, and it is counted.
+ */
+static void dmem_evict_revoke_evict_busy(struct kunit *test)
+{
+	struct dmem_kt_region *kr = test->priv;
+	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
+	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
+	struct dmem_owner_stats os;
+	struct dmem_kt_importer *nic;
+	struct dmem_kt_buf *a0, *w1;
+
+	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	a0 = pinned(test, a, "a0");
+	nic = dmem_kt_importer(test, a0, KT_PROMPT);
+	a0->evict_ret = -EBUSY;
+	pinned(test, b, "w0");
+
+	w1 = dmem_kt_buf(test, b, U, "w1");
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w1->buf), -EBUSY);
+	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_FALSE(test, dmem_buf_is_pinned(&a0->buf));
+	KUNIT_EXPECT_EQ(test, atomic_read(&nic->nr_notify), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoke_failed), 1);
+	KUNIT_EXPECT_EQ(test, stats(kr).revoke_failures, 1);
+	dmem_owner_get_stats(a->owner, &os);
+	KUNIT_EXPECT_EQ(test, os.revoke_failures, 1);
+	KUNIT_EXPECT_EQ(test, os.pinned, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+}
+
 static struct kunit_case dmem_evict_revoke_cases[] = {
 	KUNIT_CASE(dmem_evict_revoke_prompt_and_slow),
 	KUNIT_CASE(dmem_evict_revoke_timeout_keeps_memory),
 	KUNIT_CASE(dmem_evict_revoke_timeout_moves_on),
 	KUNIT_CASE(dmem_evict_revoke_owner),
 	KUNIT_CASE(dmem_evict_revoke_owner_timeout),
+	KUNIT_CASE(dmem_evict_revoke_evict_busy),
 	{}
 };
 

@@ -110,6 +110,7 @@ extern struct list_head dmem_evict_regions;
  * @nr_inflight: victims being evicted or revoked right now
  * @inflight_seq: bumped when an eviction or revoke ends
  * @revoke_timeouts: importers that did not acknowledge in time
+ * @revoke_failures: revokes whose evict op failed
  * @dead: torn down: nothing becomes resident any more
  * @wq: waiters for a busy buffer, an in-flight victim or a notify
  */
@@ -132,6 +133,7 @@ struct dmem_evict_region {
 	unsigned int nr_inflight;
 	unsigned long inflight_seq;
 	u64 revoke_timeouts;
+	u64 revoke_failures;
 	bool dead;
 	wait_queue_head_t wq;
 };
@@ -190,6 +192,7 @@ struct dmem_evict_link {
  * @pinned: pinned bytes
  * @evicted: bytes evicted so far
  * @revoked: bytes revoked so far
+ * @revoke_failures: revokes of its buffers whose evict op failed
  */
 struct dmem_owner {
 	struct kref ref;
@@ -202,6 +205,7 @@ struct dmem_owner {
 	atomic64_t pinned;
 	atomic64_t evicted;
 	atomic64_t revoked;
+	atomic64_t revoke_failures;
 };
 
 /* dmem_revoke::state */

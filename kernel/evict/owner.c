@@ -111,6 +111,7 @@ void dmem_owner_get_stats(struct dmem_owner *owner,
 	stats->pinned = atomic64_read(&owner->pinned);
 	stats->evicted = atomic64_read(&owner->evicted);
 	stats->revoked = atomic64_read(&owner->revoked);
+	stats->revoke_failures = atomic64_read(&owner->revoke_failures);
 }
 EXPORT_SYMBOL_GPL(dmem_owner_get_stats);
 

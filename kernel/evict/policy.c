@@ -39,6 +39,22 @@ static bool dmem_epool_may_revoke(struct dmem_evict_pool *epool,
 	       dmem_cgroup_state_evict_valuable(limit, epool->pool, false, NULL);
 }
 
+/*
+ * The oldest buffer of @link's pinned list that step 3 may revoke: one
+ * without unrevocable holders (dmem_buf_hard_pin()). Hard-pinned buffers
+ * are skipped like pinned buffers under "strict"; the walk passes only
+ * over them.
+ */
+static struct dmem_buf *dmem_link_first_revocable(struct dmem_evict_link *link)
+{
+	struct dmem_buf *buf;
+
+	list_for_each_entry(buf, &link->pinned, node)
+		if (!buf->hard_pins)
+			return buf;
+	return NULL;
+}
+
 /**
  * dmem_evict_pick_locked() - choose the next victim
  * @region: the region
@@ -103,8 +119,8 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 		list_for_each_entry(link, &epool->pinned_links, pool_node) {
 			if (link->owner == requester)
 				continue;
-			head = list_first_entry(&link->pinned, struct dmem_buf, node);
-			if (dmem_buf_older(head, pinned))
+			head = dmem_link_first_revocable(link);
+			if (head && dmem_buf_older(head, pinned))
 				pinned = head;
 		}
 	}
@@ -119,6 +135,8 @@ static bool dmem_evict_sum_list(struct list_head *list, u64 need, u64 *sum)
 	struct dmem_buf *buf;
 
 	list_for_each_entry(buf, list, node) {
+		if (buf->hard_pins)
+			continue;
 		*sum += buf->size;
 		if (*sum >= need)
 			return true;

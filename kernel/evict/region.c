@@ -208,6 +208,7 @@ void dmem_evict_region_get_stats(struct dmem_evict_region *region,
 	list_for_each_entry(rv, &region->parked, node)
 		stats->parked++;
 	stats->revoke_timeouts = region->revoke_timeouts;
+	stats->revoke_failures = region->revoke_failures;
 	spin_unlock(&region->lock);
 }
 EXPORT_SYMBOL_GPL(dmem_evict_region_get_stats);

@@ -236,6 +236,8 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 		}
 		buf->state = DMEM_BUF_RESIDENT;
 		dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
+		region->revoke_failures++;
+		atomic64_inc(&owner->revoke_failures);
 	}
 	region->nr_inflight--;
 	region->inflight_seq++;
@@ -244,8 +246,9 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 	trace_dmem_revoke_done(dmem_cgroup_region_name(region->cg), cgroup_id,
 			       owner->tgid, buf->size,
 			       ktime_get_ns() - rv->start_ns, ret);
-	if (!ret)
-		dmem_owner_notify(buf, DMEM_OWNER_BUF_REVOKED);
+	/* Either way the pins are gone: the owner hears of it. */
+	dmem_owner_notify(buf, ret ? DMEM_OWNER_BUF_REVOKE_FAILED :
+			  DMEM_OWNER_BUF_REVOKED);
 
 	spin_lock(&region->lock);
 	dmem_buf_unbusy_locked(buf);

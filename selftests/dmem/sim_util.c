@@ -177,8 +177,13 @@ static int sim_pattern_span(unsigned char *data, unsigned int seed, __u64 pos,
 	return 0;
 }
 
+void sim_pattern(void *data, unsigned int seed, __u64 pos, __u64 n)
+{
+	sim_pattern_span(data, seed, pos, n, 0);
+}
+
 static int sim_rw_pattern(int fd, __u32 handle, __u64 size,
-			  unsigned int seed, int verify)
+			  unsigned int seed, unsigned long verify)
 {
 	__u64 off, chunk = 1 << 20;
 	unsigned char *data = malloc(chunk);
@@ -198,7 +203,7 @@ static int sim_rw_pattern(int fd, __u32 handle, __u64 size,
 			ret = sim_ioctl(fd, DMEM_SIM_IOC_WRITE, &rw);
 			continue;
 		}
-		ret = sim_ioctl(fd, DMEM_SIM_IOC_READ, &rw);
+		ret = sim_ioctl(fd, verify, &rw);
 		if (!ret)
 			ret = sim_pattern_span(data, seed, off, n, 1);
 	}
@@ -213,7 +218,12 @@ int sim_fill(int fd, __u32 handle, __u64 size, unsigned int seed)
 
 int sim_verify(int fd, __u32 handle, __u64 size, unsigned int seed)
 {
-	return sim_rw_pattern(fd, handle, size, seed, 1);
+	return sim_rw_pattern(fd, handle, size, seed, DMEM_SIM_IOC_READ);
+}
+
+int sim_importer_verify(int fd, __u32 id, __u64 size, unsigned int seed)
+{
+	return sim_rw_pattern(fd, id, size, seed, DMEM_SIM_IOC_IMPORTER_READ);
 }
 
 int sim_export(int fd, __u32 handle)

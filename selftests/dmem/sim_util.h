@@ -45,6 +45,13 @@ int sim_owner(int fd, struct dmem_sim_owner_info *info);
 int sim_fill(int fd, __u32 handle, __u64 size, unsigned int seed);
 /* 0 if the buffer holds the pattern of @seed, 1 if not, or -errno. */
 int sim_verify(int fd, __u32 handle, __u64 size, unsigned int seed);
+/*
+ * 0 if importer @id reads the pattern of @seed through its mapping
+ * (IMPORTER_READ), 1 if not, or -errno.
+ */
+int sim_importer_verify(int fd, __u32 id, __u64 size, unsigned int seed);
+/* The pattern of @seed for bytes [@pos, @pos + @n), into @data. */
+void sim_pattern(void *data, unsigned int seed, __u64 pos, __u64 n);
 
 /* The dma-buf fd, or -errno. */
 int sim_export(int fd, __u32 handle);

@@ -82,10 +82,12 @@ static const struct cmd cmds[] = {
 	{ DMEM_SIM_IOC_EXPORT, "EXPORT", { EFAULT, EINVAL, ENOENT, EBUSY, ENOMEM, EMFILE } },
 	{ DMEM_SIM_IOC_OWNER_INFO, "OWNER_INFO", { EFAULT, EINVAL } },
 	{ DMEM_SIM_IOC_IMPORT, "IMPORT", { EFAULT, EINVAL, EBADF, ENOMEM, ENODEV, EINTR, EBUSY } },
-	{ DMEM_SIM_IOC_IMPORTER_ACK, "IMPORTER_ACK", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_IMPORTER_ACK, "IMPORTER_ACK", { EFAULT, EINVAL, ENOENT, EINTR } },
 	{ DMEM_SIM_IOC_IMPORTER_USE, "IMPORTER_USE",
 	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY } },
 	{ DMEM_SIM_IOC_IMPORTER_DETACH, "IMPORTER_DETACH", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_SIM_IOC_IMPORTER_READ, "IMPORTER_READ",
+	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EAGAIN, EINTR } },
 };
 
 #define NR_CMDS	ARRAY_SIZE(cmds)
@@ -540,6 +542,10 @@ static void build_arg(int ci, int fdi, union arg *a)
 	case DMEM_SIM_IOC_IMPORTER_USE:
 		a->ii.id = pick_importer(fdi);
 		a->ii.flags = pick_flags(0);
+		break;
+	case DMEM_SIM_IOC_IMPORTER_READ:
+		build_rw(fdi, a);
+		a->rw.handle = pick_importer(fdi);
 		break;
 	}
 }

@@ -195,7 +195,9 @@ TEST_F(input, flags_and_reserved_fields)
 	d = sim_export(self->fd, self->h);
 	ASSERT_LE(0, d);
 	EXPECT_EQ(-EBUSY, sim_export(self->fd, self->h));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, 2, 0, 0, &id));
+	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, 3, 0, 0, &id));
+	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED_HARD,
+				      DMEM_SIM_ACK_MANUAL, 0, &id));
 	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED, 3, 0, &id));
 	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED,
 				      DMEM_SIM_ACK_DELAYED, 0, &id));

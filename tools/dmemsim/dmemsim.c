@@ -27,7 +27,7 @@
  *   expect-state BUF STATE           sleep MS    echo TEXT...
  *   touch-file PATH                  wait-file PATH [MS]
  * SIZE takes K, M or G. Event types: evicted, revoked, importer-revoked,
- * importer-acked, importer-moved, region-destroyed.
+ * importer-acked, importer-moved, region-destroyed, revoke-failed.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -194,6 +194,7 @@ static const char *const event_names[] = {
 	[DMEM_SIM_EVENT_IMPORTER_ACKED] = "importer-acked",
 	[DMEM_SIM_EVENT_IMPORTER_MOVED] = "importer-moved",
 	[DMEM_SIM_EVENT_REGION_DESTROYED] = "region-destroyed",
+	[DMEM_SIM_EVENT_BUF_REVOKE_FAILED] = "revoke-failed",
 };
 
 static int event_type(const char *s)
@@ -382,11 +383,12 @@ static int cmd_owner(const struct command *c, int argc, char **argv)
 
 	if (ioctl(dev, DMEM_SIM_IOC_OWNER_INFO, &a))
 		return -errno;
-	out("owner pid %d: resident %s pinned %s evicted %s revoked %s",
+	out("owner pid %d: resident %s pinned %s evicted %s revoked %s revoke_failures %llu",
 	    a.tgid, size_str(s[0], sizeof(s[0]), a.resident),
 	    size_str(s[1], sizeof(s[1]), a.pinned),
 	    size_str(s[2], sizeof(s[2]), a.evicted),
-	    size_str(s[3], sizeof(s[3]), a.revoked));
+	    size_str(s[3], sizeof(s[3]), a.revoked),
+	    (unsigned long long)a.revoke_failures);
 	return 0;
 }
 

@@ -247,6 +247,7 @@ struct dmem_sim_export {
 /* dmem_sim_import::mode */
 #define DMEM_SIM_IMPORT_PINNED	0	/* like an RDMA NIC without ODP */
 #define DMEM_SIM_IMPORT_DYNAMIC	1	/* move_notify, re-maps on next use */
+#define DMEM_SIM_IMPORT_PINNED_HARD 2	/* pinned, cannot be revoked */
 
 /* dmem_sim_import::ack: how a pinned importer answers a revoke */
 #define DMEM_SIM_ACK_PROMPT	0	/* at once, from the notification */
@@ -259,7 +260,7 @@ struct dmem_sim_export {
 
 /**
  * struct dmem_sim_import - DMEM_SIM_IOC_IMPORT
- * @fd: in: a dma-buf of /dev/dmem_sim (EBADF, or EINVAL for another kind)
+ * @fd: in: a dma-buf, of any exporter (EBADF if not one)
  * @mode: in: DMEM_SIM_IMPORT_*
  * @ack: in: DMEM_SIM_ACK_* (pinned importers; 0 for dynamic ones)
  * @delay_ms: in: for DMEM_SIM_ACK_DELAYED, 1 to DMEM_SIM_ACK_DELAY_MAX;
@@ -267,11 +268,15 @@ struct dmem_sim_export {
  * @flags: in: 0
  * @id: out: the importer's id
  *
- * A pinned importer attaches without move_notify and maps at once, which
- * pins the buffer (charged to the buffer's owner, against its
- * dmem.pinned.max; ENOMEM if no room). A revoke of the buffer notifies it
- * (DMEM_SIM_EVENT_IMPORTER_REVOKED on this file) and waits for its
- * acknowledgment; afterwards its mapping is gone (IMPORTER_USE: ENODEV).
+ * A pinned importer opts in to revocation (dma-buf's revoke_notify), pins
+ * and maps at once, which pins the buffer (for a dmem_sim buffer: charged
+ * to the buffer's owner, against its dmem.pinned.max; ENOMEM if no room;
+ * EBUSY while the buffer is being revoked). A revoke of the buffer
+ * notifies it (DMEM_SIM_EVENT_IMPORTER_REVOKED on this file) and waits for
+ * its acknowledgment, which is its unmap; afterwards its mapping is gone
+ * (IMPORTER_USE: ENODEV). A hard pinned importer (PINNED_HARD) cannot be
+ * told: the policy never revokes its buffer, and a device-level revoke
+ * waits for its detach.
  * A dynamic importer maps at once too, gets move_notify when the buffer is
  * evicted (DMEM_SIM_EVENT_IMPORTER_MOVED) and re-maps on its next use.
  */
@@ -340,6 +345,8 @@ struct dmem_sim_importer_info {
  * @pinned: out: bytes pinned now
  * @evicted: out: bytes evicted so far
  * @revoked: out: bytes revoked so far
+ * @revoke_failures: out: revokes that ended a buffer's pins but could not
+ *	move it (DMEM_SIM_EVENT_BUF_REVOKE_FAILED)
  */
 struct dmem_sim_owner_info {
 	__u32 flags;
@@ -348,6 +355,7 @@ struct dmem_sim_owner_info {
 	__u64 pinned;
 	__u64 evicted;
 	__u64 revoked;
+	__u64 revoke_failures;
 };
 
 /* dmem_sim_event::type */
@@ -358,6 +366,12 @@ struct dmem_sim_owner_info {
 #define DMEM_SIM_EVENT_IMPORTER_ACKED	4	/* ... and acknowledged it */
 #define DMEM_SIM_EVENT_IMPORTER_MOVED	5	/* a dynamic importer got move_notify */
 #define DMEM_SIM_EVENT_REGION_DESTROYED	6	/* a region was destroyed */
+/*
+ * A revoke of a buffer of this owner told its importers and ended its pins,
+ * but the buffer was busy (its dma-buf reservation held) and could not be
+ * moved: it stays resident, unpinned. Pin it again if it must stay.
+ */
+#define DMEM_SIM_EVENT_BUF_REVOKE_FAILED 7
 
 /**
  * struct dmem_sim_event - one record of read() on /dev/dmem_sim
@@ -423,5 +437,13 @@ struct dmem_sim_event {
 	_IOWR(DMEM_SIM_IOC_MAGIC, 0x22, struct dmem_sim_importer_info)
 #define DMEM_SIM_IOC_IMPORTER_DETACH \
 	_IOW(DMEM_SIM_IOC_MAGIC, 0x23, struct dmem_sim_importer_op)
+/*
+ * IMPORTER_READ: struct dmem_sim_rw with @handle the importer's id: reads
+ * the bytes through the importer's mapping, as its device would (ENODEV
+ * once it unmapped, e.g. after acknowledging a revoke; EAGAIN for a
+ * dynamic importer whose mapping was moved, until its next use).
+ */
+#define DMEM_SIM_IOC_IMPORTER_READ \
+	_IOW(DMEM_SIM_IOC_MAGIC, 0x24, struct dmem_sim_rw)
 
 #endif /* _UAPI_LINUX_DMEM_SIM_H */
