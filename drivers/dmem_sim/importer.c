@@ -133,11 +133,15 @@ static void sim_importer_revoked(void *data)
 	} else if (imp->ack == DMEM_SIM_ACK_PROMPT) {
 		sim_importer_do_ack(imp);
 	} else if (imp->ack == DMEM_SIM_ACK_DELAYED) {
-		/* Under the lock: sim_importer_destroy() cancels for good. */
+		/*
+		 * Under the lock: sim_importer_destroy() cancels for good. One
+		 * jiffy more, since the current one may be nearly over: the
+		 * acknowledgment comes at least delay_ms later, as promised.
+		 */
 		spin_lock(&imp->lock);
 		if (!imp->detaching)
 			schedule_delayed_work(&imp->ack_work,
-					      msecs_to_jiffies(imp->delay_ms));
+					      msecs_to_jiffies(imp->delay_ms) + 1);
 		spin_unlock(&imp->lock);
 	}
 }

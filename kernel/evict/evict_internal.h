@@ -224,7 +224,9 @@ enum dmem_revoke_state {
  * @work: finishes a late revoke
  * @node: entry in dmem_evict_region::parked (region lock)
  * @batch: entry in the list of a sweep's revokes (owned by the sweeper)
- * @start_ns: when it started, for the latency traced
+ * @start_ns: when it started (CLOCK_MONOTONIC, which unlike local_clock()
+ *	is consistent across CPUs: it may finish on another one), for the
+ *	latency traced
  */
 struct dmem_revoke {
 	struct dmem_buf *buf;

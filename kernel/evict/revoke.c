@@ -32,8 +32,8 @@
 
 #include <linux/delay.h>
 #include <linux/export.h>
-#include <linux/sched/clock.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include <trace/events/dmem.h>
 
@@ -126,7 +126,7 @@ void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv)
 	atomic_set(&rv->pending, 1);
 	atomic_set(&rv->state, DMEM_REVOKE_WAITING);
 	refcount_set(&rv->ref, 1);
-	rv->start_ns = local_clock();
+	rv->start_ns = ktime_get_ns();
 	list_for_each_entry(importer, &buf->importers, node) {
 		importer->revoke = rv;
 		atomic_inc(&rv->pending);
@@ -243,7 +243,7 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 
 	trace_dmem_revoke_done(dmem_cgroup_region_name(region->cg), cgroup_id,
 			       owner->tgid, buf->size,
-			       local_clock() - rv->start_ns, ret);
+			       ktime_get_ns() - rv->start_ns, ret);
 	if (!ret)
 		dmem_owner_notify(buf, DMEM_OWNER_BUF_REVOKED);
 

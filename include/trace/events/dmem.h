@@ -53,7 +53,10 @@ DEFINE_DMEM_BUF_EVENT(dmem_pin);
 /* A buffer was unpinned (last unpin). */
 DEFINE_DMEM_BUF_EVENT(dmem_unpin);
 
-/* A revoke finished: latency_ns from revoke_start; ret is evict()'s result. */
+/*
+ * A revoke finished: latency_ns (CLOCK_MONOTONIC) since revoke_start; ret
+ * is evict()'s result.
+ */
 TRACE_EVENT(dmem_revoke_done,
 	    TP_PROTO(const char *region, u64 cgroup, pid_t tgid, u64 bytes,
 		     u64 latency_ns, int ret),
