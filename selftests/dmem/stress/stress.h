@@ -73,6 +73,8 @@ struct st_xbuf {
 	int orphan;
 	int refs;
 	int dropping;
+	int last_drop;		/* worker * 8 + site of the last drop begun */
+	long long last_drop_ms;	/* ... and when (sim_now_ms()) */
 };
 
 /* One owner of a worker, as reported at a check. */

@@ -156,9 +156,11 @@ static int x_gone_locked(struct worker *w, int x)
  * A holding (or message) of @x is about to drop its last reference to the
  * dma-buf: x_begin_drop() before the close or detach, x_end_drop() after.
  */
-static void x_begin_drop(struct worker *w, int x)
+static void x_begin_drop(struct worker *w, int x, int site)
 {
 	pthread_mutex_lock(&w->sh->lock);
+	w->sh->xbufs[x].last_drop = w->idx * 8 + site;
+	w->sh->xbufs[x].last_drop_ms = sim_now_ms();
 	w->sh->xbufs[x].refs--;
 	w->sh->xbufs[x].dropping++;
 	pthread_mutex_unlock(&w->sh->lock);
@@ -227,7 +229,7 @@ static void h_close_fd(struct worker *w, struct w_hold *h)
 	if (h->fd < 0)
 		return;
 	if (last)
-		x_begin_drop(w, x);
+		x_begin_drop(w, x, 1);
 	w_result(w, "close dma-buf", close(h->fd) ? -errno : 0, 0);
 	h->fd = -1;
 	if (last) {
@@ -242,7 +244,7 @@ static void h_detach(struct worker *w, struct w_hold *h, struct w_imp *imp)
 	int fd = w->own[imp->owner].fd;
 
 	if (last)
-		x_begin_drop(w, x);
+		x_begin_drop(w, x, 2);
 	w_result(w, "IMPORTER_DETACH",
 		 sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, imp->id), 0);
 	imp->id = 0;
@@ -266,7 +268,7 @@ static void h_drop(struct worker *w, struct w_hold *h)
 /* A dma-buf fd nobody will hold. */
 static void x_close(struct worker *w, int x, int fd)
 {
-	x_begin_drop(w, x);
+	x_begin_drop(w, x, 3);
 	close(fd);
 	x_end_drop(w, x);
 }
@@ -345,7 +347,7 @@ static void w_close(struct worker *w, struct w_owner *o)
 		last[i] = w->hold[i].xbuf >= 0 && w->hold[i].fd < 0 &&
 			  !h_imps_elsewhere(&w->hold[i], n);
 		if (last[i])
-			x_begin_drop(w, w->hold[i].xbuf);
+			x_begin_drop(w, w->hold[i].xbuf, 4);
 	}
 	w_result(w, "close", close(o->fd) ? -errno : 0, 0);
 	o->fd = -1;
@@ -406,18 +408,24 @@ static void w_rewrite(struct worker *w, struct w_owner *o, struct w_buf *b)
 	w_result(w, "WRITE", sim_fill(o->fd, b->handle, b->size, b->seed), 0);
 }
 
+/*
+ * A PIN that succeeded adds one pin. The revokes counted in INFO after it
+ * say whether the older pins may be gone: a revoke takes every pin, and no
+ * PIN succeeds while one runs, so a revoke that finished since @revokes
+ * was read took every pin counted before; only the new one may have come
+ * after it. (INFO before the PIN would miss a revoke that finished while
+ * the PIN waited for it, and later blame it for this pin too.)
+ */
 static void w_pin(struct worker *w, struct w_owner *o, struct w_buf *b)
 {
 	struct dmem_sim_buf_info info;
 	int ret;
 
-	/* The revokes before the pin: those after it may have taken it. */
-	if (w_result(w, "INFO", sim_info(o->fd, b->handle, &info), 0))
-		return;
 	ret = sim_op(o->fd, DMEM_SIM_IOC_PIN, b->handle);
 	if (w_result(w, "PIN", ret, A_PRESSURE))
 		return;
-	if (info.revokes > b->revokes) {
+	if (!w_result(w, "INFO", sim_info(o->fd, b->handle, &info), 0) &&
+	    info.revokes > b->revokes) {
 		b->pins = 0;
 		b->revokes = info.revokes;
 	}
@@ -490,27 +498,34 @@ static void w_dmabuf_name(struct worker *w, struct w_buf *b, char *name,
 static void w_print_bufinfo(struct worker *w, struct w_buf *b)
 {
 	char line[256], name[32];
-	int in_block = 0;
 	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
 
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "# bufinfo: %s\n", strerror(errno));
 		return;
-	w_dmabuf_name(w, b, name, sizeof(name));
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, "dmem_sim"))
-			in_block = !!strstr(line, name);
-		if (in_block)
-			fprintf(stderr, "# bufinfo: %s", line);
-		if (!strncmp(line, "Total", 5))
-			in_block = 0;
 	}
+	w_dmabuf_name(w, b, name, sizeof(name));
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, name))
+			fprintf(stderr, "# bufinfo: %s", line);
+	if (ferror(f))
+		fprintf(stderr, "# bufinfo: read error %s\n", strerror(errno));
 	fclose(f);
 }
 
-/* What the model knew of @b's dma-buf when EXPORT said one exists. */
-static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
+/*
+ * What the model knew of @b's dma-buf when EXPORT said one exists, what
+ * the kernel shows of it, and whether it goes away by itself (with the
+ * timer blocked, so that nothing is interrupted). Returns a new fd if the
+ * export succeeded meanwhile.
+ */
+static int w_export_busy_state(struct worker *w, struct w_owner *o,
+			       struct w_buf *b, int x)
 {
 	struct st_xbuf e = { 0 };
+	sigset_t alrm, old;
+	long long t0 = sim_now_ms();
+	int fd = -EBUSY, waited = 0;
 
 	if (x >= 0) {
 		pthread_mutex_lock(&w->sh->lock);
@@ -521,7 +536,21 @@ static void w_export_busy_state(struct worker *w, struct w_buf *b, int x)
 		w->idx, b->handle, x);
 	fprintf(stderr, "(used %d exporter %d orphan %d refs %d dropping %d)\n",
 		e.used, e.exporter, e.orphan, e.refs, e.dropping);
+	fprintf(stderr, "# last drop by worker %d at site %d, %lld ms ago\n",
+		e.last_drop / 8, e.last_drop % 8, t0 - e.last_drop_ms);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, &old);
 	w_print_bufinfo(w, b);
+	while (fd == -EBUSY && waited < 3000) {
+		usleep(5000);
+		waited = sim_now_ms() - t0;
+		fd = sim_export(o->fd, b->handle);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	fprintf(stderr, "# EXPORT after %d ms: %s\n", waited,
+		fd >= 0 ? "succeeded" : strerror(-fd));
+	return fd;
 }
 
 /*
@@ -544,8 +573,12 @@ static void w_export(struct worker *w, struct w_owner *o, struct w_buf *b)
 		w_result(w, "EXPORT", fd, A_BUSY);
 		return;
 	}
-	if (fd == -EBUSY)
-		w_export_busy_state(w, b, x);
+	if (fd == -EBUSY) {
+		fd = w_export_busy_state(w, o, b, x);
+		if (fd >= 0)
+			close(fd);
+		fd = -EBUSY;
+	}
 	if (w_result(w, "EXPORT", fd, 0) < 0)
 		return;
 	w_dmabuf_name(w, b, name, sizeof(name));
