@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,11 +379,27 @@ TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 	close(ofd);
 }
 
-/* What the hostile child reports through its pipe. */
+/*
+ * What the hostile child reports through its pipe: its rounds, the error
+ * that ended them, or else the memory.current it saw at or above MEM_STOP
+ * (the parent's later reading may be a little lower: the kernel frees
+ * some of it meanwhile, e.g. after an RCU grace period).
+ */
 struct hostile_report {
 	long long rounds;
+	long long stop_current;
 	int err;
 };
+
+/* Has the loop reached MEM_STOP? Checked every @every rounds. */
+static bool hostile_at_stop(const char *cg, struct hostile_report *rep,
+			    int every)
+{
+	if (rep->rounds % every)
+		return false;
+	rep->stop_current = cg_number(cg, "memory.current");
+	return rep->stop_current >= MEM_STOP;
+}
 
 /*
  * Runs @loop as nobody in cgroup @cg; when it returns, measures what the
@@ -430,7 +447,7 @@ static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
 	       charged / 1024, (slab1 - slab0) / 1024, unpaid / 1024);
 	EXPECT_LT(0, rep.rounds);
 	/* It ended in ENOMEM or at the memory cgroup's limit, not before. */
-	EXPECT_TRUE(rep.err == -ENOMEM || cur1 >= MEM_STOP);
+	EXPECT_TRUE(rep.err == -ENOMEM || rep.stop_current >= MEM_STOP);
 	EXPECT_LE(MEM_STOP / 2, charged);
 	EXPECT_GT(charged / 10, unpaid);
 	close(to_parent[0]);
@@ -452,8 +469,7 @@ static int import_loop(const char *cg, void *arg, struct hostile_report *rep)
 				 DMEM_SIM_ACK_PROMPT, 0, &id);
 		if (err)
 			break;
-		if (rep->rounds % 64 == 0 &&
-		    cg_number(cg, "memory.current") >= MEM_STOP)
+		if (hostile_at_stop(cg, rep, 64))
 			break;
 	}
 	return err;
@@ -505,8 +521,7 @@ static int file_loop(const char *cg, void *arg, struct hostile_report *rep)
 		close(f);
 		if (err)
 			break;
-		if (rep->rounds % 32 == 0 &&
-		    cg_number(cg, "memory.current") >= MEM_STOP)
+		if (hostile_at_stop(cg, rep, 32))
 			break;
 	}
 	return err;
