@@ -1174,13 +1174,29 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	}
 }
 
+FIXTURE(huge) {
+	int unused;
+};
+
+FIXTURE_SETUP(huge)
+{
+}
+
+FIXTURE_TEARDOWN(huge)
+{
+}
+
 /*
  * Regression: a buffer as large as the largest region (1 GiB) in a machine
  * that cannot hold it twice (moving it in needs both copies) fails with
  * ENOMEM, leaving nothing behind; it used to call the OOM killer, which
  * killed everything.
+ *
+ * A minute and more on the debug kernel: the allocator goes through most
+ * of the VM's memory, under KASAN and kmemleak, before it fails. The
+ * harness's default 30 s cut it off once there.
  */
-TEST(huge_alloc_fails_cleanly)
+TEST_F_TIMEOUT(huge, alloc_fails_cleanly, 300)
 {
 	struct dmem_sim_region_info ri;
 	char name[DMEM_SIM_NAME_LEN];

@@ -73,8 +73,17 @@ struct st_xbuf {
 	int orphan;
 	int refs;
 	int dropping;
-	int last_drop;		/* worker * 8 + site of the last drop begun */
-	long long last_drop_ms;	/* ... and when (sim_now_ms()) */
+	int last_dropper;	/* the worker of the last drop begun, */
+	int last_drop_site;	/* where (enum st_drop_site) */
+	long long last_drop_ms;	/* and when (sim_now_ms()) */
+};
+
+/* Where a holding let its last reference go, for the EXPORT diagnostic. */
+enum st_drop_site {
+	DROP_CLOSE_FD = 1,	/* closed the dma-buf fd */
+	DROP_DETACH,		/* detached its last importer */
+	DROP_UNHELD,		/* closed an fd nobody was to hold */
+	DROP_OWNER_CLOSE,	/* closed the file of its last importers */
 };
 
 /* One owner of a worker, as reported at a check. */

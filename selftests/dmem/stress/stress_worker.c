@@ -156,10 +156,11 @@ static int x_gone_locked(struct worker *w, int x)
  * A holding (or message) of @x is about to drop its last reference to the
  * dma-buf: x_begin_drop() before the close or detach, x_end_drop() after.
  */
-static void x_begin_drop(struct worker *w, int x, int site)
+static void x_begin_drop(struct worker *w, int x, enum st_drop_site site)
 {
 	pthread_mutex_lock(&w->sh->lock);
-	w->sh->xbufs[x].last_drop = w->idx * 8 + site;
+	w->sh->xbufs[x].last_dropper = w->idx;
+	w->sh->xbufs[x].last_drop_site = site;
 	w->sh->xbufs[x].last_drop_ms = sim_now_ms();
 	w->sh->xbufs[x].refs--;
 	w->sh->xbufs[x].dropping++;
@@ -229,7 +230,7 @@ static void h_close_fd(struct worker *w, struct w_hold *h)
 	if (h->fd < 0)
 		return;
 	if (last)
-		x_begin_drop(w, x, 1);
+		x_begin_drop(w, x, DROP_CLOSE_FD);
 	w_result(w, "close dma-buf", close(h->fd) ? -errno : 0, 0);
 	h->fd = -1;
 	if (last) {
@@ -244,7 +245,7 @@ static void h_detach(struct worker *w, struct w_hold *h, struct w_imp *imp)
 	int fd = w->own[imp->owner].fd;
 
 	if (last)
-		x_begin_drop(w, x, 2);
+		x_begin_drop(w, x, DROP_DETACH);
 	w_result(w, "IMPORTER_DETACH",
 		 sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, imp->id), 0);
 	imp->id = 0;
@@ -268,7 +269,7 @@ static void h_drop(struct worker *w, struct w_hold *h)
 /* A dma-buf fd nobody will hold. */
 static void x_close(struct worker *w, int x, int fd)
 {
-	x_begin_drop(w, x, 3);
+	x_begin_drop(w, x, DROP_UNHELD);
 	close(fd);
 	x_end_drop(w, x);
 }
@@ -347,7 +348,7 @@ static void w_close(struct worker *w, struct w_owner *o)
 		last[i] = w->hold[i].xbuf >= 0 && w->hold[i].fd < 0 &&
 			  !h_imps_elsewhere(&w->hold[i], n);
 		if (last[i])
-			x_begin_drop(w, w->hold[i].xbuf, 4);
+			x_begin_drop(w, w->hold[i].xbuf, DROP_OWNER_CLOSE);
 	}
 	w_result(w, "close", close(o->fd) ? -errno : 0, 0);
 	o->fd = -1;
@@ -494,7 +495,7 @@ static void w_dmabuf_name(struct worker *w, struct w_buf *b, char *name,
 	snprintf(name, len, "st-w%d-b%u-", w->idx, b->handle);
 }
 
-/* The kernel's view of @b's dma-buf: debugfs bufinfo's block for it. */
+/* The kernel's view of @b's dma-buf: its line in debugfs bufinfo. */
 static void w_print_bufinfo(struct worker *w, struct w_buf *b)
 {
 	char line[256], name[32];
@@ -516,11 +517,11 @@ static void w_print_bufinfo(struct worker *w, struct w_buf *b)
 /*
  * What the model knew of @b's dma-buf when EXPORT said one exists, what
  * the kernel shows of it, and whether it goes away by itself (with the
- * timer blocked, so that nothing is interrupted). Returns a new fd if the
- * export succeeded meanwhile.
+ * timer blocked, so that nothing is interrupted); a dma-buf exported
+ * meanwhile is closed at once.
  */
-static int w_export_busy_state(struct worker *w, struct w_owner *o,
-			       struct w_buf *b, int x)
+static void w_export_busy_state(struct worker *w, struct w_owner *o,
+				struct w_buf *b, int x)
 {
 	struct st_xbuf e = { 0 };
 	sigset_t alrm, old;
@@ -537,7 +538,7 @@ static int w_export_busy_state(struct worker *w, struct w_owner *o,
 	fprintf(stderr, "(used %d exporter %d orphan %d refs %d dropping %d)\n",
 		e.used, e.exporter, e.orphan, e.refs, e.dropping);
 	fprintf(stderr, "# last drop by worker %d at site %d, %lld ms ago\n",
-		e.last_drop / 8, e.last_drop % 8, t0 - e.last_drop_ms);
+		e.last_dropper, e.last_drop_site, t0 - e.last_drop_ms);
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	sigprocmask(SIG_BLOCK, &alrm, &old);
@@ -550,7 +551,8 @@ static int w_export_busy_state(struct worker *w, struct w_owner *o,
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	fprintf(stderr, "# EXPORT after %d ms: %s\n", waited,
 		fd >= 0 ? "succeeded" : strerror(-fd));
-	return fd;
+	if (fd >= 0)
+		close(fd);
 }
 
 /*
@@ -573,12 +575,8 @@ static void w_export(struct worker *w, struct w_owner *o, struct w_buf *b)
 		w_result(w, "EXPORT", fd, A_BUSY);
 		return;
 	}
-	if (fd == -EBUSY) {
-		fd = w_export_busy_state(w, o, b, x);
-		if (fd >= 0)
-			close(fd);
-		fd = -EBUSY;
-	}
+	if (fd == -EBUSY)
+		w_export_busy_state(w, o, b, x);
 	if (w_result(w, "EXPORT", fd, 0) < 0)
 		return;
 	w_dmabuf_name(w, b, name, sizeof(name));
