@@ -47,9 +47,11 @@
  * @charge_to: the pool the next allocation charges ("the current task's")
  * @bos: the buffer objects created, put at exit unless put before
  * @nr_bos: entries in @bos
+ * @funcs: the device's functions: 6.12's helpers', but for the ttm_tt's
  */
 struct dmem_ttm_kt {
 	struct ttm_test_devices *devs;
+	struct ttm_device_funcs funcs;
 	struct dmem_cgroup_region *cg;
 	struct dmem_cgroup_pool_state *root, *a, *b1, *b2;
 	struct dmem_cgroup_pool_state *charge_to;
@@ -78,6 +80,28 @@ static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
 	return 0;
 }
 
+static struct ttm_tt *dmem_ttm_kt_tt_create(struct ttm_buffer_object *bo,
+					     u32 page_flags)
+{
+	struct ttm_tt *tt = kzalloc(sizeof(*tt), GFP_KERNEL);
+
+	if (tt && ttm_tt_init(tt, bo, page_flags, ttm_cached, 0)) {
+		kfree(tt);
+		tt = NULL;
+	}
+	return tt;
+}
+
+/*
+ * 6.12's helper destroys a ttm_tt without ttm_tt_fini(), which leaks its
+ * page array: ours finishes it.
+ */
+static void dmem_ttm_kt_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	ttm_tt_fini(tt);
+	kfree(tt);
+}
+
 static struct dmem_cgroup_pool_state *
 dmem_ttm_kt_pool(struct kunit *test, struct dmem_cgroup_pool_state *parent)
 {
@@ -99,6 +123,10 @@ static int dmem_ttm_kt_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, kt);
 	test->priv = kt;
 	kt->devs = ttm_test_devices_all(test);
+	kt->funcs = ttm_dev_funcs;
+	kt->funcs.ttm_tt_create = dmem_ttm_kt_tt_create;
+	kt->funcs.ttm_tt_destroy = dmem_ttm_kt_tt_destroy;
+	kt->devs->ttm_dev->funcs = &kt->funcs;
 	kt->cg = dmem_cgroup_register_region(KT_VRAM, "kunit/ttm0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(kt->cg));
 	kt->root = dmem_ttm_kt_pool(test, NULL);

@@ -23,28 +23,52 @@ classify() {
 				continue
 			split(line, f, /[ \t]+/)
 			want[++n] = f[1]
+			cap[n] = f[2] ~ /^<=/ ? substr(f[2], 3) : ""
+			if (cap[n] != "")
+				capfn[cap[n]] = 1
 		}
 	}
-	function judge() {
-		if (!inobj)
-			return
-		hit = 0
-		for (i = 1; i <= n && !hit; i++) {
+	function has(fn) { return index(trace, " " fn "+") > 0 }
+	# The first line whose every function is in the trace, or 0.
+	function match_line(   i, j, k, ok, fn) {
+		for (i = 1; i <= n; i++) {
 			k = split(want[i], fn, ",")
 			ok = 1
-			for (j = 1; j <= k; j++)
-				if (index(trace, " " fn[j] "+") == 0)
-					ok = 0
-			hit = ok
+			for (j = 1; j <= k && ok; j++)
+				ok = has(fn[j])
+			if (ok)
+				return i
 		}
-		if (hit)
-			nexp++
-		else
+		return 0
+	}
+	function judge(   i, c) {
+		if (!inobj)
+			return
+		i = match_line()
+		if (!i) {
 			nunexp++
+		} else if (cap[i] != "") {
+			capped[i]++
+		} else {
+			nexp++
+			for (c in capfn)
+				if (has(c))
+					covered[c]++
+		}
 	}
 	/^unreferenced object/ { judge(); inobj = 1; trace = ""; next }
 	{ trace = trace " " $0 }
-	END { judge(); printf "%d %d\n", nunexp + 0, nexp + 0 }
+	END {
+		judge()
+		for (i = 1; i <= n; i++) {
+			if (!capped[i])
+				continue
+			ok = capped[i] <= covered[cap[i]] + 0 ? capped[i] : covered[cap[i]] + 0
+			nexp += ok
+			nunexp += capped[i] - ok
+		}
+		printf "%d %d\n", nunexp + 0, nexp + 0
+	}
 	' "$f"
 }
 
