@@ -14,14 +14,17 @@
  * dmem_cgroup_try_charge() does. DRM clients as owners come later.
  *
  * TTM calls these hooks from ttm_resource_alloc(), ttm_resource_free(),
- * ttm_bo_pin(), ttm_bo_unpin() and its eviction walk; drivers only set
- * @cg. The implementation is kernel/ttm/ttm_dmem.c.
+ * ttm_bo_pin(), ttm_bo_unpin() and its eviction walk (kernel/ttm/ttm_dmem.c).
+ * Drivers only give a manager its region: ttm_dmem_register_region() at
+ * init, ttm_dmem_unregister_region() at teardown
+ * (kernel/ttm/ttm_dmem_region.c).
  */
 #ifndef _LINUX_TTM_DMEM_H
 #define _LINUX_TTM_DMEM_H
 
 #include <linux/types.h>
 
+struct device;
 struct dmem_cgroup_pool_state;
 struct dmem_cgroup_region;
 struct ttm_buffer_object;
@@ -86,7 +89,22 @@ void ttm_dmem_evict_set_limit(struct ttm_dmem_evict *ev,
 bool ttm_dmem_evict_retry_low(struct ttm_dmem_evict *ev);
 void ttm_dmem_evict_fini(struct ttm_dmem_evict *ev);
 
+int ttm_dmem_register_region(struct ttm_resource_manager *man,
+			     struct device *dev, const char *name, u64 size);
+void ttm_dmem_unregister_region(struct ttm_resource_manager *man);
+
 #else
+
+static inline int ttm_dmem_register_region(struct ttm_resource_manager *man,
+					   struct device *dev,
+					   const char *name, u64 size)
+{
+	return 0;
+}
+
+static inline void ttm_dmem_unregister_region(struct ttm_resource_manager *man)
+{
+}
 
 static inline int ttm_dmem_charge(struct ttm_resource_manager *man,
 				  struct ttm_buffer_object *bo,

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A driver's dmem region on one of its TTM resource managers.
+ *
+ * A TTM driver makes the memory of a manager (its VRAM, typically) a dmem
+ * cgroup resource with one call at init, ttm_dmem_register_region(), and
+ * one at teardown, ttm_dmem_unregister_region(). From then on TTM charges
+ * every resource of that manager (kernel/ttm/ttm_dmem.c); the driver does
+ * nothing else.
+ *
+ * Locking: ttm_resource_manager::cg is written here only, while no
+ * allocation in the manager can run (driver init and teardown), and read
+ * by TTM's allocations.
+ */
+
+#include <linux/cgroup_dmem.h>
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/ttm_dmem.h>
+#include <drm/ttm/ttm_resource.h>
+
+/**
+ * ttm_dmem_register_region() - account a TTM manager's memory in dmem
+ * @man: the resource manager, initialized, before its first allocation
+ * @dev: the device, whose name (dev_name(), e.g. "0000:00:02.0" for PCI)
+ *	is the middle of the region's name
+ * @name: the last part of the region's name, e.g. "vram0"
+ * @size: the bytes the manager holds (the manager's own unit for its size
+ *	varies between managers, so the driver says it)
+ *
+ * Registers the dmem region "drm/<dev_name>/<name>" of @size bytes and
+ * makes @man carry it: every resource allocated in @man is charged from
+ * now on. The driver calls ttm_dmem_unregister_region() before it tears
+ * the manager down.
+ *
+ * Context: process context, may sleep; no allocation in @man running.
+ * Return: 0, also when nothing is accounted (@size 0); -EBUSY if @man
+ * already carries a region; the errors of dmem_cgroup_register_region():
+ * -EINVAL for a name with white space or too long, -EEXIST for a name in
+ * use, -ENOMEM.
+ */
+int ttm_dmem_register_region(struct ttm_resource_manager *man,
+			     struct device *dev, const char *name, u64 size)
+{
+	struct dmem_cgroup_region *region;
+
+	if (man->cg)
+		return -EBUSY;
+	region = dmem_cgroup_register_region(size, "drm/%s/%s", dev_name(dev),
+					     name);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
+	man->cg = region;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_register_region);
+
+/**
+ * ttm_dmem_unregister_region() - stop accounting a TTM manager's memory
+ * @man: the resource manager, or NULL (nothing to do)
+ *
+ * Unregisters the region ttm_dmem_register_region() gave @man: it leaves
+ * the dmem.* files at once, and limits set on it stop applying. Resources
+ * still allocated in @man keep their charges until they are freed (the
+ * manager's teardown evicts them), as the controller keeps their pools.
+ * @man no longer points to the region, which may be freed meanwhile, so
+ * call it before the manager's teardown, which frees @man.
+ *
+ * Context: process context, may sleep; no allocation in @man running.
+ */
+void ttm_dmem_unregister_region(struct ttm_resource_manager *man)
+{
+	struct dmem_cgroup_region *region;
+
+	if (!man)
+		return;
+	region = man->cg;
+	man->cg = NULL;
+	dmem_cgroup_unregister_region(region);
+}
+EXPORT_SYMBOL_GPL(ttm_dmem_unregister_region);
