@@ -10,7 +10,11 @@
 # tests in one boot); run K > 1 writes NAME.runK.tap and NAME.runK.rc, and
 # every run is counted.
 #
-#   [DMEM_TEST_DIR=DIR] run-tests.sh [NAME...]      (default: all)
+# The programs test_gpu_* need the emulated GPU, which only the second
+# boot of make check has (tools/vm/run --device qxl,...): --gpu runs them,
+# and no argument runs every other program.
+#
+#   [DMEM_TEST_DIR=DIR] run-tests.sh [--gpu | NAME...]
 limit=${DMEM_TEST_TIMEOUT:-600}
 repeat=${DMEM_TEST_REPEAT:-1}
 mkdir -p /out/selftests
@@ -41,7 +45,16 @@ run_limited() {
 	return "$status"
 }
 cd "${DMEM_TEST_DIR:-/opt/dmem/selftests}" || exit 1
-[ $# -gt 0 ] || set -- *
+if [ "${1:-}" = --gpu ]; then
+	set -- test_gpu_*
+elif [ $# -eq 0 ]; then
+	for t in *; do
+		case $t in
+		test_gpu_*) ;;
+		*) set -- "$@" "$t" ;;
+		esac
+	done
+fi
 for t in "$@"; do
 	i=1
 	while [ "$i" -le "$repeat" ]; do

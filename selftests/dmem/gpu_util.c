@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The emulated GPU's clients; see gpu_util.h. A client serves one command
+ * at a time from its socket: a request, then one reply.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <drm/qxl_drm.h>
+
+#include "dmem_util.h"
+#include "gpu_util.h"
+
+enum gpu_op { GPU_ALLOC, GPU_CLOSE };
+
+struct gpu_req {
+	int op;
+	unsigned int size;
+	int count;
+};
+
+struct gpu_reply {
+	int done;
+	int err;
+};
+
+int gpu_region(char *name, size_t len, long long *capacity)
+{
+	char buf[4096], *line, *save, *sp;
+	int found = 0;
+
+	if (cg_read("", "dmem.capacity", buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		sp = strchr(line, ' ');
+		if (!sp || strncmp(line, "drm/", 4) ||
+		    sp - line < 10 || strncmp(sp - 6, "/vram0", 6))
+			continue;
+		*sp = '\0';
+		snprintf(name, len, "%s", line);
+		*capacity = strtoll(sp + 1, NULL, 10);
+		found++;
+	}
+	return found == 1 ? 0 : found ? -EEXIST : -ENOENT;
+}
+
+static void gpu_serve(int sock, int fd)
+{
+	struct drm_qxl_alloc alloc;
+	struct gpu_reply rep;
+	struct gpu_req req;
+
+	while (read(sock, &req, sizeof(req)) == sizeof(req)) {
+		rep.done = 0;
+		rep.err = 0;
+		if (req.op == GPU_CLOSE) {
+			if (fd >= 0 && close(fd))
+				rep.err = errno;
+			fd = -1;
+		}
+		while (req.op == GPU_ALLOC && rep.done < req.count) {
+			memset(&alloc, 0, sizeof(alloc));
+			alloc.size = req.size;
+			if (fd < 0 || ioctl(fd, DRM_IOCTL_QXL_ALLOC, &alloc)) {
+				rep.err = fd < 0 ? EBADF : errno;
+				break;
+			}
+			rep.done++;
+		}
+		if (write(sock, &rep, sizeof(rep)) != sizeof(rep))
+			break;
+	}
+}
+
+int gpu_client_start(struct gpu_client *c, const char *cg)
+{
+	int sv[2], fd, err;
+
+	c->pid = -1;
+	c->sock = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (!c->pid) {
+		/* No other client's socket: their ends must see EOF. */
+		close_range(3, sv[1] - 1, 0);
+		close_range(sv[1] + 1, ~0U, 0);
+		err = cg_enter(cg);
+		fd = err ? -1 : open(GPU_CARD, O_RDWR | O_CLOEXEC);
+		err = err ? err : fd < 0 ? -errno : 0;
+		if (write(sv[1], &err, sizeof(err)) == sizeof(err) && !err)
+			gpu_serve(sv[1], fd);
+		_exit(0);
+	}
+	close(sv[1]);
+	c->sock = sv[0];
+	if (read(c->sock, &err, sizeof(err)) != sizeof(err))
+		err = -EPIPE;
+	if (err)
+		gpu_client_stop(c);
+	return err;
+}
+
+static int gpu_call(struct gpu_client *c, const struct gpu_req *req,
+		    struct gpu_reply *rep)
+{
+	if (c->sock < 0 || write(c->sock, req, sizeof(*req)) != sizeof(*req) ||
+	    read(c->sock, rep, sizeof(*rep)) != sizeof(*rep))
+		return -1;
+	return 0;
+}
+
+int gpu_client_alloc(struct gpu_client *c, unsigned int size, int count,
+		     int *err)
+{
+	struct gpu_req req = { .op = GPU_ALLOC, .size = size, .count = count };
+	struct gpu_reply rep;
+
+	if (gpu_call(c, &req, &rep)) {
+		*err = -1;
+		return 0;
+	}
+	*err = rep.err;
+	return rep.done;
+}
+
+int gpu_client_close(struct gpu_client *c)
+{
+	struct gpu_req req = { .op = GPU_CLOSE };
+	struct gpu_reply rep;
+
+	if (gpu_call(c, &req, &rep))
+		return -EPIPE;
+	return -rep.err;
+}
+
+int gpu_client_stop(struct gpu_client *c)
+{
+	int status;
+
+	if (c->pid <= 0)
+		return 0;
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return -1;
+	c->pid = -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+long long gpu_wait_value(const char *cg, const char *file, const char *region,
+			 long long want, int ms)
+{
+	long long v = cg_region_value(cg, file, region);
+
+	for (; v != want && ms > 0; ms -= 10) {
+		usleep(10000);
+		v = cg_region_value(cg, file, region);
+	}
+	return v;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The emulated GPU (QEMU's qxl) for the test_gpu_* programs: its dmem
+ * region, and client processes, each in a cgroup of its own, that
+ * allocate VRAM buffer objects through raw DRM ioctls on command. They run
+ * only in the GPU boot of make check (run-tests.sh --gpu).
+ */
+#ifndef DMEM_GPU_UTIL_H
+#define DMEM_GPU_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define GPU_CARD	"/dev/dri/card0"
+
+/*
+ * The qxl VRAM region's name ("drm/<pci-name>/vram0") and capacity, from
+ * the root's dmem.capacity: 0, or -ENOENT if no such line (no GPU, or its
+ * driver registered no region), -EEXIST if more than one.
+ */
+int gpu_region(char *name, size_t len, long long *capacity);
+
+/* A client: a process holding one open file of GPU_CARD. */
+struct gpu_client {
+	pid_t pid;
+	int sock;	/* the test's end of the command socket; -1 once stopped */
+};
+
+/*
+ * Forks a client into cgroup @cg, which opens GPU_CARD there: 0, or
+ * -errno (the open's error, or the fork's).
+ */
+int gpu_client_start(struct gpu_client *c, const char *cg);
+
+/*
+ * Has the client allocate @count buffer objects of @size bytes each with
+ * DRM_IOCTL_QXL_ALLOC (qxl rounds each up to whole pages), stopping at
+ * the first failure. Returns how many it allocated; *@err is 0, or the
+ * errno of the failure (or -1 if the client did not answer).
+ */
+int gpu_client_alloc(struct gpu_client *c, unsigned int size, int count,
+		     int *err);
+
+/* Has the client close its file, the process staying alive; 0 or -errno. */
+int gpu_client_close(struct gpu_client *c);
+
+/* Ends the client (closing its file if open) and reaps it; 0 or -1. */
+int gpu_client_stop(struct gpu_client *c);
+
+/*
+ * Waits up to @ms for the value of @region in @cg's @file to equal @want
+ * (a freed buffer object may be released by TTM's delayed destroy);
+ * returns the last value read.
+ */
+long long gpu_wait_value(const char *cg, const char *file, const char *region,
+			 long long want, int ms);
+
+#endif
