@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Summarize one test run of the VM: KUnit KTAP and selftest TAP.
 
-    summarize.py RUNDIR --kunit-suite NAME... --selftest NAME... [--repeat N]
+    summarize.py RUNDIR --kunit-suite NAME... --selftest NAME...
+                 [--selftest-in DIR NAME...]... [--repeat N]
 
 RUNDIR holds what the guest wrote: kunit/<suite>.ktap (copied from debugfs),
 selftests/<name>.tap and <name>.rc (and <name>.runK.tap/.rc for the runs
-K = 2..N of --repeat N). Every KUnit case and every selftest result of
+K = 2..N of --repeat N). --selftest-in names the programs of another boot
+(make check's GPU boot), whose results are in DIR/selftests. Every KUnit case and every selftest result of
 every run counts once; "# SKIP" results count as skipped. An expected suite or
 selftest with no results, a plan that promised more results than were
 printed, or a non-zero exit status with no failing result each count as one
@@ -115,6 +117,9 @@ def main():
     ap.add_argument("rundir")
     ap.add_argument("--kunit-suite", nargs="*", default=[])
     ap.add_argument("--selftest", nargs="*", default=[])
+    ap.add_argument("--selftest-in", nargs="+", action="append", default=[],
+                    metavar=("DIR", "NAME"),
+                    help="selftest programs whose results are in DIR/selftests")
     ap.add_argument("--repeat", type=int, default=1,
                     help="each selftest program ran this many times")
     ap.add_argument("--fail", action="append", default=[],
@@ -131,12 +136,15 @@ def main():
             continue
         p, f, s = parse_kunit(path, "kunit:" + suite, tally)
         rows.append(("kunit", suite, p, f, s, ""))
-    for name in args.selftest:
+    programs = [(args.rundir, name) for name in args.selftest]
+    for group in args.selftest_in:
+        programs += [(group[0], name) for name in group[1:]]
+    for rundir, name in programs:
         for run in range(1, args.repeat + 1):
             base = name if run == 1 else f"{name}.run{run}"
             label = name if args.repeat == 1 else f"{name}#{run}"
-            tap = os.path.join(args.rundir, "selftests", base + ".tap")
-            rc = os.path.join(args.rundir, "selftests", base + ".rc")
+            tap = os.path.join(rundir, "selftests", base + ".tap")
+            rc = os.path.join(rundir, "selftests", base + ".rc")
             if not os.path.exists(tap):
                 tally.add("selftest:" + label, "program", "fail", "did not run")
                 rows.append(("selftest", label, 0, 1, 0, "missing"))
