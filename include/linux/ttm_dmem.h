@@ -36,6 +36,8 @@ struct ttm_resource_manager;
  * @pool: the pool charged with the resource's size, with the reference
  *	the charge returned; NULL if nothing is charged
  * @pinned: the size is charged as pinned to @pool as well
+ * @tgid: the thread group of the task charged, named by the dmem:* trace
+ *	events of the resource (the owner, until DRM clients are owners)
  *
  * Embedded in struct ttm_resource. Locking: written by the thread that
  * allocates the resource before ttm_resource_alloc() returns it, then only
@@ -45,6 +47,7 @@ struct ttm_resource_manager;
 struct ttm_dmem_charge {
 	struct dmem_cgroup_pool_state *pool;
 	bool pinned;
+	pid_t tgid;
 };
 
 /**
@@ -56,6 +59,8 @@ struct ttm_dmem_charge {
  * @victim: the pool of the victim being evicted (referenced), from
  *	ttm_dmem_evict_begin() to ttm_dmem_evict_end()
  * @victim_low: @victim is below its effective low protection
+ * @victim_bytes: the size of the victim's resource, for its trace event
+ * @victim_tgid: the tgid its charge recorded, for the same
  *
  * Embedded in TTM's eviction walk; used by one thread only.
  */
@@ -65,6 +70,8 @@ struct ttm_dmem_evict {
 	bool hit_low;
 	struct dmem_cgroup_pool_state *victim;
 	bool victim_low;
+	u64 victim_bytes;
+	pid_t victim_tgid;
 };
 
 #if IS_ENABLED(CONFIG_DRM_TTM_DMEM)

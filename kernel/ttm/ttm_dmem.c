@@ -18,6 +18,12 @@
  * The charge goes to the cgroup of the allocating task (see
  * include/linux/ttm_dmem.h); DRM clients as owners come later.
  *
+ * Trace events (include/trace/events/dmem.h, the eviction manager's):
+ * dmem_charge when a resource is allocated with its charge, dmem_uncharge
+ * when it is freed, dmem_evict when an eviction walk took it, dmem_pin and
+ * dmem_unpin at ttm_bo_pin() and the last ttm_bo_unpin(); each with the
+ * tgid of the task that charged.
+ *
  * Locking: a resource's struct ttm_dmem_charge belongs to the thread that
  * allocates the resource until ttm_resource_alloc() returns it, then to
  * the holder of its buffer object's reservation lock; pin and unpin assert
@@ -28,9 +34,19 @@
 #include <kunit/static_stub.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/dma-resv.h>
+#include <linux/sched.h>
 #include <linux/ttm_dmem.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_resource.h>
+#include <trace/events/dmem.h>
+
+static void ttm_dmem_trace(void (*trace)(const char *, u64, pid_t, u64),
+			   struct dmem_cgroup_pool_state *pool, pid_t tgid,
+			   u64 bytes)
+{
+	trace(dmem_cgroup_region_name(dmem_cgroup_pool_region(pool)),
+	      dmem_cgroup_pool_cgroup_id(pool), tgid, bytes);
+}
 
 /**
  * ttm_dmem_try_charge() - charge the allocating task's cgroup
@@ -86,6 +102,7 @@ int ttm_dmem_charge(struct ttm_resource_manager *man,
 
 	charge->pool = NULL;
 	charge->pinned = false;
+	charge->tgid = current->tgid;
 	if (ret_limit_pool)
 		*ret_limit_pool = NULL;
 	if (!man->cg)
@@ -151,6 +168,9 @@ EXPORT_SYMBOL_GPL(ttm_dmem_cancel);
 void ttm_dmem_commit(struct ttm_resource *res, struct ttm_dmem_charge *charge)
 {
 	res->dmem = *charge;
+	if (charge->pool)
+		ttm_dmem_trace(trace_dmem_charge, charge->pool, charge->tgid,
+			       res->size);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_commit);
 
@@ -165,6 +185,9 @@ EXPORT_SYMBOL_GPL(ttm_dmem_commit);
  */
 void ttm_dmem_uncharge(struct ttm_resource *res)
 {
+	if (res->dmem.pool)
+		ttm_dmem_trace(trace_dmem_uncharge, res->dmem.pool,
+			       res->dmem.tgid, res->size);
 	ttm_dmem_release(&res->dmem, res->size);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_uncharge);
@@ -198,6 +221,7 @@ int ttm_dmem_pin(struct ttm_buffer_object *bo)
 		return ret == -EAGAIN ? -ENOMEM : ret;
 	}
 	res->dmem.pinned = true;
+	ttm_dmem_trace(trace_dmem_pin, res->dmem.pool, res->dmem.tgid, res->size);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_pin);
@@ -215,6 +239,8 @@ void ttm_dmem_unpin(struct ttm_buffer_object *bo)
 	dma_resv_assert_held(bo->base.resv);
 	if (bo->pin_count || !res || !res->dmem.pinned)
 		return;
+	ttm_dmem_trace(trace_dmem_unpin, res->dmem.pool, res->dmem.tgid,
+		       res->size);
 	dmem_cgroup_uncharge_pinned(res->dmem.pool, res->size);
 	res->dmem.pinned = false;
 }
@@ -255,6 +281,8 @@ bool ttm_dmem_evict_begin(struct ttm_dmem_evict *ev,
 		ev->victim_low = true;
 	}
 	ev->victim = dmem_cgroup_pool_get(pool);
+	ev->victim_bytes = bo->resource->size;
+	ev->victim_tgid = bo->resource->dmem.tgid;
 	return true;
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_evict_begin);
@@ -274,6 +302,8 @@ void ttm_dmem_evict_end(struct ttm_dmem_evict *ev, bool evicted)
 	if (!ev->victim)
 		return;
 	if (evicted) {
+		ttm_dmem_trace(trace_dmem_evict, ev->victim, ev->victim_tgid,
+			       ev->victim_bytes);
 		dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_EVICT);
 		if (ev->victim_low)
 			dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_LOW);

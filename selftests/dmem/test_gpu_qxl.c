@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -229,6 +231,105 @@ TEST_F(qxl, low_protects)
 	TH_LOG("a allocated %d MiB before b's 4th eviction, capacity %lld",
 	       n1, self->capacity);
 	close_all(_metadata, self);
+}
+
+#define TRACEFS		"/sys/kernel/tracing/instances"
+#define TR_EVENTS	3
+
+static const char *const tr_events[TR_EVENTS] = {
+	"dmem_charge", "dmem_uncharge", "dmem_evict",
+};
+
+/* "1" or "0" to the enable file of every event of tr_events in @inst. */
+static int trace_enable(const char *inst, const char *on)
+{
+	char path[256];
+	FILE *f;
+	int i;
+
+	for (i = 0; i < TR_EVENTS; i++) {
+		snprintf(path, sizeof(path), "%s/%s/events/dmem/%s/enable",
+			 TRACEFS, inst, tr_events[i]);
+		f = fopen(path, "w");
+		if (!f)
+			return -errno;
+		fputs(on, f);
+		if (fclose(f))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Counts, in the trace of @inst, the events of @region charged to cgroup
+ * @id: n[event] those by @tgid of 1 MiB; *bad the others of that cgroup.
+ */
+static void trace_count(const char *inst, const char *region,
+			unsigned long long id, int tgid, int n[TR_EVENTS],
+			int *bad)
+{
+	unsigned long long cg, bytes;
+	char path[256], line[512], reg[160], *p;
+	int i, pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/trace", TRACEFS, inst);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < TR_EVENTS; i++) {
+			p = strstr(line, tr_events[i]);
+			if (p && p[strlen(tr_events[i])] == ':')
+				break;
+		}
+		if (i == TR_EVENTS)
+			continue;
+		p = strstr(line, "region=");
+		if (!p || sscanf(p, "region=%159s cgroup=%llu tgid=%d bytes=%llu",
+				 reg, &cg, &pid, &bytes) != 4 ||
+		    strcmp(reg, region) || cg != id)
+			continue;
+		if (pid == tgid && bytes == MiB)
+			n[i]++;
+		else
+			(*bad)++;
+	}
+	fclose(f);
+}
+
+/*
+ * The dmem:* trace events fire for TTM: one charge per allocation, one
+ * evict per eviction, one uncharge per resource freed or evicted, each
+ * naming the region, the cgroup and the tgid of the process charged.
+ */
+TEST_F(qxl, trace_events)
+{
+	int na[TR_EVENTS] = { 0 }, nb[TR_EVENTS] = { 0 }, bad = 0;
+	char inst[64], path[192];
+
+	snprintf(inst, sizeof(inst), "dmt_gpu.%d", getpid());
+	snprintf(path, sizeof(path), "%s/%s", TRACEFS, inst);
+	ASSERT_EQ(0, mkdir(path, 0755));
+	ASSERT_EQ(0, trace_enable(inst, "1"));
+
+	ALLOC_OK(1, MiB, 2);
+	ASSERT_EQ(0, set_limit(self, 0, "dmem.max", "1M"));
+	ALLOC_OK(0, MiB, 2);
+	EXPECT_EQ(1, EVENT(0, "evict"));
+	close_all(_metadata, self);
+	EXPECT_EQ(0, trace_enable(inst, "0"));
+
+	trace_count(inst, self->region, cg_id(self->cg[0]), self->cl[0].pid, na, &bad);
+	trace_count(inst, self->region, cg_id(self->cg[1]), self->cl[1].pid, nb, &bad);
+	EXPECT_EQ(0, rmdir(path));
+	EXPECT_EQ(2, na[0]);	/* charge */
+	EXPECT_EQ(2, na[1]);	/* uncharge: the evicted one, the closed one */
+	EXPECT_EQ(1, na[2]);	/* evict */
+	EXPECT_EQ(2, nb[0]);
+	EXPECT_EQ(2, nb[1]);
+	EXPECT_EQ(0, nb[2]);
+	EXPECT_EQ(0, bad);
 }
 
 TEST_HARNESS_MAIN
