@@ -193,7 +193,8 @@ static int alloc_until_evicted(struct _test_data_qxl *self, int i, int cg, int n
  * The region full: c's buffer objects, below c's dmem.low, stay resident;
  * the oldest unprotected ones go first: all of b's, then a's own.
  */
-TEST_F(qxl, low_protects)
+/* About 75 allocations, 10 of them evicting: time for the debug kernel. */
+TEST_F_TIMEOUT(qxl, low_protects, 180)
 {
 	int bound = self->capacity / MiB + 16;
 	int n1, n2, n3;
