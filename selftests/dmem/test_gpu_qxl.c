@@ -234,6 +234,37 @@ TEST_F_TIMEOUT(qxl, low_protects, 180)
 	close_all(_metadata, self);
 }
 
+/*
+ * The region full and every cgroup below its dmem.low, the allocator's
+ * own included: TTM's walk finds nothing unprotected, walks again taking
+ * protected memory, and evicts the oldest, c's, counting a low event.
+ */
+TEST_F_TIMEOUT(qxl, low_last_resort, 180)
+{
+	int bound = self->capacity / MiB + 16;
+	int n;
+
+	ASSERT_EQ(0, set_limit(self, -1, "dmem.low", "64M"));
+	ASSERT_EQ(0, set_limit(self, 0, "dmem.low", "64M"));
+	ASSERT_EQ(0, set_limit(self, 1, "dmem.low", "8M"));
+	ASSERT_EQ(0, set_limit(self, 2, "dmem.low", "8M"));
+	ALLOC_OK(2, MiB, 8);
+	ALLOC_OK(1, MiB, 8);
+
+	/* What fits, then the one that needs an eviction. */
+	n = alloc_until_evicted(self, 0, 2, 1, bound);
+	ASSERT_EQ((self->capacity - self->root_before - 16 * MiB) / MiB + 1, n);
+	EXPECT_EQ(1, EVENT(2, "evict"));
+	EXPECT_EQ(1, EVENT(2, "low"));
+	EXPECT_EQ(7 * MiB, CURRENT(2));
+	EXPECT_EQ(0, EVENT(1, "evict"));
+	EXPECT_EQ(8 * MiB, CURRENT(1));
+	EXPECT_EQ(0, EVENT(0, "evict"));
+	EXPECT_EQ(n * MiB, CURRENT(0));
+	EXPECT_EQ(1, cg_region_key(self->top, "dmem.events", self->region, "low"));
+	close_all(_metadata, self);
+}
+
 #define TRACEFS		"/sys/kernel/tracing/instances"
 #define TR_EVENTS	3
 
