@@ -26,6 +26,7 @@
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_tt.h>
 
 #include "ttm_kunit_helpers.h"
 #include "ttm_mock_manager.h"
