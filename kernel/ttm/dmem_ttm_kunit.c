@@ -82,7 +82,7 @@ static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
 }
 
 static struct ttm_tt *dmem_ttm_kt_tt_create(struct ttm_buffer_object *bo,
-					     u32 page_flags)
+					    u32 page_flags)
 {
 	struct ttm_tt *tt = kzalloc(sizeof(*tt), GFP_KERNEL);
 
