@@ -23,6 +23,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -34,9 +35,11 @@ static void sim_pages_free(struct page **pages, unsigned int npages)
 
 	if (!pages)
 		return;
-	for (i = 0; i < npages; i++)
+	for (i = 0; i < npages; i++) {
 		if (pages[i])
 			__free_page(pages[i]);
+		cond_resched();
+	}
 	kvfree(pages);
 }
 
@@ -60,6 +63,17 @@ static struct page **sim_pages_alloc(unsigned int npages, gfp_t gfp)
 	if (!pages)
 		return NULL;
 	for (i = 0; i < npages; i++) {
+		/*
+		 * Up to 1 GiB, page by page: on a kernel without preemption
+		 * the loop must yield (an RCU stall was seen), and a killed
+		 * task must not go on for minutes, unkillable, taking memory
+		 * that the OOM killer cannot see in its RSS.
+		 */
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			sim_pages_free(pages, npages);
+			return NULL;
+		}
 		pages[i] = alloc_page(gfp);
 		if (!pages[i]) {
 			sim_pages_free(pages, npages);
@@ -119,8 +133,10 @@ static void sim_pages_copy(struct page **dst, struct page **src,
 {
 	unsigned int i;
 
-	for (i = 0; i < npages; i++)
+	for (i = 0; i < npages; i++) {
 		copy_highpage(dst[i], src[i]);
+		cond_resched();
+	}
 }
 
 /**

@@ -49,6 +49,7 @@ install -m 0755 "$TOP/tools/vm/demo.sh" "$stage/opt/dmem/demo.sh"
 # hides under its own).
 install -m 0644 "$TOP/selftests/dmem/prom_check.py" "$stage/opt/dmem/lib/prom_check.py"
 install -m 0755 "$TOP/tools/vm/kmemleak-scan.sh" "$stage/opt/dmem/kmemleak-scan.sh"
+install -m 0755 "$TOP/tools/vm/kmemleak-classify" "$stage/opt/dmem/kmemleak-classify"
 install -m 0644 "$TOP/tools/vm/expected-leaks" "$stage/opt/dmem/expected-leaks"
 # The benchmark's guest side: not run from /host, whose /tmp (where a
 # checkout may live) is the guest's own tmpfs.

@@ -6,7 +6,9 @@
 #   2. a kernel WARN             (runner_canary.runner_canary_warns)
 #   3. a failing selftest        (canary_fail, outside the normal test dir)
 # and, on the WARN's log rewritten (no boot), that an expected WARN
-# (tools/vm/expected-warns) passes only from its own KUnit case's thread.
+# (tools/vm/expected-warns) passes only from its own KUnit case's thread,
+# and, on made-up kmemleak reports, that expected leaks are judged by
+# their backtrace (tools/vm/kmemleak-classify).
 # None of these counts in `make check`'s closing line.
 set -uo pipefail
 
@@ -81,6 +83,28 @@ expect expected-leak "an unexpected leak fails" $? 1
 printf '%s\n' "$leak" >"$R/leak-unjudged.log"
 "$scan" "$R/leak-unjudged.log" 2>/dev/null
 expect expected-leak "a leak no scan judged fails" $? 1
+
+# 6. The classification of kmemleak suspects (tools/vm/kmemleak-classify)
+#    on made-up reports: a suspect is expected only if a line of the list
+#    matches its backtrace, and a capped line covers no more than its cap.
+suspect() { # FUNCTION...: one suspect whose backtrace holds FUNCTION...
+	printf 'unreferenced object 0xff11000000000000 (size 64):\n  backtrace (crc 0):\n'
+	for f in "$@"; do printf '    %s+0x10/0x20\n' "$f"; done
+}
+printf '%s\t%s\n' "leaky_helper,case_a" "a leak" "prepare_creds,kthreadd	<=leaky_file" \
+	"held creds" >"$R/leaks.list"
+classified() { # EXPECTED-OUTPUT DESCRIPTION: classifies $R/leaks.txt
+	out=$("$TOP/tools/vm/kmemleak-classify" "$R/leaks.txt" "$R/leaks.list")
+	[ "$out" = "$1" ]
+	expect kmemleak-classify "$2 ($out)" $? 0
+}
+{ suspect kmalloc leaky_helper case_a; suspect kmalloc other case_a; } >"$R/leaks.txt"
+classified "1 1" "a listed trace is expected, another is not"
+suspect kmalloc leaky_helper case_b >"$R/leaks.txt"
+classified "1 0" "every function of a line must be in the trace"
+{ suspect kmalloc leaky_file leaky_helper case_a; suspect prepare_creds kthreadd
+  suspect prepare_creds kthreadd; } >"$R/leaks.txt"
+classified "1 2" "a capped line covers one suspect per expected one holding its function"
 
 if [ $bad -ne 0 ]; then
 	echo "runner-selftest: the runner missed a deliberate failure" >&2
