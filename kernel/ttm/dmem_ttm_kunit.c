@@ -26,6 +26,7 @@
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_resource.h>
+#include <drm/ttm/ttm_tt.h>
 
 #include "ttm_kunit_helpers.h"
 #include "ttm_mock_manager.h"
@@ -81,7 +82,7 @@ static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
 }
 
 static struct ttm_tt *dmem_ttm_kt_tt_create(struct ttm_buffer_object *bo,
-					     u32 page_flags)
+					    u32 page_flags)
 {
 	struct ttm_tt *tt = kzalloc(sizeof(*tt), GFP_KERNEL);
 
