@@ -186,6 +186,8 @@ static ssize_t dmem_bench_run_write(struct file *file, const char __user *ubuf,
 		ret = dmem_bench_charge(args);
 	else if (!strcmp(cmd, "victim"))
 		ret = dmem_bench_victim(args);
+	else if (!strcmp(cmd, "pools"))
+		ret = dmem_bench_pools(args);
 	else if (!strcmp(cmd, "revoke"))
 		ret = dmem_bench_revoke(args);
 	else if (!strcmp(cmd, "mem"))

@@ -11,6 +11,7 @@
  *
  *   charge depth=D cpus=1|2 shared=0|1 reps=R iters=I cg=PATH [cg2=PATH]
  *   victim n=N pinned=PCT mode=resident|enomem reps=R iters=I [naive_iters=J]
+ *   pools n=P mode=resident|enomem reps=R iters=I naive_iters=J cg=PATH
  *   revoke k=K reps=R iters=I
  *   mem
  */
@@ -28,12 +29,13 @@
  * @shared: charge: all CPUs charge the same pool
  * @reps: repetitions
  * @iters: operations per repetition
- * @naive_iters: victim: operations per repetition of the naive walk
- * @n: victim: buffers
+ * @naive_iters: victim, pools: operations per repetition of the baseline
+ * @n: victim: buffers; pools: pools
  * @pinned: victim: percentage of them pinned by the requesting owner
- * @enomem: victim: time -ENOMEM decisions instead of one-victim evictions
+ * @enomem: victim, pools: time -ENOMEM decisions instead of evictions
  * @k: revoke: importers of the revoked buffer
- * @cg: charge: cgroup (path from the cgroup2 root) charged by CPU 0
+ * @cg: charge: cgroup (path from the cgroup2 root) charged by CPU 0;
+ *	pools: the parent of the pools' cgroups
  * @cg2: charge: cgroup charged by CPU 1 when not @shared
  */
 struct dmem_bench_args {
@@ -55,6 +57,7 @@ void dmem_bench_out(const char *fmt, ...) __printf(1, 2);
 
 int dmem_bench_charge(const struct dmem_bench_args *args);
 int dmem_bench_victim(const struct dmem_bench_args *args);
+int dmem_bench_pools(const struct dmem_bench_args *args);
 int dmem_bench_revoke(const struct dmem_bench_args *args);
 int dmem_bench_mem(const struct dmem_bench_args *args);
 

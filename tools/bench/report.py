@@ -59,6 +59,52 @@ def times(r):
     return ("%.2f×" if r < 10 else "{:,.0f}×").replace("{:,.0f}", "%.0f") % r
 
 
+def pools_section(md, res, pools):
+    """Victim choice and the -ENOMEM decision over P pools."""
+    if not pools:
+        return
+    md.append("### 2b. Victim choice and -ENOMEM decision over many pools\n")
+    md.append("2,000 one-page buffers fill the region, spread over P pools "
+              "(cgroups at depth 3) with interleaved ages; a requester needs "
+              "one page. Timed: what make-resident decides before evicting, "
+              "`dmem_evict_can_succeed()` then `dmem_evict_pick_locked()` "
+              "(*evict one*: all unpinned, the region's oldest buffer is the "
+              "victim) or -ENOMEM (all pinned, strict policy). *old walk*: "
+              "the same decision by the walk of every pool the manager did "
+              "before (kept in the bench only), on the same region in the "
+              "same repetition; both must agree. Time per decision.\n")
+    md.append("| case | P pools | decision | old walk | old ÷ new |")
+    md.append("|---|---|---|---|---|")
+    for mode in ("resident", "enomem"):
+        for p in sorted({k[1] for k in pools if k[0] == mode}):
+            new, old = pools.get((mode, p, "new")), pools.get((mode, p, "old"))
+            if not new or not old:
+                continue
+            n, o = stat(new), stat(old)
+            res["pools"].append({"mode": mode, "p": p, "new_ns": n,
+                                 "old_ns": o})
+            md.append("| %s | %s | %s | %s | %s |" % (
+                "evict one" if mode == "resident" else "-ENOMEM",
+                "{:,}".format(p), fmt_ns(n), fmt_ns(o),
+                times(o["median"] / n["median"])))
+    md.append("")
+
+
+def pools_targets(res, target):
+    for mode in ("resident", "enomem"):
+        rows_ = {v["p"]: v for v in res["pools"] if v["mode"] == mode}
+        if len(rows_) < 2:
+            continue
+        lo, hi = min(rows_), max(rows_)
+        r = rows_[hi]["new_ns"]["median"] / rows_[lo]["new_ns"]["median"]
+        old = rows_[hi]["old_ns"]["median"] / rows_[hi]["new_ns"]["median"]
+        target("%s with %s pools (depth 3) ÷ with %s: ≤ 2" % (
+            "victim choice" if mode == "resident" else "-ENOMEM decision",
+            "{:,}".format(hi), "{:,}".format(lo)), r <= 2.0,
+            "%.2f; against the old walk at %s pools: %s faster" % (
+                r, "{:,}".format(hi), times(old)))
+
+
 def main():
     raw, outdir = sys.argv[1], sys.argv[2]
     machine = ""
@@ -69,6 +115,7 @@ def main():
     charge = defaultdict(lambda: defaultdict(list))
     victim = defaultdict(list)
     revoke = defaultdict(list)
+    pools = defaultdict(list)
     mem = {}
     for kind, kv in rows:
         if kind == "charge":
@@ -80,6 +127,9 @@ def main():
         elif kind == "victim":
             key = (kv["mode"], int(kv["n"]), int(kv["pinned"]), kv["impl"])
             victim[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "pools":
+            key = (kv["mode"], int(kv["p"]), kv["impl"])
+            pools[key].append(int(kv["ns"]) / int(kv["ops"]))
         elif kind == "revoke":
             key = (int(kv["k"]), kv["impl"])
             revoke[key].append(int(kv["ns"]) / int(kv["ops"]))
@@ -90,7 +140,8 @@ def main():
     date = time.strftime("%Y-%m-%d %H:%M:%S %Z",
                          time.localtime(os.path.getmtime(raw)))
     res = {"date": date, "machine": machine,
-           "meta": meta, "charge": [], "victim": [], "revoke": [],
+           "meta": meta, "charge": [], "victim": [], "pools": [],
+           "revoke": [],
            "memory": mem, "targets": []}
     md = []
     md.append("# dmem benchmarks\n")
@@ -159,6 +210,8 @@ def main():
                     times(nv["median"] / mr["median"]),
                     times(nv["median"] / pk["median"])))
     md.append("")
+
+    pools_section(md, res, pools)
 
     # 3. Revoke.
     md.append("## 3. Revoke round trip\n")
@@ -252,6 +305,7 @@ def main():
                 "{:,}".format(v["n"])), r >= 100,
                 "%.0f× (whole make-resident vs the walk alone); %.0f× (choice vs walk)"
                 % (r, r2))
+    pools_targets(res, target)
     if "buf" in mem:
         target("≤ 96 bytes of tracking per buffer", mem["buf"]["bytes"] <= 96,
                "%d bytes, no allocation" % mem["buf"]["bytes"])
