@@ -13,6 +13,7 @@
  *   victim n=N pinned=PCT mode=resident|enomem reps=R iters=I [naive_iters=J]
  *   pools n=P mode=resident|enomem reps=R iters=I naive_iters=J cg=PATH
  *   revoke k=K reps=R iters=I
+ *   memcpy size=S reps=R iters=I
  *   mem
  */
 #ifndef _KERNEL_EVICT_BENCH_H
@@ -34,6 +35,7 @@
  * @pinned: victim: percentage of them pinned by the requesting owner
  * @enomem: victim, pools: time -ENOMEM decisions instead of evictions
  * @k: revoke: importers of the revoked buffer
+ * @size: memcpy: bytes per copy
  * @cg: charge: cgroup (path from the cgroup2 root) charged by CPU 0;
  *	pools: the parent of the pools' cgroups
  * @cg2: charge: cgroup charged by CPU 1 when not @shared
@@ -49,6 +51,7 @@ struct dmem_bench_args {
 	unsigned int pinned;
 	unsigned int enomem;
 	unsigned int k;
+	unsigned int size;
 	char cg[DMEM_BENCH_PATH_MAX];
 	char cg2[DMEM_BENCH_PATH_MAX];
 };
@@ -60,5 +63,6 @@ int dmem_bench_victim(const struct dmem_bench_args *args);
 int dmem_bench_pools(const struct dmem_bench_args *args);
 int dmem_bench_revoke(const struct dmem_bench_args *args);
 int dmem_bench_mem(const struct dmem_bench_args *args);
+int dmem_bench_memcpy(const struct dmem_bench_args *args);
 
 #endif /* _KERNEL_EVICT_BENCH_H */

@@ -6,7 +6,7 @@
 # Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS,
 # SIZES (the buffer counts of the victim benchmark), POOLS (the pool
 # counts of the pools benchmark, at most 1000), POOLS_ITERS and
-# POOLS_OLD_ITERS.
+# POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark).
 set -eu
 
 B=/sys/kernel/debug/dmem_bench
@@ -21,6 +21,7 @@ SIZES=${SIZES:-1000 10000 100000}
 POOLS=${POOLS:-10 1000}
 POOLS_ITERS=${POOLS_ITERS:-2000}
 POOLS_OLD_ITERS=${POOLS_OLD_ITERS:-200}
+BW=${BW:-4096:200 65536:100 2097152:20 33554432:5}
 
 [ -e $B/run ] || { echo "guest.sh: $B missing: kernel without CONFIG_DMEM_BENCH" >&2; exit 1; }
 
@@ -72,6 +73,9 @@ for g in 0 1 2 3 4 5 6 7 8 9; do
 	done
 done
 
+# The bandwidth benchmark's cgroup: its owner is charged there.
+mkdir -p $CG/bw
+
 echo "== memory overhead"
 bench mem
 
@@ -104,6 +108,13 @@ while [ "$rep" -le "$REPS" ]; do
 			bench pools n="$p" mode=$mode reps=1 iters="$POOLS_ITERS" \
 				naive_iters="$POOLS_OLD_ITERS" cg=/bpools
 		done
+	done
+	echo "-- evict and restore bandwidth"
+	for sz in $BW; do
+		t0=$(date +%s)
+		/opt/dmem/bin/dmem-bench-bw $CG/bw "${sz%%:*}" "${sz##*:}" >>"$OUT"
+		echo "  dmem-bench-bw ${sz%%:*} ${sz##*:} ($(($(date +%s) - t0)) s)"
+		bench memcpy size="${sz%%:*}" reps=1 iters="${sz##*:}"
 	done
 	echo "-- revoke"
 	for k in 1 4 16; do

@@ -105,6 +105,75 @@ def pools_targets(res, target):
                 r, "{:,}".format(hi), times(old)))
 
 
+def size_name(size):
+    for unit, name in ((1 << 20, "M"), (1 << 10, "K")):
+        if size >= unit and size % unit == 0:
+            return "%d%s" % (size // unit, name)
+    return str(size)
+
+
+def bw_section(md, res, bw):
+    """Evict and restore bandwidth of the simulated device against copies."""
+    if not bw:
+        return
+    md.append("### 3b. Evict and restore bandwidth\n")
+    md.append("One buffer of the size fills a region of `/dev/dmem_sim`; "
+              "*evict*: a write of 0 to `dmem.max` whose reclaim evicts it "
+              "(the driver copies it to new system pages); *restore*: "
+              "`DMEM_SIM_IOC_TOUCH` after the limit is lifted (charge, new "
+              "device pages, copy back). Baselines in the same repetition: "
+              "*memcpy*, the kernel's `memcpy()` of the same size between two "
+              "kernel buffers; *copy_page*, `copy_highpage()` of the same "
+              "pages between pages allocated beforehand (the driver's copy "
+              "without its allocations and bookkeeping). Each timed alone; "
+              "MB/s = size ÷ time; ratio = bandwidth ÷ the baseline's.\n")
+    md.append("| size | memcpy | copy_page | evict | restore | evict ÷ memcpy "
+              "| restore ÷ memcpy | evict ÷ copy_page | restore ÷ copy_page |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    ops = ("memcpy", "copy_page", "evict", "restore")
+    for size in sorted({k[1] for k in bw}):
+        if any(not bw.get((op, size)) for op in ops):
+            continue
+        sm, sc, se, sr = (stat(bw[(op, size)]) for op in ops)
+        row = {"size": size, "memcpy_ns": sm, "copy_page_ns": sc,
+               "evict_ns": se, "restore_ns": sr,
+               "evict_ratio": sm["median"] / se["median"],
+               "restore_ratio": sm["median"] / sr["median"],
+               "evict_page_ratio": sc["median"] / se["median"],
+               "restore_page_ratio": sc["median"] / sr["median"]}
+        res["bw"].append(row)
+
+        def mbs(s_):
+            return "{:,.0f} MB/s ({:,.0f}–{:,.0f})".format(
+                size * 1000.0 / s_["median"], size * 1000.0 / s_["max"],
+                size * 1000.0 / s_["min"])
+        md.append("| %s | %s | %s | %s | %s | %.2f× | %.2f× | %.2f× | %.2f× |"
+                  % (size_name(size), mbs(sm), mbs(sc), mbs(se), mbs(sr),
+                     row["evict_ratio"], row["restore_ratio"],
+                     row["evict_page_ratio"], row["restore_page_ratio"]))
+    md.append("")
+
+
+def bw_targets(res, target):
+    for size in (2 << 20, 32 << 20):
+        v = [x for x in res["bw"] if x["size"] == size]
+        if not v:
+            continue
+        v = v[0]
+        target("evict and restore at %s: ≥ 0.8× memcpy's bandwidth" %
+               size_name(size),
+               v["evict_ratio"] >= 0.8 and v["restore_ratio"] >= 0.8,
+               "evict %.2f×, restore %.2f× (under TCG the kernel's memcpy() "
+               "is several times slower than its copy_page(): see the next "
+               "line)"
+               % (v["evict_ratio"], v["restore_ratio"]))
+        target("evict and restore at %s: ≥ 0.8× copy_page's bandwidth (the "
+               "driver's own copy; stricter)" % size_name(size),
+               v["evict_page_ratio"] >= 0.8 and v["restore_page_ratio"] >= 0.8,
+               "evict %.2f×, restore %.2f×" % (v["evict_page_ratio"],
+                                             v["restore_page_ratio"]))
+
+
 def main():
     raw, outdir = sys.argv[1], sys.argv[2]
     machine = ""
@@ -116,6 +185,7 @@ def main():
     victim = defaultdict(list)
     revoke = defaultdict(list)
     pools = defaultdict(list)
+    bw = defaultdict(list)
     mem = {}
     for kind, kv in rows:
         if kind == "charge":
@@ -130,6 +200,9 @@ def main():
         elif kind == "pools":
             key = (kv["mode"], int(kv["p"]), kv["impl"])
             pools[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "bw":
+            bw[(kv["op"], int(kv["size"]))].append(
+                int(kv["ns"]) / int(kv["ops"]))
         elif kind == "revoke":
             key = (int(kv["k"]), kv["impl"])
             revoke[key].append(int(kv["ns"]) / int(kv["ops"]))
@@ -141,7 +214,7 @@ def main():
                          time.localtime(os.path.getmtime(raw)))
     res = {"date": date, "machine": machine,
            "meta": meta, "charge": [], "victim": [], "pools": [],
-           "revoke": [],
+           "bw": [], "revoke": [],
            "memory": mem, "targets": []}
     md = []
     md.append("# dmem benchmarks\n")
@@ -229,6 +302,8 @@ def main():
             "{:,.0f} ns".format(rv["median"] - ev["median"])))
     md.append("")
 
+    bw_section(md, res, bw)
+
     # 4. Memory.
     md.append("## 4. Memory overhead\n")
     md.append("Bytes on x86-64: the struct, and what its allocation really "
@@ -306,6 +381,7 @@ def main():
                 "%.0f× (whole make-resident vs the walk alone); %.0f× (choice vs walk)"
                 % (r, r2))
     pools_targets(res, target)
+    bw_targets(res, target)
     if "buf" in mem:
         target("≤ 96 bytes of tracking per buffer", mem["buf"]["bytes"] <= 96,
                "%d bytes, no allocation" % mem["buf"]["bytes"])
