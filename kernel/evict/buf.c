@@ -228,6 +228,7 @@ dmem_link_get_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
 	link->owner = owner;
 	INIT_LIST_HEAD(&link->pool_node);
 	INIT_LIST_HEAD(&link->pinned);
+	link->pinned_bytes = 0;
 	link->nr_bufs = 1;
 	hash_add(region->link_hash, &link->hnode, dmem_link_key(owner, pool));
 	epool->nr_links++;

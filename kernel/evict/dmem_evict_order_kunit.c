@@ -195,9 +195,10 @@ static u64 ref_coverable(struct order_ctx *ctx,
 /* The -ENOMEM decision is exact: it covers what may go, not a byte more. */
 static void expect_cover(struct kunit *test, struct order_ctx *ctx,
 			 struct dmem_cgroup_pool_state *limit,
-			 struct dmem_owner *requester, bool soft, unsigned int n)
+			 struct dmem_kt_owner *req, bool soft, unsigned int n)
 {
 	struct dmem_evict_region *er = ctx->kr->er;
+	struct dmem_owner *requester = req->owner;
 	u64 total;
 
 	spin_lock(&er->lock);
@@ -205,10 +206,12 @@ static void expect_cover(struct kunit *test, struct order_ctx *ctx,
 	spin_unlock(&er->lock);
 	if (total)
 		KUNIT_EXPECT_TRUE_MSG(test, dmem_evict_can_cover(er, limit,
-								 requester, total),
+								 requester,
+								 req->pool,
+								 total),
 				      "step %u: %llu", n, total);
 	KUNIT_EXPECT_FALSE_MSG(test, dmem_evict_can_cover(er, limit, requester,
-							  total + 1),
+							  req->pool, total + 1),
 			       "step %u: %llu", n, total);
 }
 
@@ -250,8 +253,9 @@ static void take_victim(struct kunit *test, struct order_ctx *ctx,
  */
 static void run_sequence(struct kunit *test, struct order_ctx *ctx,
 			 struct dmem_cgroup_pool_state *limit,
-			 struct dmem_owner *requester, struct order_counts *c)
+			 struct dmem_kt_owner *req, struct order_counts *c)
 {
+	struct dmem_owner *requester = req->owner;
 	struct dmem_evict_region *er = ctx->kr->er;
 	enum dmem_victim_kind want_kind, got_kind;
 	struct dmem_kt_buf *want;
@@ -259,7 +263,7 @@ static void run_sequence(struct kunit *test, struct order_ctx *ctx,
 	unsigned int n;
 
 	for (n = 0; n <= NR_BUFS; n++) {
-		expect_cover(test, ctx, limit, requester, true, n);
+		expect_cover(test, ctx, limit, req, true, n);
 		spin_lock(&er->lock);
 		want = ref_pick(ctx, limit, requester, true, &want_kind);
 		got = dmem_evict_pick_locked(er, limit, requester, true,
@@ -280,7 +284,7 @@ static void run_sequence(struct kunit *test, struct order_ctx *ctx,
 static void dmem_evict_order_region_full(struct kunit *test)
 {
 	struct order_ctx *ctx = order_setup(test);
-	struct dmem_owner *req = ctx->ko[10 * NR_PER_MID]->owner;
+	struct dmem_kt_owner *req = ctx->ko[10 * NR_PER_MID];
 	struct order_counts c = {};
 
 	/* Strict first: the decision without pinned buffers. */
@@ -305,9 +309,12 @@ static void dmem_evict_order_region_full(struct kunit *test)
 static void dmem_evict_order_limit(struct kunit *test)
 {
 	struct order_ctx *ctx = order_setup(test);
-	struct dmem_owner *req = ctx->ko[12 * NR_PER_MID]->owner;
+	struct dmem_kt_owner *req = ctx->ko[12 * NR_PER_MID];
 	struct order_counts c = {};
 
+	dmem_kt_set_policy(ctx->kr, DMEM_CGROUP_PIN_STRICT, 1000);
+	expect_cover(test, ctx, ctx->mid[12], req, false, 0);
+	dmem_kt_set_policy(ctx->kr, DMEM_CGROUP_PIN_SOFT, 1000);
 	run_sequence(test, ctx, ctx->mid[12], req, &c);
 	KUNIT_EXPECT_EQ(test, c.kind[DMEM_VICTIM_EVICT], 20);
 	KUNIT_EXPECT_EQ(test, c.kind[DMEM_VICTIM_EVICT_LOW], 0);

@@ -188,6 +188,7 @@ struct dmem_evict_pool {
  * @pool_node: entry in dmem_evict_pool::pinned_links while @pinned is not
  *	empty
  * @pinned: the owner's pinned resident buffers in the pool, oldest first
+ * @pinned_bytes: bytes of the buffers on @pinned
  * @nr_bufs: buffers charged through this link
  *
  * All fields under the region lock.
@@ -198,6 +199,7 @@ struct dmem_evict_link {
 	struct hlist_node hnode;
 	struct list_head pool_node;
 	struct list_head pinned;
+	u64 pinned_bytes;
 	unsigned int nr_bufs;
 };
 
@@ -329,7 +331,8 @@ int dmem_evict_one(struct dmem_evict_region *region,
 		   struct dmem_revoke_deadline *deadline);
 bool dmem_evict_can_cover(struct dmem_evict_region *region,
 			  struct dmem_cgroup_pool_state *limit,
-			  struct dmem_owner *requester, u64 need);
+			  struct dmem_owner *requester,
+			  struct dmem_cgroup_pool_state *own, u64 need);
 bool dmem_evict_can_succeed(struct dmem_evict_region *region,
 			    struct dmem_owner *owner, u64 size, u64 region_need);
 void dmem_evict_enomem(struct dmem_evict_region *region,

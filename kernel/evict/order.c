@@ -14,9 +14,10 @@
  * A pool's key is its LRU's head; it changes only when that head does: a
  * buffer appended to an empty LRU, or the head taken off (evicted, freed,
  * pinned, used again). The two functions below are the only ones that
- * change a list of buffers, so the tree and the region's byte totals of
- * the lists (read by the policy to decide -ENOMEM without a walk) stay
- * right. Everything here is under the region lock.
+ * change a list of buffers, so the tree and the byte totals of the lists
+ * (the region's, and each link's of its pinned list; read by the policy
+ * to decide -ENOMEM without a walk) stay right. Everything here is under
+ * the region lock.
  */
 
 #include <linux/rbtree.h>
@@ -57,10 +58,12 @@ static void dmem_buf_uncount_locked(struct dmem_buf *buf)
 
 	if (list_empty(&buf->node))
 		return;
-	if (buf->flags & DMEM_BUF_F_LRU)
+	if (buf->flags & DMEM_BUF_F_LRU) {
 		region->lru_bytes -= buf->size;
-	else
+	} else {
 		region->pinned_bytes -= buf->size;
+		buf->link->pinned_bytes -= buf->size;
+	}
 	buf->flags &= ~DMEM_BUF_F_LRU;
 }
 
@@ -86,6 +89,7 @@ void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list)
 		region->lru_bytes += buf->size;
 	} else {
 		region->pinned_bytes += buf->size;
+		buf->link->pinned_bytes += buf->size;
 	}
 	if (was_head || epool->lru.next == &buf->node)
 		dmem_epool_requeue_locked(region, epool);

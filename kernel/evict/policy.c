@@ -238,11 +238,43 @@ static bool dmem_evict_sum_locked(struct dmem_evict_region *region,
 	return false;
 }
 
+/*
+ * An upper bound of what the policy may take in scope: the bytes listed
+ * in the region (unpinned, and pinned under @revoke), or at most those
+ * the controller's gauges count in @limit's subtree (evictable: unpinned
+ * and resident, listed or not; pinned: pinned-charged), less the
+ * requester's own pinned bytes in its pool @own, which are never taken.
+ * The gauges of the manager's region change under the region lock only.
+ */
+static u64 dmem_evict_bound_locked(struct dmem_evict_region *region,
+				   struct dmem_cgroup_pool_state *limit,
+				   struct dmem_owner *requester,
+				   struct dmem_cgroup_pool_state *own,
+				   bool revoke)
+{
+	struct dmem_evict_link *link = NULL;
+	u64 bound, sub;
+
+	lockdep_assert_held(&region->lock);
+	bound = region->lru_bytes + (revoke ? region->pinned_bytes : 0);
+	if (limit) {
+		sub = max_t(s64, 0, dmem_cgroup_pool_stat(limit,
+							  DMEM_CGROUP_STAT_EVICTABLE));
+		if (revoke)
+			sub += dmem_cgroup_pool_pinned(limit);
+		bound = min(bound, sub);
+	}
+	if (revoke && own && (!limit || dmem_cgroup_pool_is_descendant(own, limit)))
+		link = dmem_link_find_locked(region, requester, own);
+	return link ? bound - min(bound, link->pinned_bytes) : bound;
+}
+
 /**
  * dmem_evict_can_cover() - could the policy free enough for a request?
  * @region: the region
  * @limit: the pool whose limit was hit, or NULL if the region is full
  * @requester: the owner that needs room
+ * @own: the pool @requester is charged to, or NULL if unknown
  * @need: the bytes to free
  *
  * Adds up what dmem_evict_pick_locked() may choose for @requester, in
@@ -253,28 +285,30 @@ static bool dmem_evict_sum_locked(struct dmem_evict_region *region,
  * its working set for nothing. While victims of others are in flight, it
  * does not judge: their memory may come back.
  *
- * When even every listed buffer of the region (unpinned, and pinned under
- * the soft policy) could not cover @need, it says no at once: O(1).
- * Otherwise it walks only buffers that may be chosen (the requester's
- * pinned list is skipped whole), pools with unpinned buffers first, oldest
- * first, and stops as soon as @need is covered.
+ * When even every buffer that could be in scope (listed in the region,
+ * or counted in @limit's subtree by the controller: unpinned, and pinned
+ * under the soft policy), but the requester's pinned ones in @own, could
+ * not cover @need, it says no at once: O(D), to tell whether @own is in
+ * @limit's subtree. Otherwise it walks only buffers that may be chosen
+ * (the requester's pinned list is skipped whole), pools with unpinned
+ * buffers first, oldest first, and stops as soon as @need is covered.
  *
  * Context: process context; takes the region lock.
  * Return: false if the victims cannot free @need bytes.
  */
 bool dmem_evict_can_cover(struct dmem_evict_region *region,
 			  struct dmem_cgroup_pool_state *limit,
-			  struct dmem_owner *requester, u64 need)
+			  struct dmem_owner *requester,
+			  struct dmem_cgroup_pool_state *own, u64 need)
 {
 	bool revoke, covered;
-	u64 listed;
 
 	revoke = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
 	spin_lock(&region->lock);
-	listed = region->lru_bytes + (revoke ? region->pinned_bytes : 0);
 	if (region->nr_inflight || !need)
 		covered = true;
-	else if (listed < need)
+	else if (dmem_evict_bound_locked(region, limit, requester, own,
+					 revoke) < need)
 		covered = false;
 	else
 		covered = dmem_evict_sum_locked(region, limit, requester,
@@ -290,6 +324,21 @@ static u64 dmem_limit_need(struct dmem_cgroup_pool_state *pool, u64 size)
 	u64 max = dmem_cgroup_pool_max(pool);
 
 	return usage + size > max ? usage + size - max : 0;
+}
+
+/*
+ * The pool @owner is charged to, referenced by a charge of nothing (the
+ * caller uncharges nothing from it); NULL above a lowered limit, where
+ * it is not found.
+ */
+static struct dmem_cgroup_pool_state *
+dmem_evict_own_pool(struct dmem_evict_region *region, struct dmem_owner *owner)
+{
+	struct dmem_cgroup_pool_state *pool = NULL;
+
+	if (dmem_evict_charge(owner, region->cg, 0, &pool, NULL))
+		return NULL;
+	return pool;
 }
 
 /**
@@ -312,17 +361,23 @@ bool dmem_evict_can_succeed(struct dmem_evict_region *region,
 			    struct dmem_owner *owner, u64 size, u64 region_need)
 {
 	struct dmem_cgroup_pool_state *pool = NULL, *p;
-	bool ok = true;
+	bool soft, ok;
 
-	if (region_need && !dmem_evict_can_cover(region, NULL, owner, region_need))
-		return false;
-	/* Above a lowered limit the pool is not found: let the policy try. */
-	if (dmem_evict_charge(owner, region->cg, 0, &pool, NULL) || !pool)
-		return true;
+	/*
+	 * Under the soft policy the bound of the region's room leaves the
+	 * owner's own pinned bytes out: find its pool first then.
+	 */
+	soft = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
+	if (soft)
+		pool = dmem_evict_own_pool(region, owner);
+	ok = !region_need ||
+	     dmem_evict_can_cover(region, NULL, owner, pool, region_need);
+	if (ok && !soft)
+		pool = dmem_evict_own_pool(region, owner);
 	for (p = pool; p && ok; p = dmem_cgroup_pool_parent(p)) {
 		u64 need = dmem_limit_need(p, size);
 
-		ok = !need || dmem_evict_can_cover(region, p, owner, need);
+		ok = !need || dmem_evict_can_cover(region, p, owner, pool, need);
 	}
 	dmem_cgroup_uncharge(pool, 0);
 	return ok;
