@@ -51,6 +51,7 @@ selftests: deps
 tools: deps
 	@$(MAKE) -s -C $(TOP)/tools/dmemstat OUT=$(BUILD)/tools
 	@$(MAKE) -s -C $(TOP)/tools/dmemsim OUT=$(BUILD)/tools
+	@$(MAKE) -s -C $(TOP)/tools/bench/bw OUT=$(BUILD)/tools
 	@$(MAKE) -s -C $(TOP)/tools/bpf OUT=$(BUILD)/tools
 
 initramfs: selftests tools

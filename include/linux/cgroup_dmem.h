@@ -317,6 +317,8 @@ u64 dmem_cgroup_pool_usage(struct dmem_cgroup_pool_state *pool);
  */
 u64 dmem_cgroup_pool_max(struct dmem_cgroup_pool_state *pool);
 
+u64 dmem_cgroup_pool_pinned(struct dmem_cgroup_pool_state *pool);
+
 /**
  * dmem_cgroup_pool_cgroup_id() - id of the cgroup a pool belongs to
  * @pool: the pool
@@ -354,6 +356,9 @@ void dmem_cgroup_pool_event(struct dmem_cgroup_pool_state *pool,
  */
 void dmem_cgroup_pool_stat_add(struct dmem_cgroup_pool_state *pool,
 			       enum dmem_cgroup_stat item, s64 delta);
+
+s64 dmem_cgroup_pool_stat(struct dmem_cgroup_pool_state *pool,
+			  enum dmem_cgroup_stat item);
 
 /**
  * dmem_cgroup_region_name() - name of a region

@@ -73,3 +73,22 @@ void dmem_cgroup_pool_stat_add(struct dmem_cgroup_pool_state *pool,
 		atomic64_add(delta, &pool->stat[item]);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_stat_add);
+
+/**
+ * dmem_cgroup_pool_stat() - a statistic of a pool's subtree
+ * @pool: the pool
+ * @item: the statistic
+ *
+ * Context: any context; lockless. Whoever changes @item with
+ * dmem_cgroup_pool_stat_add() decides how current the value is: the
+ * eviction manager changes its gauges under its region lock.
+ * Return: the subtree total dmem.stat shows.
+ */
+s64 dmem_cgroup_pool_stat(struct dmem_cgroup_pool_state *pool,
+			  enum dmem_cgroup_stat item)
+{
+	if (WARN_ON_ONCE(item >= DMEM_CGROUP_NR_STATS))
+		return 0;
+	return atomic64_read(&pool->stat[item]);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_pool_stat);

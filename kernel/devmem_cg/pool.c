@@ -368,6 +368,19 @@ u64 dmem_cgroup_pool_max(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_max);
 
+/**
+ * dmem_cgroup_pool_pinned() - bytes pinned in a pool and its descendants
+ * @pool: the pool
+ *
+ * Context: any context; lockless.
+ * Return: the value shown in dmem.pinned.current.
+ */
+u64 dmem_cgroup_pool_pinned(struct dmem_cgroup_pool_state *pool)
+{
+	return page_counter_read(&pool->pinned);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_pool_pinned);
+
 u64 dmem_cgroup_pool_cgroup_id(struct dmem_cgroup_pool_state *pool)
 {
 	return pool->cs ? cgroup_id(pool->cs->css.cgroup) : 0;

@@ -142,6 +142,8 @@ static int dmem_bench_parse(char *line, const char **cmd,
 			ret = kstrtouint(val, 0, &args->pinned);
 		} else if (!strcmp(tok, "k")) {
 			ret = kstrtouint(val, 0, &args->k);
+		} else if (!strcmp(tok, "size")) {
+			ret = kstrtouint(val, 0, &args->size);
 		} else {
 			return -EINVAL;
 		}
@@ -186,10 +188,14 @@ static ssize_t dmem_bench_run_write(struct file *file, const char __user *ubuf,
 		ret = dmem_bench_charge(args);
 	else if (!strcmp(cmd, "victim"))
 		ret = dmem_bench_victim(args);
+	else if (!strcmp(cmd, "pools"))
+		ret = dmem_bench_pools(args);
 	else if (!strcmp(cmd, "revoke"))
 		ret = dmem_bench_revoke(args);
 	else if (!strcmp(cmd, "mem"))
 		ret = dmem_bench_mem(args);
+	else if (!strcmp(cmd, "memcpy"))
+		ret = dmem_bench_memcpy(args);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&dmem_bench_mutex);

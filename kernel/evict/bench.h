@@ -11,7 +11,9 @@
  *
  *   charge depth=D cpus=1|2 shared=0|1 reps=R iters=I cg=PATH [cg2=PATH]
  *   victim n=N pinned=PCT mode=resident|enomem reps=R iters=I [naive_iters=J]
+ *   pools n=P mode=resident|enomem reps=R iters=I naive_iters=J cg=PATH
  *   revoke k=K reps=R iters=I
+ *   memcpy size=S reps=R iters=I
  *   mem
  */
 #ifndef _KERNEL_EVICT_BENCH_H
@@ -28,12 +30,14 @@
  * @shared: charge: all CPUs charge the same pool
  * @reps: repetitions
  * @iters: operations per repetition
- * @naive_iters: victim: operations per repetition of the naive walk
- * @n: victim: buffers
+ * @naive_iters: victim, pools: operations per repetition of the baseline
+ * @n: victim: buffers; pools: pools
  * @pinned: victim: percentage of them pinned by the requesting owner
- * @enomem: victim: time -ENOMEM decisions instead of one-victim evictions
+ * @enomem: victim, pools: time -ENOMEM decisions instead of evictions
  * @k: revoke: importers of the revoked buffer
- * @cg: charge: cgroup (path from the cgroup2 root) charged by CPU 0
+ * @size: memcpy: bytes per copy
+ * @cg: charge: cgroup (path from the cgroup2 root) charged by CPU 0;
+ *	pools: the parent of the pools' cgroups
  * @cg2: charge: cgroup charged by CPU 1 when not @shared
  */
 struct dmem_bench_args {
@@ -47,6 +51,7 @@ struct dmem_bench_args {
 	unsigned int pinned;
 	unsigned int enomem;
 	unsigned int k;
+	unsigned int size;
 	char cg[DMEM_BENCH_PATH_MAX];
 	char cg2[DMEM_BENCH_PATH_MAX];
 };
@@ -55,7 +60,9 @@ void dmem_bench_out(const char *fmt, ...) __printf(1, 2);
 
 int dmem_bench_charge(const struct dmem_bench_args *args);
 int dmem_bench_victim(const struct dmem_bench_args *args);
+int dmem_bench_pools(const struct dmem_bench_args *args);
 int dmem_bench_revoke(const struct dmem_bench_args *args);
 int dmem_bench_mem(const struct dmem_bench_args *args);
+int dmem_bench_memcpy(const struct dmem_bench_args *args);
 
 #endif /* _KERNEL_EVICT_BENCH_H */

@@ -49,23 +49,13 @@ void dmem_owner_notify(struct dmem_buf *buf, enum dmem_owner_event event)
 		owner->ops->notify(owner, buf, event);
 }
 
-/* Give @buf a new stamp and append it to @list (an LRU or a pinned list). */
-void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list)
-{
-	struct dmem_evict_region *region = buf->region;
-
-	lockdep_assert_held(&region->lock);
-	buf->stamp = ++region->stamp;
-	list_move_tail(&buf->node, list);
-}
-
 /* Take @buf off its list; keep pinned_links listing only non-empty links. */
 static void dmem_buf_unlink_locked(struct dmem_buf *buf)
 {
 	struct dmem_evict_link *link = buf->link;
 
 	lockdep_assert_held(&buf->region->lock);
-	list_del_init(&buf->node);
+	dmem_buf_unlist_locked(buf);
 	if ((buf->flags & DMEM_BUF_F_PINNED) && list_empty(&link->pinned))
 		list_del_init(&link->pool_node);
 }
@@ -227,7 +217,7 @@ dmem_link_get_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
 		epool = *new_epool;
 		*new_epool = NULL;
 		epool->pool = dmem_cgroup_pool_get(pool);
-		INIT_LIST_HEAD(&epool->lru);
+		dmem_epool_order_init(epool);
 		INIT_LIST_HEAD(&epool->pinned_links);
 		hash_add(region->pool_hash, &epool->hnode, (unsigned long)pool);
 		list_add_tail(&epool->node, &region->pools);
@@ -238,6 +228,7 @@ dmem_link_get_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
 	link->owner = owner;
 	INIT_LIST_HEAD(&link->pool_node);
 	INIT_LIST_HEAD(&link->pinned);
+	link->pinned_bytes = 0;
 	link->nr_bufs = 1;
 	hash_add(region->link_hash, &link->hnode, dmem_link_key(owner, pool));
 	epool->nr_links++;
@@ -261,7 +252,8 @@ void dmem_link_put_locked(struct dmem_evict_region *region,
 
 	if (--epool->nr_links)
 		return;
-	WARN_ON_ONCE(!list_empty(&epool->lru) || !list_empty(&epool->pinned_links));
+	WARN_ON_ONCE(!list_empty(&epool->lru) || !list_empty(&epool->pinned_links) ||
+		     !RB_EMPTY_NODE(&epool->lru_node));
 	hash_del(&epool->hnode);
 	list_del(&epool->node);
 	dmem_cgroup_pool_state_put(epool->pool);

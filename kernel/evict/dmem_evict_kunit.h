@@ -29,7 +29,7 @@
 /* The unit of buffer sizes in the tests. */
 #define KT_U	4096ULL
 
-#define KT_MAX_BUFS	128
+#define KT_MAX_BUFS	640
 #define KT_MAX_LOG	128
 #define KT_MAX_IMPS	32
 

@@ -8,6 +8,9 @@
  *   dmem_evict_region
  *     pools (list) + pool_hash ------> dmem_evict_pool, one per dmem pool
  *                                      with resident buffers of the region
+ *     lru_pools (rbtree) ------------> the same, only those whose lru is not
+ *                                      empty, ordered by the stamp of their
+ *                                      lru's head (order.c)
  *                                        lru: unpinned resident buffers,
  *                                             oldest (lowest stamp) first
  *                                        pinned_links: links that have
@@ -21,7 +24,13 @@
  * Every list is kept in stamp order: a buffer gets a new stamp from the
  * region's counter whenever it is appended to a list, so the head of each
  * list is its oldest buffer and the oldest head across lists is found by
- * comparing heads only.
+ * comparing heads only. The pools with unpinned buffers are also kept in
+ * an rbtree by the stamp of their LRU's head, so that the oldest unpinned
+ * buffer of the region is the head of the leftmost pool's LRU, and the
+ * policy visits pools oldest first and stops at the first it may take
+ * from. Every change of a list goes through dmem_buf_stamp_locked() or
+ * dmem_buf_unlist_locked(), which keep that tree and the region's byte
+ * totals of the lists right.
  *
  * Locking, in order (take only in this order, never the reverse):
  *
@@ -68,6 +77,7 @@
 #include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -80,6 +90,7 @@
 #define DMEM_BUF_F_BUSY		BIT(0)	/* a thread (or a parked revoke) owns it */
 #define DMEM_BUF_F_PINNED	BIT(1)	/* its bytes are charged as pinned */
 #define DMEM_BUF_F_PARKED	BIT(2)	/* busy with a parked revoke */
+#define DMEM_BUF_F_LRU		BIT(3)	/* listed on its pool's lru */
 
 /* dmem_importer::flags bits, atomic bit operations */
 #define DMEM_IMP_AWAITED	0	/* a revoke waits for its ack */
@@ -102,7 +113,11 @@ extern struct list_head dmem_evict_regions;
  * @used: bytes charged to resident (and parked revoking) buffers
  * @stamp: the use counter that stamps buffers
  * @pools: all dmem_evict_pool of the region
- * @pool_hash: the same, by dmem pool
+ * @lru_pools: those with unpinned buffers listed, by the stamp of their
+ *	lru's head (dmem_evict_pool::lru_node); leftmost: the oldest
+ * @lru_bytes: bytes of the buffers on every lru of the region
+ * @pinned_bytes: bytes of the buffers on every pinned list of the region
+ * @pool_hash: all dmem_evict_pool of the region, by dmem pool
  * @link_hash: all dmem_evict_link of the region, by (owner, pool)
  * @parked: parked revokes (dmem_revoke::node)
  * @nr_bufs: initialized buffers
@@ -125,6 +140,9 @@ struct dmem_evict_region {
 	u64 used;
 	u64 stamp;
 	struct list_head pools;
+	struct rb_root_cached lru_pools;
+	u64 lru_bytes;
+	u64 pinned_bytes;
 	DECLARE_HASHTABLE(pool_hash, 5);
 	DECLARE_HASHTABLE(link_hash, 7);
 	struct list_head parked;
@@ -143,6 +161,8 @@ struct dmem_evict_region {
  * @pool: the dmem pool (referenced)
  * @hnode: entry in dmem_evict_region::pool_hash
  * @node: entry in dmem_evict_region::pools
+ * @lru_node: entry in dmem_evict_region::lru_pools while @lru is not empty
+ *	(RB_EMPTY_NODE() otherwise), keyed by the stamp of @lru's head
  * @lru: unpinned resident buffers, oldest first
  * @pinned_links: links of this pool with pinned buffers
  *	(dmem_evict_link::pool_node)
@@ -154,6 +174,7 @@ struct dmem_evict_pool {
 	struct dmem_cgroup_pool_state *pool;
 	struct hlist_node hnode;
 	struct list_head node;
+	struct rb_node lru_node;
 	struct list_head lru;
 	struct list_head pinned_links;
 	unsigned int nr_links;
@@ -167,6 +188,7 @@ struct dmem_evict_pool {
  * @pool_node: entry in dmem_evict_pool::pinned_links while @pinned is not
  *	empty
  * @pinned: the owner's pinned resident buffers in the pool, oldest first
+ * @pinned_bytes: bytes of the buffers on @pinned
  * @nr_bufs: buffers charged through this link
  *
  * All fields under the region lock.
@@ -177,6 +199,7 @@ struct dmem_evict_link {
 	struct hlist_node hnode;
 	struct list_head pool_node;
 	struct list_head pinned;
+	u64 pinned_bytes;
 	unsigned int nr_bufs;
 };
 
@@ -277,7 +300,6 @@ dmem_buf_pool(struct dmem_buf *buf)
 int dmem_evict_charge(struct dmem_owner *owner, struct dmem_cgroup_region *cg,
 		      u64 size, struct dmem_cgroup_pool_state **ret_pool,
 		      struct dmem_cgroup_pool_state **ret_limit_pool);
-void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list);
 void dmem_buf_release_locked(struct dmem_buf *buf);
 void dmem_buf_unbusy_locked(struct dmem_buf *buf);
 int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use);
@@ -288,6 +310,14 @@ dmem_link_find_locked(struct dmem_evict_region *region, struct dmem_owner *owner
 void dmem_link_put_locked(struct dmem_evict_region *region,
 			  struct dmem_evict_link *link);
 void dmem_owner_notify(struct dmem_buf *buf, enum dmem_owner_event event);
+
+/* order.c */
+void dmem_buf_stamp_locked(struct dmem_buf *buf, struct list_head *list);
+void dmem_buf_unlist_locked(struct dmem_buf *buf);
+void dmem_epool_order_init(struct dmem_evict_pool *epool);
+struct dmem_evict_pool *dmem_epool_oldest_locked(struct dmem_evict_region *region);
+struct dmem_evict_pool *dmem_epool_next_locked(struct dmem_evict_region *region,
+					       struct dmem_evict_pool *epool);
 
 /* policy.c */
 struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
@@ -301,7 +331,8 @@ int dmem_evict_one(struct dmem_evict_region *region,
 		   struct dmem_revoke_deadline *deadline);
 bool dmem_evict_can_cover(struct dmem_evict_region *region,
 			  struct dmem_cgroup_pool_state *limit,
-			  struct dmem_owner *requester, u64 need);
+			  struct dmem_owner *requester,
+			  struct dmem_cgroup_pool_state *own, u64 need);
 bool dmem_evict_can_succeed(struct dmem_evict_region *region,
 			    struct dmem_owner *owner, u64 size, u64 region_need);
 void dmem_evict_enomem(struct dmem_evict_region *region,

@@ -2,13 +2,15 @@
 /*
  * dmem eviction manager: the soft-pin victim policy (DESIGN.md section 5).
  *
- * Choosing a victim looks at list heads only: the head of each pool's LRU
- * of unpinned buffers for steps 1 and 2, the head of each other owner's
- * pinned list in each pool for step 3. It costs O(P * D^2) for P pools of
- * the region with resident buffers and hierarchy depth D (the controller's
- * effective protection walk), plus O(L) for the L (owner, pool) links with
- * pinned buffers when step 3 is reached; never anything per buffer. The
- * requesting owner's pinned buffers cost one pointer comparison per pool.
+ * Choosing a victim looks at list heads only. Steps 1 and 2 visit the
+ * pools in the order of their oldest unpinned buffer (order.c) and stop at
+ * the first pool they may take from, computing the controller's effective
+ * protection (O(D^2) for hierarchy depth D) only for the pools visited:
+ * O(log P + D^2) for P pools when the region's oldest unpinned buffer may
+ * be taken. Step 3 looks at the head of each other owner's pinned list in
+ * each pool: O(P * D^2 + L) for the L (owner, pool) links with pinned
+ * buffers. Never anything per buffer; the requesting owner's pinned
+ * buffers cost one pointer comparison per pool.
  */
 
 #include <linux/sched/signal.h>
@@ -55,6 +57,64 @@ static struct dmem_buf *dmem_link_first_revocable(struct dmem_evict_link *link)
 	return NULL;
 }
 
+/*
+ * Steps 1 and 2: pools in the order of their oldest unpinned buffer (the
+ * head of their LRU). The first pool in scope above its effective low
+ * holds step 1's victim, and ends the walk; the first pool in scope held
+ * back only by its low protection holds step 2's. Protection is computed
+ * only for the pools visited: in the common case, the first.
+ */
+static struct dmem_buf *
+dmem_evict_pick_unpinned_locked(struct dmem_evict_region *region,
+				struct dmem_cgroup_pool_state *limit,
+				enum dmem_victim_kind *kind)
+{
+	struct dmem_buf *low = NULL, *head;
+	struct dmem_evict_pool *epool;
+
+	for (epool = dmem_epool_oldest_locked(region); epool;
+	     epool = dmem_epool_next_locked(region, epool)) {
+		bool hit_low = false;
+
+		if (!dmem_epool_in_scope(epool, limit))
+			continue;
+		head = list_first_entry(&epool->lru, struct dmem_buf, node);
+		if (dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
+						     &hit_low)) {
+			*kind = DMEM_VICTIM_EVICT;
+			return head;
+		}
+		if (hit_low && !low)
+			low = head;
+	}
+	*kind = low ? DMEM_VICTIM_EVICT_LOW : DMEM_VICTIM_NONE;
+	return low;
+}
+
+/* Step 3: the oldest revocable pinned buffer of another owner. */
+static struct dmem_buf *
+dmem_evict_pick_pinned_locked(struct dmem_evict_region *region,
+			      struct dmem_cgroup_pool_state *limit,
+			      struct dmem_owner *requester)
+{
+	struct dmem_buf *pinned = NULL, *head;
+	struct dmem_evict_link *link;
+	struct dmem_evict_pool *epool;
+
+	list_for_each_entry(epool, &region->pools, node) {
+		if (!dmem_epool_may_revoke(epool, limit))
+			continue;
+		list_for_each_entry(link, &epool->pinned_links, pool_node) {
+			if (link->owner == requester)
+				continue;
+			head = dmem_link_first_revocable(link);
+			if (head && dmem_buf_older(head, pinned))
+				pinned = head;
+		}
+	}
+	return pinned;
+}
+
 /**
  * dmem_evict_pick_locked() - choose the next victim
  * @region: the region
@@ -69,6 +129,13 @@ static struct dmem_buf *dmem_link_first_revocable(struct dmem_evict_link *link)
  * their effective low. Pools outside @limit's subtree and memory below
  * effective min are never chosen.
  *
+ * Steps 1 and 2 cost O(log P) for the P pools of the region, plus one
+ * protection computation (O(D^2) for depth D) per pool visited in the
+ * order of their oldest unpinned buffer: one when the oldest is in scope
+ * and unprotected; the pools out of scope or protected that hold older
+ * buffers are passed over first. Step 3 looks at every pool with pinned
+ * buffers of others: O(P * D^2 + L) for L (owner, pool) links.
+ *
  * Return: the victim, still listed and idle; NULL if there is none.
  */
 struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
@@ -77,56 +144,20 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 					bool allow_revoke,
 					enum dmem_victim_kind *kind)
 {
-	struct dmem_buf *above = NULL, *low = NULL, *pinned = NULL, *head;
-	struct dmem_evict_link *link;
-	struct dmem_evict_pool *epool;
+	struct dmem_buf *victim;
 
 	lockdep_assert_held(&region->lock);
 
-	/* Steps 1 and 2: one protection check per pool with an LRU. */
-	list_for_each_entry(epool, &region->pools, node) {
-		bool hit_low = false;
-
-		if (list_empty(&epool->lru) || !dmem_epool_in_scope(epool, limit))
-			continue;
-		head = list_first_entry(&epool->lru, struct dmem_buf, node);
-		if (dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
-						     &hit_low)) {
-			if (dmem_buf_older(head, above))
-				above = head;
-		} else if (hit_low && dmem_buf_older(head, low)) {
-			low = head;
-		}
-	}
-	if (above) {
-		*kind = DMEM_VICTIM_EVICT;
-		return above;
-	}
-	if (low) {
-		*kind = DMEM_VICTIM_EVICT_LOW;
-		return low;
-	}
-
-	*kind = DMEM_VICTIM_NONE;
+	victim = dmem_evict_pick_unpinned_locked(region, limit, kind);
+	if (victim)
+		return victim;
 	if (!allow_revoke ||
 	    dmem_cgroup_region_pin_policy(region->cg) != DMEM_CGROUP_PIN_SOFT)
 		return NULL;
-
-	/* Step 3: other owners' pinned buffers of unprotected pools. */
-	list_for_each_entry(epool, &region->pools, node) {
-		if (!dmem_epool_may_revoke(epool, limit))
-			continue;
-		list_for_each_entry(link, &epool->pinned_links, pool_node) {
-			if (link->owner == requester)
-				continue;
-			head = dmem_link_first_revocable(link);
-			if (head && dmem_buf_older(head, pinned))
-				pinned = head;
-		}
-	}
-	if (pinned)
+	victim = dmem_evict_pick_pinned_locked(region, limit, requester);
+	if (victim)
 		*kind = DMEM_VICTIM_REVOKE;
-	return pinned;
+	return victim;
 }
 
 /* Add the sizes of @list's buffers to *@sum until it reaches @need. */
@@ -144,11 +175,106 @@ static bool dmem_evict_sum_list(struct list_head *list, u64 need, u64 *sum)
 	return false;
 }
 
+/*
+ * Add what the policy may take from @epool for @requester to *@sum, until
+ * it reaches @need: its unpinned buffers if it is above effective min, and
+ * under @revoke others' revocable pinned buffers if it is above effective
+ * low.
+ */
+static bool dmem_evict_sum_epool(struct dmem_evict_pool *epool,
+				 struct dmem_cgroup_pool_state *limit,
+				 struct dmem_owner *requester, bool revoke,
+				 u64 need, u64 *sum)
+{
+	struct dmem_evict_link *link;
+
+	if (!dmem_epool_in_scope(epool, limit) ||
+	    !dmem_cgroup_state_evict_valuable(limit, epool->pool, true, NULL))
+		return false;
+	if (dmem_evict_sum_list(&epool->lru, need, sum))
+		return true;
+	if (!revoke || !dmem_epool_may_revoke(epool, limit))
+		return false;
+	list_for_each_entry(link, &epool->pinned_links, pool_node) {
+		if (link->owner == requester)
+			continue;
+		if (dmem_evict_sum_list(&link->pinned, need, sum))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Could the victims in scope free @need bytes? Whether the sum reaches
+ * @need does not depend on the order the pools are added in: the pools
+ * with unpinned buffers go first, oldest first, since those are the ones
+ * the policy takes first; then, under @revoke, the pools with pinned
+ * buffers only.
+ */
+static bool dmem_evict_sum_locked(struct dmem_evict_region *region,
+				  struct dmem_cgroup_pool_state *limit,
+				  struct dmem_owner *requester, bool revoke,
+				  u64 need)
+{
+	struct dmem_evict_pool *epool;
+	u64 sum = 0;
+
+	lockdep_assert_held(&region->lock);
+	for (epool = dmem_epool_oldest_locked(region); epool;
+	     epool = dmem_epool_next_locked(region, epool))
+		if (dmem_evict_sum_epool(epool, limit, requester, revoke, need,
+					 &sum))
+			return true;
+	if (!revoke)
+		return false;
+	list_for_each_entry(epool, &region->pools, node) {
+		if (!RB_EMPTY_NODE(&epool->lru_node) ||
+		    list_empty(&epool->pinned_links))
+			continue;
+		if (dmem_evict_sum_epool(epool, limit, requester, revoke, need,
+					 &sum))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * An upper bound of what the policy may take in scope: the bytes listed
+ * in the region (unpinned, and pinned under @revoke), or at most those
+ * the controller's gauges count in @limit's subtree (evictable: unpinned
+ * and resident, listed or not; pinned: pinned-charged), less the
+ * requester's own pinned bytes in its pool @own, which are never taken.
+ * The gauges of the manager's region change under the region lock only.
+ */
+static u64 dmem_evict_bound_locked(struct dmem_evict_region *region,
+				   struct dmem_cgroup_pool_state *limit,
+				   struct dmem_owner *requester,
+				   struct dmem_cgroup_pool_state *own,
+				   bool revoke)
+{
+	struct dmem_evict_link *link = NULL;
+	u64 bound, sub;
+
+	lockdep_assert_held(&region->lock);
+	bound = region->lru_bytes + (revoke ? region->pinned_bytes : 0);
+	if (limit) {
+		sub = max_t(s64, 0, dmem_cgroup_pool_stat(limit,
+							  DMEM_CGROUP_STAT_EVICTABLE));
+		if (revoke)
+			sub += dmem_cgroup_pool_pinned(limit);
+		bound = min(bound, sub);
+	}
+	if (revoke && own && (!limit || dmem_cgroup_pool_is_descendant(own, limit)))
+		link = dmem_link_find_locked(region, requester, own);
+	return link ? bound - min(bound, link->pinned_bytes) : bound;
+}
+
 /**
  * dmem_evict_can_cover() - could the policy free enough for a request?
  * @region: the region
  * @limit: the pool whose limit was hit, or NULL if the region is full
  * @requester: the owner that needs room
+ * @own: the pool @requester is charged to, or NULL if unknown
  * @need: the bytes to free
  *
  * Adds up what dmem_evict_pick_locked() may choose for @requester, in
@@ -159,46 +285,34 @@ static bool dmem_evict_sum_list(struct list_head *list, u64 need, u64 *sum)
  * its working set for nothing. While victims of others are in flight, it
  * does not judge: their memory may come back.
  *
- * Walks only buffers that may be chosen (the requester's pinned list is
- * skipped whole), and stops as soon as @need is covered.
+ * When even every buffer that could be in scope (listed in the region,
+ * or counted in @limit's subtree by the controller: unpinned, and pinned
+ * under the soft policy), but the requester's pinned ones in @own, could
+ * not cover @need, it says no at once: O(D), to tell whether @own is in
+ * @limit's subtree. Otherwise it walks only buffers that may be chosen
+ * (the requester's pinned list is skipped whole), pools with unpinned
+ * buffers first, oldest first, and stops as soon as @need is covered.
  *
  * Context: process context; takes the region lock.
  * Return: false if the victims cannot free @need bytes.
  */
 bool dmem_evict_can_cover(struct dmem_evict_region *region,
 			  struct dmem_cgroup_pool_state *limit,
-			  struct dmem_owner *requester, u64 need)
+			  struct dmem_owner *requester,
+			  struct dmem_cgroup_pool_state *own, u64 need)
 {
-	struct dmem_evict_link *link;
-	struct dmem_evict_pool *epool;
-	bool revoke, covered = false;
-	u64 sum = 0;
+	bool revoke, covered;
 
 	revoke = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
 	spin_lock(&region->lock);
-	if (region->nr_inflight || !need) {
+	if (region->nr_inflight || !need)
 		covered = true;
-		goto unlock;
-	}
-	list_for_each_entry(epool, &region->pools, node) {
-		if (!dmem_epool_in_scope(epool, limit) ||
-		    !dmem_cgroup_state_evict_valuable(limit, epool->pool, true,
-						      NULL))
-			continue;
-		covered = dmem_evict_sum_list(&epool->lru, need, &sum);
-		if (covered)
-			break;
-		if (!revoke || !dmem_epool_may_revoke(epool, limit))
-			continue;
-		list_for_each_entry(link, &epool->pinned_links, pool_node) {
-			if (link->owner == requester)
-				continue;
-			covered = dmem_evict_sum_list(&link->pinned, need, &sum);
-			if (covered)
-				goto unlock;
-		}
-	}
-unlock:
+	else if (dmem_evict_bound_locked(region, limit, requester, own,
+					 revoke) < need)
+		covered = false;
+	else
+		covered = dmem_evict_sum_locked(region, limit, requester,
+						revoke, need);
 	spin_unlock(&region->lock);
 	return covered;
 }
@@ -210,6 +324,21 @@ static u64 dmem_limit_need(struct dmem_cgroup_pool_state *pool, u64 size)
 	u64 max = dmem_cgroup_pool_max(pool);
 
 	return usage + size > max ? usage + size - max : 0;
+}
+
+/*
+ * The pool @owner is charged to, referenced by a charge of nothing (the
+ * caller uncharges nothing from it); NULL above a lowered limit, where
+ * it is not found.
+ */
+static struct dmem_cgroup_pool_state *
+dmem_evict_own_pool(struct dmem_evict_region *region, struct dmem_owner *owner)
+{
+	struct dmem_cgroup_pool_state *pool = NULL;
+
+	if (dmem_evict_charge(owner, region->cg, 0, &pool, NULL))
+		return NULL;
+	return pool;
 }
 
 /**
@@ -232,17 +361,23 @@ bool dmem_evict_can_succeed(struct dmem_evict_region *region,
 			    struct dmem_owner *owner, u64 size, u64 region_need)
 {
 	struct dmem_cgroup_pool_state *pool = NULL, *p;
-	bool ok = true;
+	bool soft, ok;
 
-	if (region_need && !dmem_evict_can_cover(region, NULL, owner, region_need))
-		return false;
-	/* Above a lowered limit the pool is not found: let the policy try. */
-	if (dmem_evict_charge(owner, region->cg, 0, &pool, NULL) || !pool)
-		return true;
+	/*
+	 * Under the soft policy the bound of the region's room leaves the
+	 * owner's own pinned bytes out: find its pool first then.
+	 */
+	soft = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
+	if (soft)
+		pool = dmem_evict_own_pool(region, owner);
+	ok = !region_need ||
+	     dmem_evict_can_cover(region, NULL, owner, pool, region_need);
+	if (ok && !soft)
+		pool = dmem_evict_own_pool(region, owner);
 	for (p = pool; p && ok; p = dmem_cgroup_pool_parent(p)) {
 		u64 need = dmem_limit_need(p, size);
 
-		ok = !need || dmem_evict_can_cover(region, p, owner, need);
+		ok = !need || dmem_evict_can_cover(region, p, owner, pool, need);
 	}
 	dmem_cgroup_uncharge(pool, 0);
 	return ok;
@@ -403,7 +538,7 @@ int dmem_evict_one(struct dmem_evict_region *region,
 	if (kind == DMEM_VICTIM_EVICT_LOW)
 		dmem_cgroup_pool_event(dmem_buf_pool(victim),
 				       DMEM_CGROUP_EVENT_LOW);
-	list_del_init(&victim->node);
+	dmem_buf_unlist_locked(victim);
 	victim->state = DMEM_BUF_EVICTING;
 	victim->flags |= DMEM_BUF_F_BUSY;
 	region->nr_busy++;

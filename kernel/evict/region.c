@@ -52,6 +52,7 @@ dmem_evict_region_create(struct dmem_cgroup_region *cg_region, u64 capacity,
 	region->priv = priv;
 	region->capacity = capacity;
 	INIT_LIST_HEAD(&region->pools);
+	region->lru_pools = RB_ROOT_CACHED;
 	hash_init(region->pool_hash);
 	hash_init(region->link_hash);
 	INIT_LIST_HEAD(&region->parked);

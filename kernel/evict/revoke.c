@@ -111,7 +111,7 @@ void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv)
 
 	lockdep_assert_held(&region->lock);
 
-	list_del_init(&buf->node);
+	dmem_buf_unlist_locked(buf);
 	if ((buf->flags & DMEM_BUF_F_PINNED) && list_empty(&link->pinned))
 		list_del_init(&link->pool_node);
 	buf->state = DMEM_BUF_REVOKING;

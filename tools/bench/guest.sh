@@ -3,8 +3,10 @@
 # `make bench` through /sys/kernel/debug/dmem_bench, the raw per-repetition
 # lines appended to $OUT for tools/bench/report.py.
 #
-# Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS
-# and SIZES (the buffer counts of the victim benchmark).
+# Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS,
+# SIZES (the buffer counts of the victim benchmark), POOLS (the pool
+# counts of the pools benchmark, at most 1000), POOLS_ITERS and
+# POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark).
 set -eu
 
 B=/sys/kernel/debug/dmem_bench
@@ -16,6 +18,10 @@ VICTIM_ITERS=${VICTIM_ITERS:-2000}
 NAIVE_ITERS=${NAIVE_ITERS:-20}
 REVOKE_ITERS=${REVOKE_ITERS:-2000}
 SIZES=${SIZES:-1000 10000 100000}
+POOLS=${POOLS:-10 1000}
+POOLS_ITERS=${POOLS_ITERS:-2000}
+POOLS_OLD_ITERS=${POOLS_OLD_ITERS:-200}
+BW=${BW:-4096:200 65536:100 2097152:20 33554432:5}
 
 [ -e $B/run ] || { echo "guest.sh: $B missing: kernel without CONFIG_DMEM_BENCH" >&2; exit 1; }
 
@@ -47,12 +53,28 @@ cgsibling() {
 }
 
 : >"$OUT"
-echo "meta cpus=$(nproc) kernel=$(uname -r) reps=$REPS charge_iters=$CHARGE_ITERS victim_iters=$VICTIM_ITERS naive_iters=$NAIVE_ITERS revoke_iters=$REVOKE_ITERS" >>"$OUT"
+echo "meta cpus=$(nproc) kernel=$(uname -r) reps=$REPS charge_iters=$CHARGE_ITERS victim_iters=$VICTIM_ITERS naive_iters=$NAIVE_ITERS revoke_iters=$REVOKE_ITERS pools_iters=$POOLS_ITERS pools_old_iters=$POOLS_OLD_ITERS" >>"$OUT"
 
 for d in 1 2 3 4 5 6 7 8; do
 	mkdir -p "$CG$(cgpath $d)" "$CG$(cgsibling $d)"
 	[ $d -lt 8 ] && echo +dmem >"$CG$(cgpath $d)/cgroup.subtree_control"
 done
+
+# The pools benchmark's cgroups, at depth 3: /bpools/g<i/100>/c<i%100>.
+mkdir -p $CG/bpools
+echo +dmem >$CG/bpools/cgroup.subtree_control
+for g in 0 1 2 3 4 5 6 7 8 9; do
+	mkdir -p $CG/bpools/g$g
+	echo +dmem >$CG/bpools/g$g/cgroup.subtree_control
+	c=0
+	while [ "$c" -lt 100 ]; do
+		mkdir -p $CG/bpools/g$g/c$c
+		c=$((c + 1))
+	done
+done
+
+# The bandwidth benchmark's cgroup: its owner is charged there.
+mkdir -p $CG/bw
 
 echo "== memory overhead"
 bench mem
@@ -79,6 +101,20 @@ while [ "$rep" -le "$REPS" ]; do
 					iters="$VICTIM_ITERS" naive_iters="$NAIVE_ITERS"
 			done
 		done
+	done
+	echo "-- victim choice over many pools"
+	for mode in resident enomem; do
+		for p in $POOLS; do
+			bench pools n="$p" mode=$mode reps=1 iters="$POOLS_ITERS" \
+				naive_iters="$POOLS_OLD_ITERS" cg=/bpools
+		done
+	done
+	echo "-- evict and restore bandwidth"
+	for sz in $BW; do
+		t0=$(date +%s)
+		/opt/dmem/bin/dmem-bench-bw $CG/bw "${sz%%:*}" "${sz##*:}" >>"$OUT"
+		echo "  dmem-bench-bw ${sz%%:*} ${sz##*:} ($(($(date +%s) - t0)) s)"
+		bench memcpy size="${sz%%:*}" reps=1 iters="${sz##*:}"
 	done
 	echo "-- revoke"
 	for k in 1 4 16; do

@@ -59,6 +59,121 @@ def times(r):
     return ("%.2f×" if r < 10 else "{:,.0f}×").replace("{:,.0f}", "%.0f") % r
 
 
+def pools_section(md, res, pools):
+    """Victim choice and the -ENOMEM decision over P pools."""
+    if not pools:
+        return
+    md.append("### 2b. Victim choice and -ENOMEM decision over many pools\n")
+    md.append("2,000 one-page buffers fill the region, spread over P pools "
+              "(cgroups at depth 3) with interleaved ages; a requester needs "
+              "one page. Timed: what make-resident decides before evicting, "
+              "`dmem_evict_can_succeed()` then `dmem_evict_pick_locked()` "
+              "(*evict one*: all unpinned, the region's oldest buffer is the "
+              "victim) or -ENOMEM (all pinned, strict policy). *old walk*: "
+              "the same decision by the walk of every pool the manager did "
+              "before (kept in the bench only), on the same region in the "
+              "same repetition; both must agree. Time per decision.\n")
+    md.append("| case | P pools | decision | old walk | old ÷ new |")
+    md.append("|---|---|---|---|---|")
+    for mode in ("resident", "enomem"):
+        for p in sorted({k[1] for k in pools if k[0] == mode}):
+            new, old = pools.get((mode, p, "new")), pools.get((mode, p, "old"))
+            if not new or not old:
+                continue
+            n, o = stat(new), stat(old)
+            res["pools"].append({"mode": mode, "p": p, "new_ns": n,
+                                 "old_ns": o})
+            md.append("| %s | %s | %s | %s | %s |" % (
+                "evict one" if mode == "resident" else "-ENOMEM",
+                "{:,}".format(p), fmt_ns(n), fmt_ns(o),
+                times(o["median"] / n["median"])))
+    md.append("")
+
+
+def pools_targets(res, target):
+    for mode in ("resident", "enomem"):
+        rows_ = {v["p"]: v for v in res["pools"] if v["mode"] == mode}
+        if len(rows_) < 2:
+            continue
+        lo, hi = min(rows_), max(rows_)
+        r = rows_[hi]["new_ns"]["median"] / rows_[lo]["new_ns"]["median"]
+        old = rows_[hi]["old_ns"]["median"] / rows_[hi]["new_ns"]["median"]
+        target("%s with %s pools (depth 3) ÷ with %s: ≤ 2" % (
+            "victim choice" if mode == "resident" else "-ENOMEM decision",
+            "{:,}".format(hi), "{:,}".format(lo)), r <= 2.0,
+            "%.2f; against the old walk at %s pools: %s faster" % (
+                r, "{:,}".format(hi), times(old)))
+
+
+def size_name(size):
+    for unit, name in ((1 << 20, "M"), (1 << 10, "K")):
+        if size >= unit and size % unit == 0:
+            return "%d%s" % (size // unit, name)
+    return str(size)
+
+
+def bw_section(md, res, bw):
+    """Evict and restore bandwidth of the simulated device against copies."""
+    if not bw:
+        return
+    md.append("### 3b. Evict and restore bandwidth\n")
+    md.append("One buffer of the size fills a region of `/dev/dmem_sim`; "
+              "*evict*: a write of 0 to `dmem.max` whose reclaim evicts it "
+              "(the driver copies it to new system pages); *restore*: "
+              "`DMEM_SIM_IOC_TOUCH` after the limit is lifted (charge, new "
+              "device pages, copy back). Baselines in the same repetition: "
+              "*memcpy*, the kernel's `memcpy()` of the same size between two "
+              "kernel buffers; *copy_page*, `copy_highpage()` of the same "
+              "pages between pages allocated beforehand (the driver's copy "
+              "without its allocations and bookkeeping). Each timed alone; "
+              "MB/s = size ÷ time; ratio = bandwidth ÷ the baseline's.\n")
+    md.append("| size | memcpy | copy_page | evict | restore | evict ÷ memcpy "
+              "| restore ÷ memcpy | evict ÷ copy_page | restore ÷ copy_page |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    ops = ("memcpy", "copy_page", "evict", "restore")
+    for size in sorted({k[1] for k in bw}):
+        if any(not bw.get((op, size)) for op in ops):
+            continue
+        sm, sc, se, sr = (stat(bw[(op, size)]) for op in ops)
+        row = {"size": size, "memcpy_ns": sm, "copy_page_ns": sc,
+               "evict_ns": se, "restore_ns": sr,
+               "evict_ratio": sm["median"] / se["median"],
+               "restore_ratio": sm["median"] / sr["median"],
+               "evict_page_ratio": sc["median"] / se["median"],
+               "restore_page_ratio": sc["median"] / sr["median"]}
+        res["bw"].append(row)
+
+        def mbs(s_):
+            return "{:,.0f} MB/s ({:,.0f}–{:,.0f})".format(
+                size * 1000.0 / s_["median"], size * 1000.0 / s_["max"],
+                size * 1000.0 / s_["min"])
+        md.append("| %s | %s | %s | %s | %s | %.2f× | %.2f× | %.2f× | %.2f× |"
+                  % (size_name(size), mbs(sm), mbs(sc), mbs(se), mbs(sr),
+                     row["evict_ratio"], row["restore_ratio"],
+                     row["evict_page_ratio"], row["restore_page_ratio"]))
+    md.append("")
+
+
+def bw_targets(res, target):
+    for size in (2 << 20, 32 << 20):
+        v = [x for x in res["bw"] if x["size"] == size]
+        if not v:
+            continue
+        v = v[0]
+        target("evict and restore at %s: ≥ 0.8× memcpy's bandwidth" %
+               size_name(size),
+               v["evict_ratio"] >= 0.8 and v["restore_ratio"] >= 0.8,
+               "evict %.2f×, restore %.2f× (under TCG the kernel's memcpy() "
+               "is several times slower than its copy_page(): see the next "
+               "line)"
+               % (v["evict_ratio"], v["restore_ratio"]))
+        target("evict and restore at %s: ≥ 0.8× copy_page's bandwidth (the "
+               "driver's own copy; stricter)" % size_name(size),
+               v["evict_page_ratio"] >= 0.8 and v["restore_page_ratio"] >= 0.8,
+               "evict %.2f×, restore %.2f×" % (v["evict_page_ratio"],
+                                             v["restore_page_ratio"]))
+
+
 def main():
     raw, outdir = sys.argv[1], sys.argv[2]
     machine = ""
@@ -69,6 +184,8 @@ def main():
     charge = defaultdict(lambda: defaultdict(list))
     victim = defaultdict(list)
     revoke = defaultdict(list)
+    pools = defaultdict(list)
+    bw = defaultdict(list)
     mem = {}
     for kind, kv in rows:
         if kind == "charge":
@@ -80,6 +197,12 @@ def main():
         elif kind == "victim":
             key = (kv["mode"], int(kv["n"]), int(kv["pinned"]), kv["impl"])
             victim[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "pools":
+            key = (kv["mode"], int(kv["p"]), kv["impl"])
+            pools[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "bw":
+            bw[(kv["op"], int(kv["size"]))].append(
+                int(kv["ns"]) / int(kv["ops"]))
         elif kind == "revoke":
             key = (int(kv["k"]), kv["impl"])
             revoke[key].append(int(kv["ns"]) / int(kv["ops"]))
@@ -90,7 +213,8 @@ def main():
     date = time.strftime("%Y-%m-%d %H:%M:%S %Z",
                          time.localtime(os.path.getmtime(raw)))
     res = {"date": date, "machine": machine,
-           "meta": meta, "charge": [], "victim": [], "revoke": [],
+           "meta": meta, "charge": [], "victim": [], "pools": [],
+           "bw": [], "revoke": [],
            "memory": mem, "targets": []}
     md = []
     md.append("# dmem benchmarks\n")
@@ -160,6 +284,8 @@ def main():
                     times(nv["median"] / pk["median"])))
     md.append("")
 
+    pools_section(md, res, pools)
+
     # 3. Revoke.
     md.append("## 3. Revoke round trip\n")
     md.append("One make-resident that revokes a pinned buffer of another owner "
@@ -175,6 +301,8 @@ def main():
             k, fmt_ns(rv), fmt_ns(ev),
             "{:,.0f} ns".format(rv["median"] - ev["median"])))
     md.append("")
+
+    bw_section(md, res, bw)
 
     # 4. Memory.
     md.append("## 4. Memory overhead\n")
@@ -252,6 +380,8 @@ def main():
                 "{:,}".format(v["n"])), r >= 100,
                 "%.0f× (whole make-resident vs the walk alone); %.0f× (choice vs walk)"
                 % (r, r2))
+    pools_targets(res, target)
+    bw_targets(res, target)
     if "buf" in mem:
         target("≤ 96 bytes of tracking per buffer", mem["buf"]["bytes"] <= 96,
                "%d bytes, no allocation" % mem["buf"]["bytes"])
