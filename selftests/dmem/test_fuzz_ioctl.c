@@ -720,6 +720,30 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 }
 
 /*
+ * The kernel writes READ's data to rw.ptr. A mutated pointer, or another
+ * command's bytes read as READ's, may name our own memory outside the
+ * reservation (the harness's shared results, the stack): a READ there
+ * would corrupt the test itself (seen: the harness's metadata). Such a
+ * pointer moves to the same offset inside the reservation, which is
+ * inaccessible but for a few pages that the fuzzer owns; pointers that
+ * fault anyway stay. Returns whether it moved @in's pointer.
+ */
+static int keep_ptr_in_reservation(unsigned int cmd, union arg *in)
+{
+	const __u64 span = 4ULL << 30, base = (uintptr_t)fz.area;
+	__u64 p = in->rw.ptr;
+
+	if (cmd != DMEM_SIM_IOC_READ && cmd != DMEM_SIM_IOC_WRITE &&
+	    cmd != DMEM_SIM_IOC_IMPORTER_READ)
+		return 0;
+	/* Below mmap_min_addr, the kernel's half, non-canonical: they fault. */
+	if (p < 65536 || p >> 47 || p - base < span)
+		return 0;
+	in->rw.ptr = base + p % span;
+	return 1;
+}
+
+/*
  * Where the argument @in (@size bytes, copied to fz.arg_page) goes: mostly
  * fz.arg_page, sometimes NULL, across the end of the page, the read-only
  * page or a kernel address; or the command changes (*@cmd).
@@ -778,8 +802,12 @@ static void fuzz_ioctl(void)
 				in.raw[fuzz_below(&fz.rng, size)] = fuzz_u64(&fz.rng);
 		}
 	}
+	keep_ptr_in_reservation(cmd, &in);
 	memcpy(fz.arg_page, &in, size);
 	ptr = pick_arg_ptr(&cmd, &in, size);
+	/* Only a changed command, which reads fz.arg_page, can need it again. */
+	if (ptr == fz.arg_page && keep_ptr_in_reservation(cmd, &in))
+		memcpy(fz.arg_page, &in, sizeof(in.rw));
 	good_ptr = ptr == fz.arg_page;
 	ci = cmd_index(cmd);
 
