@@ -18,11 +18,12 @@ ifdef REPEAT
 export DMEM_TEST_REPEAT := $(REPEAT)
 endif
 
-.PHONY: help deps kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
+.PHONY: help deps src kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
 	lint demo bench reliability-doc clean distclean
 
 help:
 	@echo "make deps          install missing Debian packages"
+	@echo "make src           extract and patch the kernel tree (no build)"
 	@echo "make kernel        extract, patch, configure and build the kernel"
 	@echo "make check         everything: lint, runner self-test, KUnit, selftests"
 	@echo "                   (REPEAT=N runs each selftest program N times)"
@@ -44,7 +45,11 @@ kernel: deps
 kernel-debug: deps
 	@$(TOP)/tools/build/kernel.sh $(OBJ_DEBUG) $(FRAGMENTS_DEBUG)
 
-selftests: deps
+# The extracted, patched kernel tree, which the selftests build against.
+src: deps
+	@$(TOP)/tools/build/kernel.sh --source
+
+selftests: deps src
 	@$(MAKE) -s -C $(TOP)/selftests/dmem SRC=$(SRC) OUT=$(BUILD)/selftests
 
 # Userspace tools (static), copied into the initramfs at /opt/dmem/bin.

@@ -2,6 +2,8 @@
 # Builds the project's kernel out of tree.
 #
 #   kernel.sh OBJDIR FRAGMENT...
+#   kernel.sh --source     steps 1 to 3 only (what the selftests build
+#                          against: the kselftest harness, uapi headers)
 #
 # 1. Extracts the linux-source-6.12 tarball under build/src once.
 # 2. Applies kernel/patches/*.patch in order (new patches are applied on top;
@@ -20,13 +22,18 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SRC=$TOP/build/src
 TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-OBJ=$(realpath -m "$1")
-shift
-FRAGMENTS=("$@")
-
-mkdir -p "$TOP/build" "$OBJ"
-exec 8>"$OBJ/.build.lock"
-flock 8
+source_only=
+if [ "${1:-}" = --source ]; then
+	source_only=1
+else
+	OBJ=$(realpath -m "$1")
+	shift
+	FRAGMENTS=("$@")
+	mkdir -p "$OBJ"
+	exec 8>"$OBJ/.build.lock"
+	flock 8
+fi
+mkdir -p "$TOP/build"
 exec 9>"$TOP/build/.src.lock"
 flock 9
 
@@ -111,6 +118,7 @@ done
 # of the project (CI's) reuses this machine's compiler cache.
 export CCACHE_BASEDIR=$TOP
 flock -u 9
+[ -z "$source_only" ] || exit 0
 
 MAKEK=(make --no-print-directory -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccache gcc"
 	KBUILD_BUILD_USER=dmemcg KBUILD_BUILD_HOST=dmemcg
