@@ -295,7 +295,9 @@ struct dmem_sim_import {
  * @flags: in: 0
  *
  * ACK acknowledges a revoke notification (a no-op if none is pending;
- * EINVAL for a dynamic importer). DETACH unmaps, detaches (which
+ * EINVAL for a dynamic importer; EINTR, acknowledging nothing, if a signal
+ * comes while it waits for the buffer's reservation). DETACH unmaps,
+ * detaches (which
  * acknowledges a pending revoke) and forgets the importer.
  */
 struct dmem_sim_importer_op {

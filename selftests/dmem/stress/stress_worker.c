@@ -682,8 +682,12 @@ static void w_use(struct worker *w, struct w_imp *imp)
 		      (unsigned long long)ii.revoke_notifies);
 }
 
-/* ACK: 0 for a pinned importer, pending or not; EINVAL for a dynamic one. */
-static void w_ack(struct worker *w, struct w_imp *imp)
+/*
+ * ACK: 0 for a pinned importer, pending or not; EINVAL for a dynamic one;
+ * EINTR when the timer interrupts its wait for the reservation lock, which
+ * a revoke or a move of the buffer holds: then nothing was acknowledged.
+ */
+static int w_ack(struct worker *w, struct w_imp *imp)
 {
 	int ret = sim_importer_op(w->own[imp->owner].fd,
 				  DMEM_SIM_IOC_IMPORTER_ACK, imp->id);
@@ -692,22 +696,28 @@ static void w_ack(struct worker *w, struct w_imp *imp)
 		ret = 0;
 	else if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC && !ret)
 		ret = -EPROTO;	/* must have failed */
-	w_result(w, "IMPORTER_ACK", ret, 0);
+	if (w_result(w, "IMPORTER_ACK", ret, A_INTR) == -EINTR)
+		return ret;
 	imp->pending = 0;
+	return 0;
 }
 
 /* Every importer, or the pinned ones with a pending notification. */
 static void w_ack_all(struct worker *w, int pending_only)
 {
 	struct w_imp *imp;
-	int i, j;
+	int i, j, tries;
 
 	for (i = 0; i < ST_HOLDS; i++) {
 		for (j = 0; j < ST_IMPS && w->hold[i].xbuf >= 0; j++) {
 			imp = &w->hold[i].imp[j];
-			if (imp->id && imp->mode == DMEM_SIM_IMPORT_PINNED &&
-			    (imp->pending || !pending_only))
-				w_ack(w, imp);
+			if (!imp->id || imp->mode != DMEM_SIM_IMPORT_PINNED ||
+			    (!imp->pending && pending_only))
+				continue;
+			/* A drain must leave no notification unacknowledged. */
+			for (tries = 0; w_ack(w, imp) == -EINTR && !pending_only &&
+			     tries < 100; tries++)
+				;
 		}
 	}
 }
