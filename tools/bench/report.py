@@ -56,7 +56,7 @@ def fmt_ns(s):
 
 
 def times(r):
-    return ("%.2f×" if r < 10 else "{:,.0f}×").replace("{:,.0f}", "%.0f") % r
+    return ("%.2f×" if r < 10 else "%.0f×") % r
 
 
 def pools_section(md, res, pools):
