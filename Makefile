@@ -8,6 +8,8 @@ OBJ := $(BUILD)/obj
 FRAGMENTS := $(TOP)/kernel/configs/base.config $(TOP)/kernel/configs/test.config
 OBJ_DEBUG := $(BUILD)/obj-debug
 FRAGMENTS_DEBUG := $(FRAGMENTS) $(TOP)/kernel/configs/debug.config
+OBJ_DRIVERS := $(BUILD)/obj-drivers
+FRAGMENTS_DRIVERS := $(FRAGMENTS) $(TOP)/kernel/configs/drivers.config
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 VM := $(TOP)/tools/vm/run
@@ -18,7 +20,7 @@ ifdef REPEAT
 export DMEM_TEST_REPEAT := $(REPEAT)
 endif
 
-.PHONY: help deps src kernel kernel-debug check-debug selftests tools initramfs vm vm-run check check-runner \
+.PHONY: help deps src kernel kernel-debug check-debug compile-drivers selftests tools initramfs vm vm-run check check-runner \
 	lint demo bench reliability-doc clean distclean
 
 help:
@@ -28,6 +30,7 @@ help:
 	@echo "make check         everything: lint, runner self-test, KUnit, selftests"
 	@echo "                   (REPEAT=N runs each selftest program N times)"
 	@echo "make check-debug   the tests on a KASAN/lockdep/kmemleak/UBSAN kernel"
+	@echo "make compile-drivers  compile the GPU driver objects kernel/patches hook"
 	@echo "make demo          boot the VM and show what the kernel offers"
 	@echo "make bench         the benchmarks and their baselines, in one VM run"
 	@echo "make reliability-doc  docs/reliability.md's figures from the last check runs"
@@ -41,6 +44,11 @@ deps:
 
 kernel: deps
 	@$(TOP)/tools/build/kernel.sh $(OBJ) $(FRAGMENTS)
+
+# The hooked GPU drivers (amdgpu, xe, nouveau, radeon, vmwgfx, GEM VRAM)
+# are not in the test kernel: build their touched objects alone.
+compile-drivers: deps
+	@$(TOP)/tools/build/compile-drivers.sh $(OBJ_DRIVERS) $(FRAGMENTS_DRIVERS)
 
 kernel-debug: deps
 	@$(TOP)/tools/build/kernel.sh $(OBJ_DEBUG) $(FRAGMENTS_DEBUG)

@@ -11,7 +11,8 @@
 # 3. Links the project's kernel directories and headers into the tree.
 # 4. Generates OBJDIR/.config: tinyconfig + the fragments, olddefconfig, and
 #    verifies that every option a fragment asks for ended up set.
-# 5. Builds bzImage with ccache and -j$(nproc).
+# 5. Builds bzImage with ccache and -j$(nproc), or the make targets in
+#    KERNEL_TARGETS (`make compile-drivers`: single objects).
 #
 # Locks: build/.src.lock while the source tree is extracted, patched and
 # linked; OBJDIR/.build.lock while one object directory is configured and
@@ -157,6 +158,12 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/.dmemcg-config" 2>/dev/null)" != "$
 	echo "$config_hash" >"$OBJ/.dmemcg-config"
 fi
 
+if [ -n "${KERNEL_TARGETS:-}" ]; then
+	read -ra targets <<<"$KERNEL_TARGETS"
+	echo "kernel: building ${#targets[@]} targets in ${OBJ#"$TOP"/} (-j$(nproc))"
+	"${MAKEK[@]}" -j"$(nproc)" "${targets[@]}"
+	exit 0
+fi
 echo "kernel: building bzImage in ${OBJ#"$TOP"/} (-j$(nproc))"
 "${MAKEK[@]}" -j"$(nproc)" bzImage
 echo "kernel: $(cat "$OBJ/include/config/kernel.release") ready: ${OBJ#"$TOP"/}/arch/x86/boot/bzImage"
