@@ -15,20 +15,44 @@
 #include <drm/qxl_drm.h>
 
 #include "dmem_util.h"
+#include "faultinj.h"
 #include "gpu_util.h"
 
-enum gpu_op { GPU_ALLOC, GPU_CLOSE };
+enum gpu_op { GPU_ALLOC, GPU_ALLOC_NTH, GPU_CLOSE };
 
 struct gpu_req {
 	int op;
 	unsigned int size;
 	int count;
+	unsigned int nth;	/* GPU_ALLOC_NTH: the fault point to fail */
 };
 
 struct gpu_reply {
 	int done;
 	int err;
+	int fired;		/* GPU_ALLOC_NTH: nth_disarm()'s answer */
 };
+
+/* One allocation with fail-nth armed at @req->nth in this thread. */
+static void gpu_alloc_nth(int fd, const struct gpu_req *req,
+			  struct gpu_reply *rep)
+{
+	struct drm_qxl_alloc alloc = { .size = req->size };
+	int nth = nth_open();
+
+	if (nth < 0 || nth_arm(nth, req->nth)) {
+		rep->err = nth < 0 ? -nth : errno;
+		rep->fired = -1;
+	} else {
+		if (fd < 0 || ioctl(fd, DRM_IOCTL_QXL_ALLOC, &alloc))
+			rep->err = fd < 0 ? EBADF : errno;
+		else
+			rep->done = 1;
+		rep->fired = nth_disarm(nth);
+	}
+	if (nth >= 0)
+		close(nth);
+}
 
 int gpu_region(char *name, size_t len, long long *capacity)
 {
@@ -60,6 +84,9 @@ static void gpu_serve(int sock, int fd)
 	while (read(sock, &req, sizeof(req)) == sizeof(req)) {
 		rep.done = 0;
 		rep.err = 0;
+		rep.fired = 0;
+		if (req.op == GPU_ALLOC_NTH)
+			gpu_alloc_nth(fd, &req, &rep);
 		if (req.op == GPU_CLOSE) {
 			if (fd >= 0 && close(fd))
 				rep.err = errno;
@@ -137,6 +164,18 @@ int gpu_client_alloc(struct gpu_client *c, unsigned int size, int count,
 	return rep.done;
 }
 
+int gpu_client_alloc_nth(struct gpu_client *c, unsigned int size,
+			 unsigned int nth, int *fired)
+{
+	struct gpu_req req = { .op = GPU_ALLOC_NTH, .size = size, .nth = nth };
+	struct gpu_reply rep;
+
+	if (gpu_call(c, &req, &rep))
+		return -EPIPE;
+	*fired = rep.fired;
+	return rep.done ? 0 : -rep.err;
+}
+
 int gpu_client_close(struct gpu_client *c)
 {
 	struct gpu_req req = { .op = GPU_CLOSE };
@@ -160,6 +199,27 @@ int gpu_client_stop(struct gpu_client *c)
 		return -1;
 	c->pid = -1;
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+long long gpu_ttm_mm_key(const char *region, const char *key)
+{
+	char path[256], line[256];
+	size_t klen = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	/* "drm/<pci>/vram0" */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%.*s/qxl_mem_mm",
+		 (int)(strlen(region) - 10), region + 4);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (v < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "  ", 2) && !strncmp(line + 2, key, klen) &&
+		    line[2 + klen] == ':')
+			v = strtoll(line + 3 + klen, NULL, 10);
+	fclose(f);
+	return v;
 }
 
 long long gpu_wait_value(const char *cg, const char *file, const char *region,

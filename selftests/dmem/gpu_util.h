@@ -41,11 +41,26 @@ int gpu_client_start(struct gpu_client *c, const char *cg);
 int gpu_client_alloc(struct gpu_client *c, unsigned int size, int count,
 		     int *err);
 
+/*
+ * Has the client allocate one buffer object of @size bytes with its
+ * fail-nth armed at @nth (lib/faultinj.h): 0 or the ioctl's -errno
+ * (-EPIPE if the client did not answer); *@fired is 1 if the @nth fault
+ * point was reached and failed, 0 if not, or -1 if fail-nth failed.
+ */
+int gpu_client_alloc_nth(struct gpu_client *c, unsigned int size,
+			 unsigned int nth, int *fired);
+
 /* Has the client close its file, the process staying alive; 0 or -errno. */
 int gpu_client_close(struct gpu_client *c);
 
 /* Ends the client (closing its file if open) and reaps it; 0 or -1. */
 int gpu_client_stop(struct gpu_client *c);
+
+/*
+ * A key of TTM's own view of the VRAM manager of @region, qxl's debugfs
+ * file qxl_mem_mm ("  size: <pages>", "  usage: <bytes>"); -1 if absent.
+ */
+long long gpu_ttm_mm_key(const char *region, const char *key);
 
 /*
  * Waits up to @ms for the value of @region in @cg's @file to equal @want

@@ -18,9 +18,9 @@
  * fail-nth counts only the fault points that would be considered: failslab
  * and fail_page_alloc skip GFP_KERNEL allocations unless ignore-gfp-wait is
  * N, and fail_page_alloc skips order 0 unless min-order is 0. Those knobs
- * are set here (probability stays 0: no other task is affected) and their
- * verbose knobs set to 0, so that an injected failure does not print a
- * stack trace the VM runner would take for a kernel splat.
+ * are set by lib/faultinj.c (probability stays 0: no other task is
+ * affected) and their verbose knobs set to 0, so that an injected failure
+ * does not print a stack trace the VM runner would take for a kernel splat.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +35,7 @@
 #include "kselftest_harness.h"
 #include "child.h"
 #include "dmem_util.h"
+#include "faultinj.h"
 #include "reliability.h"
 #include "sim_util.h"
 
@@ -63,77 +64,6 @@ static void __attribute__((destructor)) totals_print(void)
 {
 	RELIABILITY("faults", { "ops", tot->ops }, { "faults", tot->faults },
 		    { "mismatches", tot->mismatches }, { "errors", tot->errors });
-}
-
-static int knob_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static long long knob_read(const char *path)
-{
-	char buf[32] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n <= 0 ? -EIO : atoll(buf);
-}
-
-/* The knobs fail-nth needs, see the top of this file. */
-static const char *const knobs[][3] = {
-	/* path, value for the test, default */
-	{ DBG "/failslab/ignore-gfp-wait", "N", "Y" },
-	{ DBG "/failslab/verbose", "0", "2" },
-	{ DBG "/fail_page_alloc/ignore-gfp-wait", "N", "Y" },
-	{ DBG "/fail_page_alloc/min-order", "0", "1" },
-	{ DBG "/fail_page_alloc/verbose", "0", "2" },
-	{ DBG "/fail_dmem_charge/verbose", "0", "2" },
-};
-
-static int knobs_set(int idx)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-		ret = knob_write(knobs[i][0], knobs[i][idx]);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/* Arms fail-nth: the @n-th fault point this thread reaches fails. */
-static int nth_arm(int nth, unsigned int n)
-{
-	char b[16];
-	int len = snprintf(b, sizeof(b), "%u", n);
-
-	return pwrite(nth, b, len, 0) == len ? 0 : -errno;
-}
-
-/* Disarms fail-nth; 1 if the armed fault fired, 0 if not, or -errno. */
-static int nth_disarm(int nth)
-{
-	char b[16] = "";
-	ssize_t n = pread(nth, b, sizeof(b) - 1, 0);
-
-	if (n <= 0)
-		return -EIO;
-	if (pwrite(nth, "0", 1, 0) != 1)
-		return -errno;
-	return atoi(b) == 0;
 }
 
 /* The state one operation runs in; rebuilt for every n. */
@@ -183,7 +113,7 @@ FIXTURE_SETUP(faults)
 	self->nth = -1;
 	self->file = NULL;
 	/* FAILSLAB, FAIL_PAGE_ALLOC, DMEM_FAULT_INJECTION and their debugfs. */
-	ASSERT_EQ(0, knobs_set(1));
+	ASSERT_EQ(0, faults_scope(FAULTS_ALL));
 	ASSERT_EQ(0, cg_setup_tree(self->top, sizeof(self->top), "dmt_faults", tree));
 	snprintf(self->leaf, sizeof(self->leaf), "%s/a", self->top);
 	sim_unique_name(self->name, "flt");
@@ -194,13 +124,13 @@ FIXTURE_SETUP(faults)
 	self->admin = sim_open();
 	ASSERT_LE(0, self->admin);
 	ASSERT_EQ(0, sim_region_create(self->admin, self->name, CAP));
-	self->nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	self->nth = nth_open();
 	ASSERT_LE(0, self->nth);
 }
 
 FIXTURE_TEARDOWN(faults)
 {
-	EXPECT_EQ(0, knobs_set(2));
+	EXPECT_EQ(0, faults_scope(FAULTS_DEFAULT));
 	if (self->nth >= 0)
 		close(self->nth);
 	if (self->admin >= 0) {
@@ -1348,22 +1278,6 @@ TEST_F_TIMEOUT(faults, charge_random, 300)
 	free(s);
 }
 
-/* The fault knob files as the fixture left them, or -errno. */
-static int knob_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 /*
  * The fixture arms fail-nth's knobs without a probability, so that no
  * other task fails: every knob reads what the tests need, the
@@ -1375,16 +1289,14 @@ TEST_F(faults, knobs_affect_no_other_task)
 		DBG "/failslab/probability", DBG "/fail_page_alloc/probability",
 		FDC "probability",
 	};
-	char buf[32];
+	static const enum fault_scope scopes[] = {
+		FAULTS_ALL, FAULTS_CHARGE, FAULTS_DEFAULT,
+	};
 	unsigned int i;
-	int k;
 
-	for (k = 1; k <= 2; k++) {
-		ASSERT_EQ(0, knobs_set(k));
-		for (i = 0; i < ARRAY_SIZE(knobs); i++) {
-			ASSERT_EQ(0, knob_text(knobs[i][0], buf, sizeof(buf)));
-			EXPECT_STREQ(knobs[i][k], buf) TH_LOG("%s", knobs[i][0]);
-		}
+	for (i = 0; i < ARRAY_SIZE(scopes); i++) {
+		ASSERT_EQ(0, faults_scope(scopes[i]));
+		EXPECT_EQ(NULL, faults_scope_mismatch(scopes[i]));
 	}
 	for (i = 0; i < ARRAY_SIZE(prob); i++) {
 		const char *path = prob[i];

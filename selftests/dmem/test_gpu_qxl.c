@@ -101,31 +101,6 @@ static void close_all(struct __test_metadata *_metadata,
 }
 
 /*
- * A key of TTM's own view of the VRAM manager, qxl's debugfs file
- * qxl_mem_mm ("  size: <pages>", "  usage: <bytes>"); -1 if absent.
- */
-static long long ttm_mm_key(const char *region, const char *key)
-{
-	char path[256], line[256];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f;
-
-	/* "drm/<pci>/vram0" */
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%.*s/qxl_mem_mm",
-		 (int)(strlen(region) - 10), region + 4);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (v < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "  ", 2) && !strncmp(line + 2, key, klen) &&
-		    line[2 + klen] == ':')
-			v = strtoll(line + 3 + klen, NULL, 10);
-	fclose(f);
-	return v;
-}
-
-/*
  * The region is the VRAM manager, exactly: its capacity is the manager's
  * size, and what the root is charged (the kernel's buffer objects: the
  * region is registered before the first) is the manager's usage.
@@ -134,8 +109,8 @@ TEST_F(qxl, region)
 {
 	EXPECT_EQ(0, strncmp(self->region, "drm/0000:", 9)) TH_LOG("%s", self->region);
 	EXPECT_LT(0, self->capacity);
-	EXPECT_EQ(ttm_mm_key(self->region, "size") * PAGE, self->capacity);
-	EXPECT_EQ(ttm_mm_key(self->region, "usage"), self->root_before);
+	EXPECT_EQ(gpu_ttm_mm_key(self->region, "size") * PAGE, self->capacity);
+	EXPECT_EQ(gpu_ttm_mm_key(self->region, "usage"), self->root_before);
 	TH_LOG("%s: capacity %lld, the kernel's %lld", self->region,
 	       self->capacity, self->root_before);
 }
@@ -159,7 +134,7 @@ TEST_F(qxl, charges_exact)
 	EXPECT_EQ(a, cg_region_value(self->cg[0], "dmem.peak", self->region));
 	EXPECT_EQ(self->root_before + a + b,
 		  cg_region_value("", "dmem.current", self->region));
-	EXPECT_EQ(self->root_before + a + b, ttm_mm_key(self->region, "usage"));
+	EXPECT_EQ(self->root_before + a + b, gpu_ttm_mm_key(self->region, "usage"));
 	EXPECT_EQ(0, cg_region_key(self->top, "dmem.events", self->region, "evict"));
 
 	/* A closed file gives everything back, its process still alive. */
