@@ -10,6 +10,7 @@
 #include "faultinj.h"
 
 #define DBG	"/sys/kernel/debug"
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 int knob_write(const char *path, const char *val)
 {
@@ -58,7 +59,7 @@ int faults_scope(enum fault_scope scope)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		ret = knob_write(knobs[i][0], knobs[i][1 + scope]);
 		if (ret)
 			return ret;
@@ -88,7 +89,7 @@ const char *faults_scope_mismatch(enum fault_scope scope)
 	unsigned int i;
 	char buf[32];
 
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
 		if (knob_text(knobs[i][0], buf, sizeof(buf)) ||
 		    strcmp(buf, knobs[i][1 + scope]))
 			return knobs[i][0];
