@@ -61,8 +61,9 @@ selftests: deps src
 	@$(MAKE) -s -C $(TOP)/selftests/dmem SRC=$(SRC) OUT=$(BUILD)/selftests
 
 # Userspace tools (static), copied into the initramfs at /opt/dmem/bin.
-tools: deps
+tools: deps src
 	@$(MAKE) -s -C $(TOP)/tools/dmemstat OUT=$(BUILD)/tools
+	@$(MAKE) -s -C $(TOP)/tools/dmemgpu SRC=$(SRC) OUT=$(BUILD)/tools UAPI_OUT=$(BUILD)/selftests-uapi
 	@$(MAKE) -s -C $(TOP)/tools/dmemsim OUT=$(BUILD)/tools
 	@$(MAKE) -s -C $(TOP)/tools/bench/bw OUT=$(BUILD)/tools
 	@$(MAKE) -s -C $(TOP)/tools/bpf OUT=$(BUILD)/tools
@@ -91,8 +92,9 @@ check: kernel initramfs
 check-debug: kernel-debug initramfs
 	@$(TOP)/tools/vm/check.sh --debug
 
+# The demo's VM has QEMU's qxl GPU too (its last chapter); no KUnit.
 demo: kernel initramfs
-	@$(VM) --name demo -- /opt/dmem/demo.sh
+	@$(VM) --name demo --no-kunit --device qxl,vram_size_mb=16,vgamem_mb=8 -- /opt/dmem/demo.sh
 
 # Results in build/bench/results.{md,json}; docs/benchmarks.md explains them.
 bench: kernel initramfs

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make demo`, run inside the VM: the soft-pin story told with the simulated
 # device /dev/dmem_sim, two tenants in cgroups, cgset/cgget from the host,
-# the device's events, the cgroup numbers and the dmem trace events.
+# the device's events, the cgroup numbers and the dmem trace events; then
+# the same controller on a real GPU driver (QEMU's qxl under TTM).
 #
 # Tenant A pins a buffer that it exports to a simulated RDMA NIC (a pinned
 # dma-buf importer) and pins a second one; asking for more gets ENOMEM while
@@ -19,6 +20,59 @@ note() { printf '   %s\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 waitf() { n=0; while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 fail() { echo "demo: $*" >&2; exit 1; }
+# Waits up to 60 s for file $1 to contain $2.
+waitf_text() { n=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
+
+# Step 8: the same controller on a real driver. qxl's VRAM heap is managed
+# by TTM, which charges every buffer object to its client's cgroup and,
+# when a cgroup hits its dmem.max, evicts inside that cgroup only.
+gpu_chapter() {
+	say "8. A real GPU driver: QEMU's qxl, whose VRAM TTM manages"
+	note "qxl registers its VRAM heap as a dmem region, next to the simulated one:"
+	run cat $CG/dmem.capacity
+	note "B may use 8M of the GPU's VRAM; A has no GPU limit."
+	run chroot /host cgset -r "dmem.max=$GPU 8M" tenants/B
+	gpu_trace_pid=
+	if command -v dmemtrace >/dev/null; then
+		dmemtrace -R "$GPU" >$SYNC/gputrace.out 2>$SYNC/gputrace.err &
+		gpu_trace_pid=$!
+		n=0
+		while ! grep -q attached $SYNC/gputrace.err && [ $n -lt 300 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+	fi
+	note "A allocates 12 buffer objects of 1M; B then allocates 20 of 1M."
+	note "B's limit makes TTM evict B's own oldest buffer objects to system"
+	note "memory (every allocation succeeds); A's stay in VRAM."
+	(echo 0 >$CG/tenants/A/cgroup.procs; exec dmemgpu 1 12 $SYNC/gpu.end) >$SYNC/gpu.a &
+	gpu_a=$!
+	waitf_text $SYNC/gpu.a allocated
+	(echo 0 >$CG/tenants/B/cgroup.procs; exec dmemgpu 1 20 $SYNC/gpu.end) >$SYNC/gpu.b &
+	gpu_b=$!
+	waitf_text $SYNC/gpu.b allocated
+	cat $SYNC/gpu.a $SYNC/gpu.b
+	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/B/dmem.current \
+		$CG/tenants/B/dmem.events.local
+	if command -v dmemstat >/dev/null; then
+		run dmemstat --cgroup tenants --region "$GPU"
+	fi
+	if [ -n "$gpu_trace_pid" ]; then
+		note "dmemtrace -R $GPU ran meanwhile; its summary:"
+		kill -INT $gpu_trace_pid
+		wait $gpu_trace_pid
+		cat $SYNC/gputrace.out
+	fi
+	touch $SYNC/gpu.end
+	wait $gpu_a $gpu_b
+	note "the clients exited: their buffer objects are freed and uncharged"
+	n=0
+	while [ "$(awk -v r="$GPU" '$1 == r { print $2 }' $CG/tenants/B/dmem.current)" != 0 ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/B/dmem.current
+}
 
 rm -rf "$SYNC"
 mkdir -p "$SYNC"
@@ -149,5 +203,11 @@ fi
 touch $SYNC/end
 wait $a_pid $b_pid
 dmemsim -q -n admin "region-destroy vram0" >/dev/null
+
+# --- A real GPU: the demo boots with QEMU's qxl (Makefile, `make demo`).
+GPU=$(awk '$1 ~ /^drm\/.*\/vram0$/ { print $1 }' $CG/dmem.capacity)
+if [ -n "$GPU" ] && command -v dmemgpu >/dev/null; then
+	gpu_chapter
+fi
 rmdir $CG/tenants/A $CG/tenants/B $CG/tenants 2>/dev/null
 say "done: nothing lost, the pinned memory was taken back only through a revoke"
