@@ -26,9 +26,11 @@
 
 #define MiB	(1024L * 1024)
 
-static int usage(void)
+static const char synopsis[] = "dmemgpu [-d CARD] MIB COUNT [UNTIL]";
+
+static int bad_usage(void)
 {
-	fprintf(stderr, "usage: dmemgpu [-d CARD] MIB COUNT [UNTIL]\n");
+	fprintf(stderr, "usage: %s\n", synopsis);
 	return 2;
 }
 
@@ -71,13 +73,13 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "d:")) != -1) {
 		if (opt != 'd')
-			return usage();
+			return bad_usage();
 		card = optarg;
 	}
 	if (argc - optind < 2 || argc - optind > 3 ||
 	    !parse_long(argv[optind], 1, 1024, &mib) ||
 	    !parse_long(argv[optind + 1], 1, 4096, &count))
-		return usage();
+		return bad_usage();
 	fd = open(card, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "dmemgpu: %s: %s\n", card, strerror(errno));
