@@ -352,7 +352,8 @@ static void print_text(FILE *f, const struct dt_options *opt,
 		fprintf(f, "\n%llu events were not counted: a map was full\n",
 			sum->stats[DT_STAT_MAP_FULL]);
 	if (sum->evict_latency && sum->stats[DT_STAT_EVICT_UNPAIRED])
-		fprintf(f, "\n%llu evictions had no start time (began before the trace)\n",
+		fprintf(f, "\n%llu evictions had no start time (began before the trace, or made\n"
+			"by TTM, whose evictions do not pass dmem_evict_one())\n",
 			sum->stats[DT_STAT_EVICT_UNPAIRED]);
 }
 
