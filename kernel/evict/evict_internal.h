@@ -283,7 +283,6 @@ struct dmem_revoke_deadline {
 	bool set;
 };
 
-
 static inline struct dmem_cgroup_pool_state *
 dmem_buf_pool(struct dmem_buf *buf)
 {
