@@ -32,6 +32,7 @@
 #ifndef _LINUX_TTM_DMEM_H
 #define _LINUX_TTM_DMEM_H
 
+#include <linux/errno.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -77,6 +78,8 @@ struct ttm_dmem_man {
  * @soft_node: while @soft, on @owner's list of soft-pinned resources,
  *	oldest first; under @owner's lock
  * @stamp: while @soft, when it became soft-pinned (ttm_dmem_man::stamp)
+ * @revoking: while @soft, its importers were told of a revoke: no other
+ *	request picks it (kernel/ttm/ttm_dmem_revoke.c); under @owner's lock
  *
  * Embedded in struct ttm_resource. Locking: written by the thread that
  * allocates the resource before ttm_resource_alloc() returns it, then only
@@ -92,6 +95,7 @@ struct ttm_dmem_charge {
 	struct ttm_dmem_owner *owner;
 	struct list_head soft_node;
 	u64 stamp;
+	bool revoking;
 };
 
 /**
@@ -126,6 +130,9 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 				struct ttm_buffer_object *evictor,
 				struct dmem_cgroup_pool_state *limit);
 pid_t ttm_dmem_owner_tgid(void);
+int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
+			struct ttm_buffer_object *evictor,
+			struct dmem_cgroup_pool_state *limit);
 int ttm_dmem_try_charge(struct dmem_cgroup_region *region, u64 size,
 			struct dmem_cgroup_pool_state **ret_pool,
 			struct dmem_cgroup_pool_state **ret_limit_pool);
@@ -166,6 +173,13 @@ ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 			   struct dmem_cgroup_pool_state *limit)
 {
 	return true;
+}
+
+static inline int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
+				      struct ttm_buffer_object *evictor,
+				      struct dmem_cgroup_pool_state *limit)
+{
+	return -EBUSY;
 }
 
 static inline int ttm_dmem_register_region(struct ttm_resource_manager *man,

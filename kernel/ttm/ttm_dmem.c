@@ -263,6 +263,7 @@ void ttm_dmem_unpin(struct ttm_buffer_object *bo)
 		ttm_dmem_pins_changed(bo);
 		return;
 	}
+	ttm_dmem_revoke_wake();
 	if (!res || !res->dmem.pinned)
 		return;
 	ttm_dmem_trace(trace_dmem_unpin, res->dmem.pool, res->dmem.tgid,

@@ -11,6 +11,7 @@
 
 struct ttm_buffer_object;
 struct ttm_resource;
+struct ttm_resource_manager;
 
 /**
  * struct ttm_dmem_owner - an owner's pinned resources in one manager
@@ -36,5 +37,8 @@ int ttm_dmem_owner_get(struct ttm_dmem_man *dm, struct ttm_dmem_charge *charge,
 void ttm_dmem_owner_put(struct ttm_dmem_charge *charge, u64 size);
 enum dmem_pin_class ttm_dmem_pin_class(struct ttm_buffer_object *bo);
 void ttm_dmem_classify(struct ttm_resource *res);
+void ttm_dmem_revoke_wake(void);
+void ttm_dmem_enomem(struct ttm_resource_manager *man, pid_t tgid, u64 size,
+		     struct dmem_cgroup_pool_state *limit);
 
 #endif /* _TTM_DMEM_INTERNAL_H */

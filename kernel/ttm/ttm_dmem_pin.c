@@ -13,9 +13,9 @@
  * resources, oldest first.
  *
  * The eviction walk asks ttm_dmem_evict_may_succeed() before it evicts:
- * the bytes the policy could ever take in scope (unpinned bytes; the walk
- * never takes a pinned buffer object, the requester's least of all) must
- * cover what the request lacks, or nothing is evicted and the request
+ * the bytes the policy could ever take in scope (unpinned bytes, and under
+ * the soft policy other owners' soft-pinned bytes, never the requester's)
+ * must cover what the request lacks, or nothing is evicted and the request
  * fails, counted as an "enomem" event of the requester's pool.
  *
  * Locking: struct ttm_dmem_man's xarray lock guards the byte counts, the
@@ -147,6 +147,7 @@ static void ttm_dmem_soft_set_locked(struct ttm_dmem_charge *charge, u64 size,
 		dm->soft_bytes += size;
 	} else {
 		list_del_init(&charge->soft_node);
+		charge->revoking = false;
 		own->soft_bytes -= size;
 		dm->soft_bytes -= size;
 	}
@@ -232,9 +233,18 @@ void ttm_dmem_pins_changed(struct ttm_buffer_object *bo)
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_pins_changed);
 
-/* Count an allocation of @tgid that found no room at its pool. */
-static void ttm_dmem_enomem(struct ttm_resource_manager *man, pid_t tgid,
-			    u64 size, struct dmem_cgroup_pool_state *limit)
+/**
+ * ttm_dmem_enomem() - count a request that found no room
+ * @man: the manager, with a dmem region
+ * @tgid: the requester
+ * @size: the bytes it asked for
+ * @limit: the pool whose dmem.max was hit, or NULL
+ *
+ * An "enomem" event and dmem:enomem at the requester's pool (at @limit if
+ * it is not found).
+ */
+void ttm_dmem_enomem(struct ttm_resource_manager *man, pid_t tgid,
+		     u64 size, struct dmem_cgroup_pool_state *limit)
 {
 	struct dmem_cgroup_pool_state *pool = NULL, *at;
 
@@ -248,6 +258,15 @@ static void ttm_dmem_enomem(struct ttm_resource_manager *man, pid_t tgid,
 				  dmem_cgroup_pool_cgroup_id(at), tgid, size);
 	}
 	dmem_cgroup_uncharge(pool, 0);
+}
+
+/* Soft-pinned bytes of owners other than @tgid; xa_lock held. */
+static u64 ttm_dmem_others_soft_locked(struct ttm_dmem_man *dm, pid_t tgid)
+{
+	struct ttm_dmem_owner *own = xa_load(&dm->owners, tgid);
+
+	lockdep_assert_held(&dm->owners.xa_lock);
+	return dm->soft_bytes - (own ? own->soft_bytes : 0);
 }
 
 /* What the request lacks in @man's region, or at @limit's dmem.max. */
@@ -270,10 +289,12 @@ static u64 ttm_dmem_need(struct ttm_resource_manager *man, u64 size,
  * @limit: the pool whose dmem.max was hit, or NULL if @man is full
  *
  * A necessary condition, from byte totals alone, whatever the number of
- * pinned buffer objects: the unpinned bytes in scope (of the manager, and
- * when @limit was hit, charged in its subtree) must cover what the
- * request lacks. Pinned memory, the requester's soft pins as much as
- * anyone's hard pins, is never taken by the walk. When the condition
+ * pinned buffer objects: the bytes in scope the policy could take (of the
+ * manager, and when @limit was hit, charged in its subtree) must cover
+ * what the request lacks: unpinned bytes, and under the "soft" policy
+ * other owners' soft-pinned bytes (step 3, ttm_dmem_revoke_one()). The
+ * requester's own pins, soft or hard, and anyone's hard pins never count.
+ * When the condition
  * fails, an "enomem" event is counted at the requester's pool and the
  * walk is not run: nothing is evicted for a request that cannot succeed.
  *
@@ -284,7 +305,10 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 				struct ttm_buffer_object *evictor,
 				struct dmem_cgroup_pool_state *limit)
 {
+	struct dmem_victim_query q = { .limit = limit };
 	u64 size = evictor->base.size, need, bound, used, pinned;
+	pid_t tgid = ttm_dmem_owner_tgid();
+	bool revoke;
 
 	if (!man->cg)
 		return true;
@@ -292,14 +316,17 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 	if (!need)
 		return true;
 
+	q.policy = dmem_cgroup_region_pin_policy(man->cg);
+	revoke = dmem_victim_may_revoke(&q);
 	used = ttm_resource_manager_usage(man);
 	xa_lock(&man->dmem.owners);
-	pinned = man->dmem.pinned_bytes;
+	bound = used - min(used, man->dmem.pinned_bytes);
+	if (revoke)
+		bound += ttm_dmem_others_soft_locked(&man->dmem, tgid);
 	xa_unlock(&man->dmem.owners);
-	bound = used - min(used, pinned);
 	if (limit) {
 		used = dmem_cgroup_pool_usage(limit);
-		pinned = dmem_cgroup_pool_pinned(limit);
+		pinned = revoke ? 0 : dmem_cgroup_pool_pinned(limit);
 		bound = min(bound, used - min(used, pinned));
 	}
 	if (bound >= need)

@@ -63,5 +63,7 @@ s64 kt_event(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_event event);
 void kt_set(struct dmem_cgroup_pool_state *pool, u64 min, u64 low, u64 max,
 	    u64 pinned_max);
 u32 kt_where(struct ttm_buffer_object *bo);
+void kt_policy(struct kunit *test, int policy, unsigned int timeout_ms);
+s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat stat);
 
 #endif /* _DMEM_TTM_KUNIT_H */

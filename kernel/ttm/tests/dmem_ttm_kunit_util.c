@@ -163,8 +163,8 @@ void dmem_ttm_kt_exit(struct kunit *test)
 
 /* A buffer object of @size bytes placed in @mem_type, charged to @pool. */
 int dmem_ttm_kt_bo(struct kunit *test, struct dmem_cgroup_pool_state *pool,
-			  size_t size, u32 mem_type,
-			  struct ttm_buffer_object **ret)
+		   size_t size, u32 mem_type,
+		   struct ttm_buffer_object **ret)
 {
 	struct ttm_place place = { .mem_type = mem_type };
 	struct ttm_placement placement = { .num_placement = 1,
@@ -203,8 +203,8 @@ void dmem_ttm_kt_put(struct kunit *test, struct ttm_buffer_object *bo)
 }
 
 int dmem_ttm_kt_validate(struct kunit *test,
-				struct dmem_cgroup_pool_state *pool,
-				struct ttm_buffer_object *bo, u32 mem_type)
+			 struct dmem_cgroup_pool_state *pool,
+			 struct ttm_buffer_object *bo, u32 mem_type)
 {
 	struct ttm_place place = { .mem_type = mem_type };
 	struct ttm_placement placement = { .num_placement = 1,
@@ -232,13 +232,13 @@ u64 kt_pinned(struct dmem_cgroup_pool_state *pool)
 }
 
 s64 kt_event(struct dmem_cgroup_pool_state *pool,
-		    enum dmem_cgroup_event event)
+	     enum dmem_cgroup_event event)
 {
 	return atomic64_read(&pool->events_local[event]);
 }
 
 void kt_set(struct dmem_cgroup_pool_state *pool, u64 min, u64 low,
-		   u64 max, u64 pinned_max)
+	    u64 max, u64 pinned_max)
 {
 	mutex_lock(&dmem_mutex);
 	page_counter_set_min(&pool->cnt, min);
@@ -253,3 +253,16 @@ u32 kt_where(struct ttm_buffer_object *bo)
 	return bo->resource ? bo->resource->mem_type : U32_MAX;
 }
 
+/* The region's pin policy and revoke timeout, as dmem.policy sets them. */
+void kt_policy(struct kunit *test, int policy, unsigned int timeout_ms)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+
+	WRITE_ONCE(kt->cg->pin_policy, policy);
+	WRITE_ONCE(kt->cg->revoke_timeout_ms, timeout_ms);
+}
+
+s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat stat)
+{
+	return dmem_cgroup_pool_stat(pool, stat);
+}

@@ -40,21 +40,15 @@ static void kt_gem_unpin(struct drm_gem_object *obj)
 	ttm_bo_unpin(container_of(obj, struct ttm_buffer_object, base));
 }
 
-static struct sg_table *kt_gem_sgt(struct drm_gem_object *obj)
-{
-	return ERR_PTR(-ENOSYS);
-}
-
 static const struct drm_gem_object_funcs kt_gem_funcs = {
 	.pin = kt_gem_pin,
 	.unpin = kt_gem_unpin,
-	.get_sg_table = kt_gem_sgt,
 };
 
 static struct sg_table *kt_map(struct dma_buf_attachment *attach,
 			       enum dma_data_direction dir)
 {
-	return ERR_PTR(-ENOSYS);
+	return ERR_PTR(-EOPNOTSUPP);
 }
 
 /* Never called: the attachments here are attached and detached only. */
@@ -62,44 +56,110 @@ static const struct dma_buf_ops kt_dmabuf_ops = {
 	.map_dma_buf = kt_map,
 };
 
+/**
+ * struct kt_import - an importer's attachment to a BO's dma-buf
+ * @attach: the attachment, on the dma-buf's list while attached
+ * @notified: revoke notifications received
+ * @acks: detaches from @ack_work when notified (the acknowledgment)
+ * @ack_work: detaches, as an importer does outside the notification
+ * @attached: not detached yet
+ */
+struct kt_import {
+	struct dma_buf_attachment attach;
+	unsigned int notified;
+	bool acks;
+	struct work_struct ack_work;
+	bool attached;
+};
+
+static void kt_unimport(struct kt_import *imp)
+{
+	struct dma_buf *dmabuf = imp->attach.dmabuf;
+
+	if (!imp->attached)
+		return;
+	imp->attached = false;
+	dma_resv_lock(dmabuf->resv, NULL);
+	list_del(&imp->attach.node);
+	dma_resv_unlock(dmabuf->resv);
+	drm_gem_map_detach(dmabuf, &imp->attach);
+}
+
+static void kt_ack_work(struct work_struct *work)
+{
+	kt_unimport(container_of(work, struct kt_import, ack_work));
+}
+
+/* Under the reservation, as dma_buf_revoke_notify() calls it. */
 static void kt_revoke_notify(struct dma_buf_attachment *attach)
 {
+	struct kt_import *imp = attach->importer_priv;
+
+	imp->notified++;
+	if (imp->acks)
+		schedule_work(&imp->ack_work);
 }
 
 static const struct dma_buf_attach_ops kt_revocable = {
 	.revoke_notify = kt_revoke_notify,
 };
 
-/**
- * struct kt_import - an importer's attachment to a BO's dma-buf
- * @dmabuf: the dma-buf exporting the BO's GEM object
- * @attach: the attachment
- */
-struct kt_import {
-	struct dma_buf dmabuf;
-	struct dma_buf_attachment attach;
-};
+/* Export @bo's GEM object as a dma-buf (once), as PRIME does. */
+static struct dma_buf *kt_export(struct kunit *test, struct ttm_buffer_object *bo)
+{
+	struct dma_buf *dmabuf = bo->base.dma_buf;
 
-/* Attach (and so pin) @bo for an importer, revocable or not. */
+	if (dmabuf)
+		return dmabuf;
+	dmabuf = kunit_kzalloc(test, sizeof(*dmabuf), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dmabuf);
+	bo->base.funcs = &kt_gem_funcs;
+	dmabuf->priv = &bo->base;
+	dmabuf->ops = &kt_dmabuf_ops;
+	dmabuf->resv = bo->base.resv;
+	INIT_LIST_HEAD(&dmabuf->attachments);
+	bo->base.dma_buf = dmabuf;
+	return dmabuf;
+}
+
+/*
+ * Attach (and so pin) @bo for an importer, revocable or not, as
+ * dma_buf_dynamic_attach() does: the exporter's attach, then the list.
+ */
 static int kt_import(struct kunit *test, struct ttm_buffer_object *bo,
 		     bool revocable, struct kt_import **ret)
 {
 	struct kt_import *imp = kunit_kzalloc(test, sizeof(*imp), GFP_KERNEL);
+	struct dma_buf *dmabuf = kt_export(test, bo);
+	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, imp);
-	bo->base.funcs = &kt_gem_funcs;
-	imp->dmabuf.priv = &bo->base;
-	imp->dmabuf.ops = &kt_dmabuf_ops;
-	imp->dmabuf.resv = bo->base.resv;
-	imp->attach.dmabuf = &imp->dmabuf;
+	INIT_WORK(&imp->ack_work, kt_ack_work);
+	imp->attach.dmabuf = dmabuf;
 	imp->attach.importer_ops = revocable ? &kt_revocable : NULL;
+	imp->attach.importer_priv = imp;
 	*ret = imp;
-	return drm_gem_map_attach(&imp->dmabuf, &imp->attach);
+	err = drm_gem_map_attach(dmabuf, &imp->attach);
+	if (err)
+		return err;
+	dma_resv_lock(dmabuf->resv, NULL);
+	list_add(&imp->attach.node, &dmabuf->attachments);
+	dma_resv_unlock(dmabuf->resv);
+	imp->attached = true;
+	return 0;
 }
 
-static void kt_unimport(struct kt_import *imp)
+/* Detach whatever is still attached, and stop exporting. */
+static void kt_unimport_all(struct ttm_buffer_object *bo,
+			    struct kt_import **imps, unsigned int n)
 {
-	drm_gem_map_detach(&imp->dmabuf, &imp->attach);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		cancel_work_sync(&imps[i]->ack_work);
+		kt_unimport(imps[i]);
+	}
+	bo->base.dma_buf = NULL;
 }
 
 static struct ttm_resource_manager *kt_vram(struct kunit *test)
@@ -179,7 +239,7 @@ static void dmem_ttm_softpin_class(struct kunit *test)
 	kt_unimport(hard);
 	KUNIT_EXPECT_EQ(test, kt_class(x), DMEM_PIN_SOFT);
 
-	kt_unimport(soft);
+	kt_unimport_all(x, &soft, 1);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
 	KUNIT_EXPECT_EQ(test, x->base.dmem_soft_pins, 0);
 	KUNIT_EXPECT_EQ(test, kt_class(x), DMEM_PIN_NONE);
@@ -223,7 +283,7 @@ static void dmem_ttm_softpin_own_enomem(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	kt_unimport(imp);
+	kt_unimport_all(x, &imp, 1);
 }
 
 /*
@@ -257,7 +317,7 @@ static void dmem_ttm_softpin_own_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_16K + SZ_8K + SZ_4K);
-	kt_unimport(imp);
+	kt_unimport_all(x, &imp, 1);
 }
 
 /* A hard pin is never a victim and never counts as room, for anyone. */
@@ -288,11 +348,162 @@ static void dmem_ttm_softpin_hard_never(struct kunit *test)
 	kt_driver_unpin(h);
 }
 
+/*
+ * The revoke scene: A's 32K x soft-pinned by an importer, B's 24K n1
+ * unpinned, B asking for 48K: 40K lacking, n1 covers 24K.
+ */
+static struct ttm_buffer_object *kt_scene(struct kunit *test, bool acks,
+					  struct kt_import **imp,
+					  struct ttm_buffer_object **n1)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *y;
+
+	kt->tgid = KT_TGID_A;
+	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_32K, TTM_PL_VRAM, &x), 0);
+	KUNIT_ASSERT_EQ(test, kt_import(test, x, true, imp), 0);
+	(*imp)->acks = acks;
+	kt->tgid = KT_TGID_B;
+	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_16K, TTM_PL_VRAM, &y), 0);
+
+	/* 24K lacking 8K: B's unpinned y covers it, no revoke. */
+	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_16K + SZ_8K, TTM_PL_VRAM, n1), 0);
+	KUNIT_EXPECT_EQ(test, kt_where(y), TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, (*imp)->notified, 0);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
+	return x;
+}
+
+/* Another owner's soft pin goes last: after every unpinned BO in scope. */
+static void dmem_ttm_softpin_revoke_last(struct kunit *test)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *n1, *n2;
+	struct kt_import *imp;
+
+	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	x = kt_scene(test, true, &imp, &n1);
+
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2), 0);
+	KUNIT_EXPECT_EQ(test, kt_where(n2), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_SYSTEM);
+	/* Revoked, its importer gone, its data moved to system memory. */
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_FALSE(test, imp->attached);
+	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), 0);
+	KUNIT_EXPECT_EQ(test, kt_pinned(kt->b1), 0);
+	KUNIT_EXPECT_EQ(test, kt_soft_bytes(test), 0);
+	kt_unimport_all(x, &imp, 1);
+}
+
+/* Under "strict", soft pins are never revoked nor counted as room. */
+static void dmem_ttm_softpin_strict(struct kunit *test)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *n1, *n2;
+	struct kt_import *imp;
+
+	kt_policy(test, DMEM_CGROUP_PIN_STRICT, 5000);
+	x = kt_scene(test, true, &imp, &n1);
+
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, imp->notified, 0);
+	KUNIT_EXPECT_EQ(test, x->pin_count, 1);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	kt_unimport_all(x, &imp, 1);
+}
+
+/*
+ * An importer that never lets go parks the revoke: the memory stays
+ * pinned where it is, the request fails, no later request asks again.
+ */
+static void dmem_ttm_softpin_park(struct kunit *test)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *n1, *n2;
+	struct kt_import *imp;
+
+	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 20);
+	x = kt_scene(test, false, &imp, &n1);
+
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_TRUE(test, imp->attached);
+	KUNIT_EXPECT_EQ(test, x->pin_count, 1);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_TRUE(test, x->resource->dmem.revoking);
+
+	/* Parked: not asked again, its 32K not handed to B. */
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 2);
+
+	/* The late detach ends the park. */
+	kt_unimport_all(x, &imp, 1);
+	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
+	KUNIT_EXPECT_FALSE(test, x->resource->dmem.revoking);
+	KUNIT_EXPECT_EQ(test, kt_soft_bytes(test), 0);
+}
+
+/* Protection applies to soft-pinned BOs: below low or min, no revoke. */
+static void dmem_ttm_softpin_protected(struct kunit *test)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *n1, *n2;
+	struct kt_import *imp;
+
+	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	kt_set(kt->a, 0, SZ_32K, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
+	kt_set(kt->b1, 0, SZ_32K, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
+	x = kt_scene(test, true, &imp, &n1);
+
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, imp->notified, 0);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+
+	kt_set(kt->a, SZ_32K, 0, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
+	kt_set(kt->b1, SZ_32K, 0, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, imp->notified, 0);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 2);
+	kt_unimport_all(x, &imp, 1);
+}
+
 static struct kunit_case dmem_ttm_softpin_cases[] = {
 	KUNIT_CASE(dmem_ttm_softpin_class),
 	KUNIT_CASE(dmem_ttm_softpin_own_enomem),
 	KUNIT_CASE(dmem_ttm_softpin_own_limit),
 	KUNIT_CASE(dmem_ttm_softpin_hard_never),
+	KUNIT_CASE(dmem_ttm_softpin_revoke_last),
+	KUNIT_CASE(dmem_ttm_softpin_strict),
+	KUNIT_CASE(dmem_ttm_softpin_park),
+	KUNIT_CASE(dmem_ttm_softpin_protected),
 	{}
 };
 
