@@ -121,11 +121,13 @@ static bool ttm_dmem_revoke_pick(struct ttm_resource_manager *man, pid_t tgid,
 	}
 	if (victim) {
 		bo = container_of(victim, struct ttm_resource, dmem)->bo;
-		if (dma_resv_trylock(bo->base.resv)) {
-			victim->revoking = true;
-			ttm_bo_get(bo);
-		} else {
+		if (!dma_resv_trylock(bo->base.resv)) {
 			bo = NULL;
+		} else if (!ttm_bo_get_unless_zero(bo)) {
+			dma_resv_unlock(bo->base.resv);
+			bo = NULL;
+		} else {
+			victim->revoking = true;
 		}
 	}
 	xa_unlock(&man->dmem.owners);
