@@ -171,21 +171,40 @@ static void ttm_dmem_revoke_done(struct ttm_resource_manager *man,
 	spin_unlock(&rv->bo->bdev->lru_lock);
 }
 
-/* Wait for @rv's importers to let go; true if they did. */
-static long ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
-				 struct ttm_dmem_revoke *rv)
+/*
+ * Wait, up to the region's revoke timeout, for @rv's importers to let go,
+ * then for its reservation: the importer detaching still holds it when
+ * its unpin wakes us. Return: 0 with @rv unpinned and reserved;
+ * -ETIMEDOUT; -ERESTARTSYS.
+ */
+static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
+				struct ttm_dmem_revoke *rv)
 {
 	unsigned int ms = dmem_cgroup_region_revoke_timeout_ms(man->cg);
-	long ret;
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	long left;
 
-	ret = wait_event_interruptible_timeout(ttm_dmem_revoke_wq,
-					       !READ_ONCE(rv->bo->pin_count),
-					       msecs_to_jiffies(ms));
-	if (!ret)
-		trace_dmem_revoke_timeout(dmem_cgroup_region_name(man->cg),
-					  dmem_cgroup_pool_cgroup_id(rv->pool),
-					  rv->tgid, rv->size);
-	return ret;
+	for (;;) {
+		left = wait_event_interruptible_timeout(ttm_dmem_revoke_wq,
+							!READ_ONCE(rv->bo->pin_count),
+							max_t(long, deadline - jiffies, 0));
+		if (left < 0)
+			return -ERESTARTSYS;
+		if (!left)
+			break;
+		if (dma_resv_trylock(rv->bo->base.resv)) {
+			if (!rv->bo->pin_count)
+				return 0;
+			dma_resv_unlock(rv->bo->base.resv);
+		}
+		if (time_after_eq(jiffies, deadline))
+			break;
+		schedule_timeout_interruptible(1);
+	}
+	trace_dmem_revoke_timeout(dmem_cgroup_region_name(man->cg),
+				  dmem_cgroup_pool_cgroup_id(rv->pool), rv->tgid,
+				  rv->size);
+	return -ETIMEDOUT;
 }
 
 /* Step 3 itself: see ttm_dmem_revoke_one(). */
@@ -194,8 +213,7 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 {
 	struct dmem_victim_query q = { .limit = limit, .ignore_low = true };
 	struct ttm_dmem_revoke rv;
-	int ret = -EBUSY;
-	long left;
+	int ret;
 
 	q.policy = dmem_cgroup_region_pin_policy(man->cg);
 	if (!dmem_victim_may_revoke(&q) ||
@@ -209,17 +227,14 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 	ttm_dmem_revoke_notify(rv.bo);
 	dma_resv_unlock(rv.bo->base.resv);
 
-	left = ttm_dmem_revoke_wait(man, &rv);
-	if (left < 0)
-		ret = -ERESTARTSYS;
-	if (left > 0 && dma_resv_trylock(rv.bo->base.resv)) {
-		if (!rv.bo->pin_count) {
-			ttm_dmem_revoke_done(man, &rv);
-			ret = 0;
-		}
+	ret = ttm_dmem_revoke_wait(man, &rv);
+	if (!ret) {
+		ttm_dmem_revoke_done(man, &rv);
 		dma_resv_unlock(rv.bo->base.resv);
+	} else if (ret == -ETIMEDOUT) {
+		/* Parked: the importers were told; their detach ends it. */
+		ret = -EBUSY;
 	}
-	/* Otherwise parked: the importers were told; their detach ends it. */
 	dmem_cgroup_pool_state_put(rv.pool);
 	ttm_bo_put(rv.bo);
 	return ret;

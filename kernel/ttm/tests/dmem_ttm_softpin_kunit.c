@@ -385,7 +385,7 @@ static void dmem_ttm_softpin_revoke_last(struct kunit *test)
 	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
 	x = kt_scene(test, true, &imp, &n1);
 
-	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2), 0);
+	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2), 0);
 	KUNIT_EXPECT_EQ(test, kt_where(n2), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_SYSTEM);
 	/* Revoked, its importer gone, its data moved to system memory. */
