@@ -13,6 +13,16 @@
  * task that creates, validates or restores the buffer object), as
  * dmem_cgroup_try_charge() does. DRM clients as owners come later.
  *
+ * Pins are hard or soft. A buffer object pinned only by dma-buf importers
+ * that accept a revoke (drm_gem_map_attach() counts their pins in
+ * drm_gem_object::dmem_soft_pins) is soft-pinned; any other pin, the
+ * driver's own (scanout, kernel objects) or an importer's without
+ * revoke_notify, makes it hard-pinned. Both count in dmem.pinned.current.
+ * The manager keeps the pinned and soft-pinned bytes of each owner
+ * (struct ttm_dmem_man), so that the eviction walk decides from byte
+ * totals, before evicting anything, whether a request can succeed: an
+ * owner's own pinned bytes never make room for it (kernel/ttm/ttm_dmem_pin.c).
+ *
  * TTM calls these hooks from ttm_resource_alloc(), ttm_resource_free(),
  * ttm_bo_pin(), ttm_bo_unpin() and its eviction walk (kernel/ttm/ttm_dmem.c).
  * Drivers only give a manager its region: ttm_dmem_register_region() at
@@ -22,7 +32,10 @@
 #ifndef _LINUX_TTM_DMEM_H
 #define _LINUX_TTM_DMEM_H
 
+#include <linux/errno.h>
+#include <linux/list.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct device;
 struct dmem_cgroup_pool_state;
@@ -30,24 +43,59 @@ struct dmem_cgroup_region;
 struct ttm_buffer_object;
 struct ttm_resource;
 struct ttm_resource_manager;
+struct ttm_dmem_owner;
+
+/**
+ * struct ttm_dmem_man - the pinned bytes of a resource manager's owners
+ * @owners: struct ttm_dmem_owner by tgid, for the owners with pinned
+ *	resources in the manager; its lock (xa_lock()) guards all of this
+ *	structure and the owners' byte counts and lists
+ * @pinned_bytes: bytes of the manager's resources charged as pinned
+ * @soft_bytes: of those, the bytes of soft-pinned buffer objects
+ * @stamp: the age of the last resource that became soft-pinned
+ *
+ * Embedded in struct ttm_resource_manager (ttm_dmem_man_init() at the
+ * manager's init). The eviction walk reads the byte counts to decide
+ * whether a request can succeed before it evicts anything.
+ */
+struct ttm_dmem_man {
+	struct xarray owners;
+	u64 pinned_bytes;
+	u64 soft_bytes;
+	u64 stamp;
+};
 
 /**
  * struct ttm_dmem_charge - what a TTM resource has charged
  * @pool: the pool charged with the resource's size, with the reference
  *	the charge returned; NULL if nothing is charged
  * @pinned: the size is charged as pinned to @pool as well
+ * @soft: the buffer object is soft-pinned: only importers that accept a
+ *	revoke pin it (drm_gem_object::dmem_soft_pins); under @owner's lock
  * @tgid: the thread group of the task charged, named by the dmem:* trace
  *	events of the resource (the owner, until DRM clients are owners)
+ * @owner: while @pinned, the owner's pinned-bytes record in the manager
+ * @soft_node: while @soft, on @owner's list of soft-pinned resources,
+ *	oldest first; under @owner's lock
+ * @stamp: while @soft, when it became soft-pinned (ttm_dmem_man::stamp)
+ * @revoking: while @soft, its importers were told of a revoke: no other
+ *	request picks it (kernel/ttm/ttm_dmem_revoke.c); under @owner's lock
  *
  * Embedded in struct ttm_resource. Locking: written by the thread that
  * allocates the resource before ttm_resource_alloc() returns it, then only
  * under the reservation lock of the buffer object the resource belongs to
- * (pin, unpin, free), so no lock of its own.
+ * (pin, unpin, free); @soft and @soft_node are also read under the lock of
+ * the manager's struct ttm_dmem_man.
  */
 struct ttm_dmem_charge {
 	struct dmem_cgroup_pool_state *pool;
 	bool pinned;
+	bool soft;
 	pid_t tgid;
+	struct ttm_dmem_owner *owner;
+	struct list_head soft_node;
+	u64 stamp;
+	bool revoking;
 };
 
 /**
@@ -76,6 +124,15 @@ struct ttm_dmem_evict {
 
 #if IS_ENABLED(CONFIG_DRM_TTM_DMEM)
 
+void ttm_dmem_man_init(struct ttm_dmem_man *dm);
+void ttm_dmem_pins_changed(struct ttm_buffer_object *bo);
+bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
+				struct ttm_buffer_object *evictor,
+				struct dmem_cgroup_pool_state *limit);
+pid_t ttm_dmem_owner_tgid(void);
+int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
+			struct ttm_buffer_object *evictor,
+			struct dmem_cgroup_pool_state *limit);
 int ttm_dmem_try_charge(struct dmem_cgroup_region *region, u64 size,
 			struct dmem_cgroup_pool_state **ret_pool,
 			struct dmem_cgroup_pool_state **ret_limit_pool);
@@ -101,6 +158,29 @@ int ttm_dmem_register_region(struct ttm_resource_manager *man,
 void ttm_dmem_unregister_region(struct ttm_resource_manager *man);
 
 #else
+
+static inline void ttm_dmem_man_init(struct ttm_dmem_man *dm)
+{
+}
+
+static inline void ttm_dmem_pins_changed(struct ttm_buffer_object *bo)
+{
+}
+
+static inline bool
+ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
+			   struct ttm_buffer_object *evictor,
+			   struct dmem_cgroup_pool_state *limit)
+{
+	return true;
+}
+
+static inline int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
+				      struct ttm_buffer_object *evictor,
+				      struct dmem_cgroup_pool_state *limit)
+{
+	return -EBUSY;
+}
 
 static inline int ttm_dmem_register_region(struct ttm_resource_manager *man,
 					   struct device *dev,

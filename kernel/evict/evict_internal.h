@@ -74,6 +74,7 @@
 #include <linux/cgroup_dmem.h>
 #include <linux/completion.h>
 #include <linux/dmem_evict.h>
+#include <linux/dmem_policy.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -280,14 +281,6 @@ struct dmem_revoke {
 struct dmem_revoke_deadline {
 	unsigned long at;
 	bool set;
-};
-
-/* What the policy picked. */
-enum dmem_victim_kind {
-	DMEM_VICTIM_NONE,
-	DMEM_VICTIM_EVICT,	/* step 1 */
-	DMEM_VICTIM_EVICT_LOW,	/* step 2 */
-	DMEM_VICTIM_REVOKE,	/* step 3 */
 };
 
 static inline struct dmem_cgroup_pool_state *

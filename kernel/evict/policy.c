@@ -25,20 +25,21 @@ static bool dmem_buf_older(struct dmem_buf *buf, struct dmem_buf *than)
 	return !than || buf->stamp < than->stamp;
 }
 
-/* May a victim be taken from @epool when @limit was hit (NULL: region full)? */
-static bool dmem_epool_in_scope(struct dmem_evict_pool *epool,
-				struct dmem_cgroup_pool_state *limit)
-{
-	return !limit || dmem_cgroup_pool_is_descendant(epool->pool, limit);
-}
-
-/* May step 3 revoke pinned buffers of @epool: in scope, above low? */
+/*
+ * May step 3 revoke other owners' pinned buffers of @epool (in scope, above
+ * low)? Asked only under the soft policy.
+ */
 static bool dmem_epool_may_revoke(struct dmem_evict_pool *epool,
 				  struct dmem_cgroup_pool_state *limit)
 {
+	struct dmem_victim_query q = {
+		.limit = limit,
+		.policy = DMEM_CGROUP_PIN_SOFT,
+	};
+
 	return !list_empty(&epool->pinned_links) &&
-	       dmem_epool_in_scope(epool, limit) &&
-	       dmem_cgroup_state_evict_valuable(limit, epool->pool, false, NULL);
+	       dmem_victim_classify(&q, epool->pool, DMEM_PIN_SOFT, false,
+				    NULL) == DMEM_VICTIM_REVOKE;
 }
 
 /*
@@ -69,6 +70,7 @@ dmem_evict_pick_unpinned_locked(struct dmem_evict_region *region,
 				struct dmem_cgroup_pool_state *limit,
 				enum dmem_victim_kind *kind)
 {
+	struct dmem_victim_query q = { .limit = limit };
 	struct dmem_buf *low = NULL, *head;
 	struct dmem_evict_pool *epool;
 
@@ -76,11 +78,9 @@ dmem_evict_pick_unpinned_locked(struct dmem_evict_region *region,
 	     epool = dmem_epool_next_locked(region, epool)) {
 		bool hit_low = false;
 
-		if (!dmem_epool_in_scope(epool, limit))
-			continue;
 		head = list_first_entry(&epool->lru, struct dmem_buf, node);
-		if (dmem_cgroup_state_evict_valuable(limit, epool->pool, false,
-						     &hit_low)) {
+		if (dmem_victim_classify(&q, epool->pool, DMEM_PIN_NONE, false,
+					 &hit_low) == DMEM_VICTIM_EVICT) {
 			*kind = DMEM_VICTIM_EVICT;
 			return head;
 		}
@@ -144,6 +144,10 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 					bool allow_revoke,
 					enum dmem_victim_kind *kind)
 {
+	struct dmem_victim_query q = {
+		.limit = limit,
+		.policy = dmem_cgroup_region_pin_policy(region->cg),
+	};
 	struct dmem_buf *victim;
 
 	lockdep_assert_held(&region->lock);
@@ -151,8 +155,7 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 	victim = dmem_evict_pick_unpinned_locked(region, limit, kind);
 	if (victim)
 		return victim;
-	if (!allow_revoke ||
-	    dmem_cgroup_region_pin_policy(region->cg) != DMEM_CGROUP_PIN_SOFT)
+	if (!allow_revoke || !dmem_victim_may_revoke(&q))
 		return NULL;
 	victim = dmem_evict_pick_pinned_locked(region, limit, requester);
 	if (victim)
@@ -186,10 +189,11 @@ static bool dmem_evict_sum_epool(struct dmem_evict_pool *epool,
 				 struct dmem_owner *requester, bool revoke,
 				 u64 need, u64 *sum)
 {
+	struct dmem_victim_query q = { .limit = limit, .ignore_low = true };
 	struct dmem_evict_link *link;
 
-	if (!dmem_epool_in_scope(epool, limit) ||
-	    !dmem_cgroup_state_evict_valuable(limit, epool->pool, true, NULL))
+	if (dmem_victim_classify(&q, epool->pool, DMEM_PIN_NONE, false,
+				 NULL) == DMEM_VICTIM_NONE)
 		return false;
 	if (dmem_evict_sum_list(&epool->lru, need, sum))
 		return true;
@@ -317,15 +321,6 @@ bool dmem_evict_can_cover(struct dmem_evict_region *region,
 	return covered;
 }
 
-/* Bytes above @pool's dmem.max once @size more is charged. */
-static u64 dmem_limit_need(struct dmem_cgroup_pool_state *pool, u64 size)
-{
-	u64 usage = dmem_cgroup_pool_usage(pool);
-	u64 max = dmem_cgroup_pool_max(pool);
-
-	return usage + size > max ? usage + size - max : 0;
-}
-
 /*
  * The pool @owner is charged to, referenced by a charge of nothing (the
  * caller uncharges nothing from it); NULL above a lowered limit, where
@@ -375,7 +370,7 @@ bool dmem_evict_can_succeed(struct dmem_evict_region *region,
 	if (ok && !soft)
 		pool = dmem_evict_own_pool(region, owner);
 	for (p = pool; p && ok; p = dmem_cgroup_pool_parent(p)) {
-		u64 need = dmem_limit_need(p, size);
+		u64 need = dmem_policy_limit_need(p, size);
 
 		ok = !need || dmem_evict_can_cover(region, p, owner, pool, need);
 	}

@@ -40,6 +40,8 @@
 #include <drm/ttm/ttm_resource.h>
 #include <trace/events/dmem.h>
 
+#include "ttm_dmem_internal.h"
+
 static void ttm_dmem_trace(void (*trace)(const char *, u64, pid_t, u64),
 			   struct dmem_cgroup_pool_state *pool, pid_t tgid,
 			   u64 bytes)
@@ -102,7 +104,9 @@ int ttm_dmem_charge(struct ttm_resource_manager *man,
 
 	charge->pool = NULL;
 	charge->pinned = false;
-	charge->tgid = current->tgid;
+	charge->soft = false;
+	charge->owner = NULL;
+	charge->tgid = ttm_dmem_owner_tgid();
 	if (ret_limit_pool)
 		*ret_limit_pool = NULL;
 	if (!man->cg)
@@ -121,6 +125,11 @@ int ttm_dmem_charge(struct ttm_resource_manager *man,
 
 	if (bo->pin_count) {
 		ret = dmem_cgroup_try_charge_pinned(charge->pool, size, &limit);
+		if (!ret) {
+			ret = ttm_dmem_owner_get(&man->dmem, charge, size);
+			if (ret)
+				dmem_cgroup_uncharge_pinned(charge->pool, size);
+		}
 		if (ret) {
 			dmem_cgroup_pool_state_put(limit);
 			dmem_cgroup_uncharge(charge->pool, size);
@@ -137,6 +146,8 @@ static void ttm_dmem_release(struct ttm_dmem_charge *charge, u64 size)
 {
 	if (!charge->pool)
 		return;
+	if (charge->owner)
+		ttm_dmem_owner_put(charge, size);
 	if (charge->pinned)
 		dmem_cgroup_uncharge_pinned(charge->pool, size);
 	dmem_cgroup_uncharge(charge->pool, size);
@@ -163,11 +174,15 @@ EXPORT_SYMBOL_GPL(ttm_dmem_cancel);
  * @res: the resource, allocated for the buffer object charged
  * @charge: what ttm_dmem_charge() charged; ttm_dmem_uncharge() returns it
  *
- * Context: any context.
+ * A resource of a soft-pinned buffer object goes on its owner's soft list.
+ *
+ * Context: any context; the buffer object reserved.
  */
 void ttm_dmem_commit(struct ttm_resource *res, struct ttm_dmem_charge *charge)
 {
 	res->dmem = *charge;
+	INIT_LIST_HEAD(&res->dmem.soft_node);
+	ttm_dmem_classify(res);
 	if (charge->pool)
 		ttm_dmem_trace(trace_dmem_charge, charge->pool, charge->tgid,
 			       res->size);
@@ -210,6 +225,7 @@ int ttm_dmem_pin(struct ttm_buffer_object *bo)
 {
 	struct dmem_cgroup_pool_state *limit = NULL;
 	struct ttm_resource *res = bo->resource;
+	struct ttm_resource_manager *man;
 	int ret;
 
 	dma_resv_assert_held(bo->base.resv);
@@ -219,6 +235,12 @@ int ttm_dmem_pin(struct ttm_buffer_object *bo)
 	if (ret) {
 		dmem_cgroup_pool_state_put(limit);
 		return ret == -EAGAIN ? -ENOMEM : ret;
+	}
+	man = ttm_manager_type(bo->bdev, res->mem_type);
+	ret = ttm_dmem_owner_get(&man->dmem, &res->dmem, res->size);
+	if (ret) {
+		dmem_cgroup_uncharge_pinned(res->dmem.pool, res->size);
+		return ret;
 	}
 	res->dmem.pinned = true;
 	ttm_dmem_trace(trace_dmem_pin, res->dmem.pool, res->dmem.tgid, res->size);
@@ -237,10 +259,17 @@ void ttm_dmem_unpin(struct ttm_buffer_object *bo)
 	struct ttm_resource *res = bo->resource;
 
 	dma_resv_assert_held(bo->base.resv);
-	if (bo->pin_count || !res || !res->dmem.pinned)
+	if (bo->pin_count) {
+		ttm_dmem_pins_changed(bo);
+		return;
+	}
+	ttm_dmem_revoke_wake();
+	if (!res || !res->dmem.pinned)
 		return;
 	ttm_dmem_trace(trace_dmem_unpin, res->dmem.pool, res->dmem.tgid,
 		       res->size);
+	if (res->dmem.owner)
+		ttm_dmem_owner_put(&res->dmem, res->size);
 	dmem_cgroup_uncharge_pinned(res->dmem.pool, res->size);
 	res->dmem.pinned = false;
 }
@@ -265,21 +294,24 @@ bool ttm_dmem_evict_begin(struct ttm_dmem_evict *ev,
 			  struct ttm_buffer_object *bo)
 {
 	struct dmem_cgroup_pool_state *pool = bo->resource->dmem.pool;
-	bool hit_low = false;
+	struct dmem_victim_query q = {
+		.limit = ev->limit,
+		.ignore_low = ev->ignore_low,
+	};
+	enum dmem_victim_kind kind;
 
 	dma_resv_assert_held(bo->base.resv);
 	ev->victim = NULL;
 	ev->victim_low = false;
 	if (!pool)
 		return true;
-	if (!dmem_cgroup_state_evict_valuable(ev->limit, pool, false, &hit_low)) {
-		if (!hit_low)
-			return false;
-		ev->hit_low = true;
-		if (!ev->ignore_low)
-			return false;
-		ev->victim_low = true;
-	}
+	/* The walk passes over pinned buffer objects before asking. */
+	q.policy = dmem_cgroup_region_pin_policy(dmem_cgroup_pool_region(pool));
+	kind = dmem_victim_classify(&q, pool, ttm_dmem_pin_class(bo), false,
+				    &ev->hit_low);
+	if (kind != DMEM_VICTIM_EVICT && kind != DMEM_VICTIM_EVICT_LOW)
+		return false;
+	ev->victim_low = kind == DMEM_VICTIM_EVICT_LOW;
 	ev->victim = dmem_cgroup_pool_get(pool);
 	ev->victim_bytes = bo->resource->size;
 	ev->victim_tgid = bo->resource->dmem.tgid;
