@@ -46,12 +46,12 @@ void dmem_pool_event_add(struct dmem_cgroup_pool_state *pool,
 	struct dmem_cgroup_pool_state *pos;
 
 	atomic64_add(count, &pool->events_local[event]);
-	if (pool->cs)
+	if (!dmem_pool_detached(pool))
 		cgroup_file_notify(&pool->cs->events_local_file);
 
 	for (pos = pool; pos; pos = pos->parent) {
 		atomic64_add(count, &pos->events[event]);
-		if (pos->cs)
+		if (!dmem_pool_detached(pos))
 			cgroup_file_notify(&pos->cs->events_file);
 	}
 }

@@ -17,8 +17,6 @@ DEFINE_MUTEX(dmem_mutex);
 /* Registered regions, in registration order. See dmem_internal.h. */
 LIST_HEAD(dmem_regions);
 
-atomic_t dmem_nr_regions = ATOMIC_INIT(0);
-
 static bool dmem_region_name_valid(const char *name)
 {
 	size_t len = strlen(name);
@@ -89,7 +87,7 @@ struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
 		goto out_free_name;
 	}
 	list_add_tail_rcu(&region->node, &dmem_regions);
-	atomic_inc(&dmem_nr_regions);
+	dmem_test_count(DMEM_TEST_OBJ_REGION, 1);
 	mutex_unlock(&dmem_mutex);
 
 	kfree(name);
@@ -167,7 +165,7 @@ static void dmem_region_release(struct kref *ref)
 	struct dmem_cgroup_region *region =
 		container_of(ref, struct dmem_cgroup_region, ref);
 
-	atomic_dec(&dmem_nr_regions);
+	dmem_test_count(DMEM_TEST_OBJ_REGION, -1);
 	/* dmem_regions readers may still look at the name. */
 	kfree_rcu(region, rcu);
 }
