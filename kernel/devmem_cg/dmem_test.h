@@ -22,6 +22,7 @@ dmem_pool_create_detached(struct dmem_cgroup_region *region,
 			  struct dmem_cgroup_pool_state *parent);
 int dmem_test_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
 			 struct dmem_cgroup_pool_state **ret_limit_pool);
+u64 dmem_test_region_size(struct dmem_cgroup_region *region);
 size_t dmem_test_pool_size(void);
 void dmem_test_set_limit(struct dmem_cgroup_pool_state *pool,
 			 enum dmem_file type, u64 value);

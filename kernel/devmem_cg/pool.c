@@ -245,6 +245,13 @@ void dmem_pools_kill_cs(struct dmemcg_state *cs)
 	dmem_stock_drain_killed();
 }
 
+/**
+ * dmem_cgroup_pool_get() - take another reference on a pool
+ * @pool: a pool the caller holds a reference on
+ *
+ * Context: any context.
+ * Return: @pool.
+ */
 struct dmem_cgroup_pool_state *
 dmem_cgroup_pool_get(struct dmem_cgroup_pool_state *pool)
 {
@@ -253,6 +260,12 @@ dmem_cgroup_pool_get(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_get);
 
+/**
+ * dmem_cgroup_pool_state_put() - drop a reference on a pool
+ * @pool: the pool, or NULL (ignored)
+ *
+ * Context: any context.
+ */
 void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool)
 {
 	if (pool)
@@ -260,6 +273,12 @@ void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_state_put);
 
+/**
+ * dmem_cgroup_pool_region() - region of a pool
+ * @pool: the pool
+ *
+ * Return: the region; valid while the pool is.
+ */
 struct dmem_cgroup_region *
 dmem_cgroup_pool_region(struct dmem_cgroup_pool_state *pool)
 {
@@ -267,6 +286,12 @@ dmem_cgroup_pool_region(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_region);
 
+/**
+ * dmem_cgroup_pool_parent() - pool of the parent cgroup in the same region
+ * @pool: the pool
+ *
+ * Return: the parent pool, NULL for the root cgroup's; valid while @pool is.
+ */
 struct dmem_cgroup_pool_state *
 dmem_cgroup_pool_parent(struct dmem_cgroup_pool_state *pool)
 {
@@ -274,6 +299,13 @@ dmem_cgroup_pool_parent(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_parent);
 
+/**
+ * dmem_cgroup_pool_is_descendant() - is a pool in the subtree of another?
+ * @pool: the pool tested
+ * @ancestor: root of the subtree
+ *
+ * Return: true if @pool is @ancestor or one of its descendants.
+ */
 bool dmem_cgroup_pool_is_descendant(struct dmem_cgroup_pool_state *pool,
 				    struct dmem_cgroup_pool_state *ancestor)
 {
@@ -284,12 +316,24 @@ bool dmem_cgroup_pool_is_descendant(struct dmem_cgroup_pool_state *pool,
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_is_descendant);
 
+/**
+ * dmem_cgroup_pool_usage() - bytes charged to a pool and its descendants
+ * @pool: the pool
+ *
+ * Return: the value shown in dmem.current.
+ */
 u64 dmem_cgroup_pool_usage(struct dmem_cgroup_pool_state *pool)
 {
 	return dmem_pool_usage(pool);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_usage);
 
+/**
+ * dmem_cgroup_pool_max() - limit of a pool
+ * @pool: the pool
+ *
+ * Return: the value of dmem.max; U64_MAX when unlimited.
+ */
 u64 dmem_cgroup_pool_max(struct dmem_cgroup_pool_state *pool)
 {
 	u64 max = READ_ONCE(pool->cnt.max);
@@ -311,6 +355,13 @@ u64 dmem_cgroup_pool_pinned(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_pinned);
 
+/**
+ * dmem_cgroup_pool_cgroup_id() - id of the cgroup a pool belongs to
+ * @pool: the pool
+ *
+ * Return: cgroup_id() of the pool's cgroup (the inode number of its
+ * directory), for tracing and event records.
+ */
 u64 dmem_cgroup_pool_cgroup_id(struct dmem_cgroup_pool_state *pool)
 {
 	return dmem_pool_detached(pool) ? 0 : cgroup_id(pool->cs->css.cgroup);
