@@ -138,6 +138,7 @@ struct dmem_kt_importer *dmem_kt_importer(struct kunit *test,
 					  struct dmem_kt_buf *kb,
 					  enum dmem_kt_mode mode);
 void dmem_kt_detach(struct dmem_kt_importer *ki);
+void dmem_kt_wait_idle(struct dmem_kt_buf *kb);
 
 enum dmem_kt_limit {
 	KT_MIN = DMEM_FILE_MIN,

@@ -268,6 +268,18 @@ void dmem_kt_detach(struct dmem_kt_importer *ki)
 }
 
 /**
+ * dmem_kt_wait_idle() - wait until a buffer is idle (a parked revoke
+ *	finished)
+ * @kb: the buffer
+ */
+void dmem_kt_wait_idle(struct dmem_kt_buf *kb)
+{
+	spin_lock(&kb->buf.region->lock);
+	dmem_buf_wait_idle_locked(&kb->buf, false);
+	spin_unlock(&kb->buf.region->lock);
+}
+
+/**
  * dmem_kt_set_limit() - set a limit or protection of a pool
  * @pool: the pool
  * @which: what
