@@ -212,6 +212,33 @@ void dmem_region_set_policy_locked(struct dmem_cgroup_region *region,
 		WRITE_ONCE(region->revoke_timeout_ms, req->timeout_ms);
 }
 
+/*
+ * Step 2 of dmemcg_write(): the pool of every line (for the limit files), or
+ * a check that every region is still live (dmem.policy). Under dmem_mutex.
+ */
+static int dmem_write_get_pools_locked(struct dmemcg_state *cs,
+				       struct dmem_write_req *reqs,
+				       unsigned int nr, enum dmem_file type)
+{
+	struct dmem_cgroup_pool_state *pool;
+	unsigned int i;
+
+	lockdep_assert_held(&dmem_mutex);
+
+	for (i = 0; i < nr; i++) {
+		if (type == DMEM_FILE_POLICY) {
+			if (reqs[i].region->dead)
+				return -ENODEV;
+			continue;
+		}
+		pool = dmem_pool_get_locked(cs, reqs[i].region);
+		if (IS_ERR(pool))
+			return PTR_ERR(pool) == -ENOENT ? -ENODEV : PTR_ERR(pool);
+		reqs[i].pool = pool;
+	}
+	return 0;
+}
+
 /**
  * dmemcg_write() - apply a write to a dmem.* file
  * @cs: the cgroup whose file is written
@@ -255,24 +282,10 @@ ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 
 	/* 2. Get every pool; nothing changes until all exist. */
 	mutex_lock(&dmem_mutex);
-	for (i = 0; i < nr; i++) {
-		struct dmem_cgroup_pool_state *pool;
-
-		if (type == DMEM_FILE_POLICY) {
-			if (reqs[i].region->dead)
-				ret = -ENODEV;
-		} else {
-			pool = dmem_pool_get_locked(cs, reqs[i].region);
-			if (IS_ERR(pool))
-				ret = PTR_ERR(pool) == -ENOENT ? -ENODEV :
-								 PTR_ERR(pool);
-			else
-				reqs[i].pool = pool;
-		}
-		if (ret) {
-			mutex_unlock(&dmem_mutex);
-			goto out;
-		}
+	ret = dmem_write_get_pools_locked(cs, reqs, nr, type);
+	if (ret) {
+		mutex_unlock(&dmem_mutex);
+		goto out;
 	}
 
 	/* 3. Apply, in the order written: a later line wins. */
