@@ -68,6 +68,21 @@ static int dmem_charge_pool(struct dmem_cgroup_pool_state *pool, u64 size,
 	return 0;
 }
 
+/**
+ * dmem_cgroup_try_charge_css() - charge memory to a given cgroup
+ * @css: the dmem css of the cgroup to charge (the caller holds a reference)
+ * @region: as for dmem_cgroup_try_charge()
+ * @size: as for dmem_cgroup_try_charge()
+ * @ret_pool: as for dmem_cgroup_try_charge()
+ * @ret_limit_pool: as for dmem_cgroup_try_charge()
+ *
+ * The same as dmem_cgroup_try_charge() for the cgroup of @css instead of the
+ * current task's. If that cgroup was removed, its nearest live ancestor is
+ * charged.
+ *
+ * Context: process context, may sleep.
+ * Return: as dmem_cgroup_try_charge().
+ */
 int dmem_cgroup_try_charge_css(struct cgroup_subsys_state *css,
 			       struct dmem_cgroup_region *region, u64 size,
 			       struct dmem_cgroup_pool_state **ret_pool,
@@ -99,6 +114,29 @@ int dmem_cgroup_try_charge_css(struct cgroup_subsys_state *css,
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_try_charge_css);
 
+/**
+ * dmem_cgroup_try_charge() - charge memory to the current task's cgroup
+ * @region: region the memory is allocated from; NULL charges nothing
+ * @size: bytes to charge
+ * @ret_pool: on success, the pool charged, with a reference that
+ *	dmem_cgroup_uncharge() drops; NULL when @region is NULL
+ * @ret_limit_pool: optional; on -EAGAIN, the pool whose dmem.max was hit,
+ *	with a reference to drop with dmem_cgroup_pool_state_put(); otherwise
+ *	NULL
+ *
+ * The charge is checked against dmem.max of the task's cgroup and of all
+ * its ancestors. If the task's cgroup is being removed, its nearest live
+ * ancestor is charged.
+ *
+ * Context: process context, may sleep (the first charge of a cgroup in a
+ * region allocates its pool).
+ * Return: 0 on success; -EAGAIN if a limit was hit (a "max" event is
+ * counted at the limiting pool; evicting from its subtree may help);
+ * -ENODEV if the region was unregistered; -EINVAL if @size exceeds the
+ * largest value the controller accounts; -ENOMEM if a pool cannot be
+ * allocated or the fault-injection point fail_dmem_charge fails the charge
+ * (CONFIG_DMEM_FAULT_INJECTION; not a limit hit: no event, no limit pool).
+ */
 int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 			   struct dmem_cgroup_pool_state **ret_pool,
 			   struct dmem_cgroup_pool_state **ret_limit_pool)
@@ -146,6 +184,15 @@ int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_try_charge);
 
+/**
+ * dmem_cgroup_uncharge() - uncharge memory charged by a successful charge
+ * @pool: the pool returned by the charge, or NULL (ignored)
+ * @size: bytes to uncharge, the same as charged
+ *
+ * Drops the reference the charge returned.
+ *
+ * Context: any context.
+ */
 void dmem_cgroup_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
 {
 	if (!pool)
@@ -157,12 +204,38 @@ void dmem_cgroup_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_uncharge);
 
+/**
+ * dmem_cgroup_get_task_css() - get the dmem state of a task's cgroup
+ * @task: the task
+ *
+ * Used to remember the cgroup of an owner (typically at open time) so that
+ * later allocations are charged to it with dmem_cgroup_try_charge_css().
+ *
+ * Context: any context.
+ * Return: the css, with a reference to drop with css_put().
+ */
 struct cgroup_subsys_state *dmem_cgroup_get_task_css(struct task_struct *task)
 {
 	return task_get_css(task, dmem_cgrp_id);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_get_task_css);
 
+/**
+ * dmem_cgroup_try_charge_pinned() - account charged memory as pinned
+ * @pool: pool of a successful charge that covers the bytes
+ * @size: bytes to pin
+ * @ret_limit_pool: optional; on -EAGAIN, the pool whose dmem.pinned.max was
+ *	hit, with a reference to drop with dmem_cgroup_pool_state_put()
+ *
+ * Pinned bytes are a subset of the charged bytes: the caller pins only
+ * bytes it has charged to @pool, and unpins them before uncharging them.
+ *
+ * Context: any context.
+ * Return: 0; -EAGAIN if dmem.pinned.max of @pool or of an ancestor was hit
+ * (a "pin_max" event is counted at the limiting pool); -EINVAL for a size
+ * out of range; -ENOMEM when the fault-injection point fail_dmem_charge
+ * fails it (CONFIG_DMEM_FAULT_INJECTION; no event is counted).
+ */
 int dmem_cgroup_try_charge_pinned(struct dmem_cgroup_pool_state *pool,
 				  u64 size,
 				  struct dmem_cgroup_pool_state **ret_limit_pool)
@@ -190,6 +263,13 @@ int dmem_cgroup_try_charge_pinned(struct dmem_cgroup_pool_state *pool,
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_try_charge_pinned);
 
+/**
+ * dmem_cgroup_uncharge_pinned() - undo dmem_cgroup_try_charge_pinned()
+ * @pool: the pool
+ * @size: bytes to unpin
+ *
+ * Context: any context.
+ */
 void dmem_cgroup_uncharge_pinned(struct dmem_cgroup_pool_state *pool, u64 size)
 {
 	if (pool)
@@ -220,6 +300,24 @@ static void dmem_pool_calculate_protection(struct dmem_cgroup_pool_state *root,
 	}
 }
 
+/**
+ * dmem_cgroup_state_evict_valuable() - may memory of a pool be evicted?
+ * @limit_pool: the pool whose limit was hit, or NULL when the region itself
+ *	is full
+ * @test_pool: pool of the candidate victim
+ * @ignore_low: evict even below the effective low protection
+ * @ret_hit_low: set to true if the answer is "no" only because of the low
+ *	protection; the caller may retry with @ignore_low set (and should then
+ *	count a %DMEM_CGROUP_EVENT_LOW on @test_pool)
+ *
+ * Evicting helps only inside the subtree of @limit_pool, and never below a
+ * pool's effective dmem.min. Effective protections are computed from
+ * @limit_pool (or the root) down to @test_pool as the memory controller
+ * does with memory_recursiveprot.
+ *
+ * Context: any context; the caller holds references on both pools.
+ * Return: true if memory charged to @test_pool may be evicted.
+ */
 bool dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
 				      struct dmem_cgroup_pool_state *test_pool,
 				      bool ignore_low, bool *ret_hit_low)

@@ -53,12 +53,7 @@
 #include <linux/sizes.h>
 #include <linux/workqueue.h>
 
-/*
- * The controller counts bytes in page_counters, so the largest value it
- * accounts, and the largest limit it accepts, is PAGE_COUNTER_MAX bytes
- * (2^51 - 1 on 64-bit); a limit of that value reads as "max".
- */
-#define DMEM_VALUE_MAX		((u64)PAGE_COUNTER_MAX)
+#include "dmem_files.h"
 
 /* Longest region name, without the terminating NUL. */
 #define DMEM_REGION_NAME_MAX	127
@@ -76,10 +71,8 @@
 extern struct mutex dmem_mutex;
 extern struct list_head dmem_regions;
 extern struct cftype dmemcg_files[];
-
-/* Live objects, including unregistered regions that still have pools. */
-extern atomic_t dmem_nr_regions;
-extern atomic_t dmem_nr_pools;
+/* Runs the release of pools (pool.c). */
+extern struct workqueue_struct *dmem_wq;
 
 /**
  * struct dmem_cgroup_region - a region of device memory
@@ -134,8 +127,8 @@ struct dmemcg_state {
  * @pinned: bytes pinned, with dmem.pinned.max
  * @ref: references, see the top of this file
  * @region: the region (referenced)
- * @cs: the cgroup (its css referenced); NULL for the detached pools that
- *	the KUnit tests build without cgroups
+ * @cs: the cgroup (its css referenced); NULL for the detached pools of
+ *	the test interface (dmem_pool_detached())
  * @parent: pool of the parent cgroup in the same region (referenced)
  * @css_node: entry in @cs->pools
  * @region_node: entry in @region->pools
@@ -177,6 +170,31 @@ static inline struct dmemcg_state *dmemcs_parent(struct dmemcg_state *cs)
 	return cs->css.parent ? css_to_dmemcs(cs->css.parent) : NULL;
 }
 
+/*
+ * A pool without a cgroup: only the test interface (testing.c,
+ * dmem_test.h) creates them. Without CONFIG_DMEM_TEST_HOOKS this is false
+ * at build time, and production builds carry no code for such pools.
+ */
+static inline bool dmem_pool_detached(const struct dmem_cgroup_pool_state *pool)
+{
+	return IS_ENABLED(CONFIG_DMEM_TEST_HOOKS) && !pool->cs;
+}
+
+/* Live objects, counted for the tests' leak checks (testing.c). */
+enum dmem_test_obj {
+	DMEM_TEST_OBJ_REGION,
+	DMEM_TEST_OBJ_POOL,
+	DMEM_TEST_NR_OBJS,
+};
+
+#ifdef CONFIG_DMEM_TEST_HOOKS
+void dmem_test_count(enum dmem_test_obj obj, int delta);
+#else
+static inline void dmem_test_count(enum dmem_test_obj obj, int delta)
+{
+}
+#endif
+
 /* region.c */
 struct dmem_cgroup_region *dmem_region_get_by_name(const char *name);
 void dmem_region_get(struct dmem_cgroup_region *region);
@@ -190,11 +208,19 @@ struct dmem_cgroup_pool_state *dmem_pool_get_locked(struct dmemcg_state *cs,
 struct dmem_cgroup_pool_state *dmem_pool_tryget(struct dmemcg_state *cs,
 						struct dmem_cgroup_region *region);
 struct dmem_cgroup_pool_state *
-dmem_pool_create_detached(struct dmem_cgroup_region *region,
-			  struct dmem_cgroup_pool_state *parent);
+dmem_pool_create_locked(struct dmemcg_state *cs,
+			struct dmem_cgroup_region *region,
+			struct dmem_cgroup_pool_state *parent);
 void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool);
 void dmem_pools_kill_cs(struct dmemcg_state *cs);
-void dmem_quiesce(void);
+
+/*
+ * testing.c. Declared here too only for kernel/ttm/dmem_ttm_kunit.c, which
+ * has not moved to dmem_test.h yet.
+ */
+struct dmem_cgroup_pool_state *
+dmem_pool_create_detached(struct dmem_cgroup_region *region,
+			  struct dmem_cgroup_pool_state *parent);
 
 /* stock.c */
 struct dmem_cgroup_pool_state *dmem_stock_consume(struct dmemcg_state *cs,
@@ -228,48 +254,14 @@ void dmem_pool_event_add(struct dmem_cgroup_pool_state *pool,
 extern const char *const dmem_event_names[DMEM_CGROUP_NR_EVENTS];
 extern const char *const dmem_stat_names[DMEM_CGROUP_NR_STATS];
 
-/* parse.c */
-
-/**
- * struct dmem_policy_req - a parsed dmem.policy line
- * @set_mode: @mode was given
- * @mode: enum dmem_cgroup_pin_policy
- * @set_timeout: @timeout_ms was given
- * @timeout_ms: revoke timeout in milliseconds
- */
-struct dmem_policy_req {
-	bool set_mode;
-	int mode;
-	bool set_timeout;
-	unsigned int timeout_ms;
-};
-
-int dmem_parse_value(const char *str, u64 *value);
-int dmem_parse_line(char *line, char **region, char **args);
-int dmem_parse_policy(char *args, struct dmem_policy_req *req);
-const char *dmem_pin_policy_name(int mode);
-
-/* files.c */
-
-/* What a dmem.* file shows; stored in cftype::private. */
-enum dmem_file {
-	DMEM_FILE_CAPACITY,
-	DMEM_FILE_CURRENT,
-	DMEM_FILE_MIN,
-	DMEM_FILE_LOW,
-	DMEM_FILE_MAX,
-	DMEM_FILE_PEAK,
-	DMEM_FILE_PINNED_CURRENT,
-	DMEM_FILE_PINNED_MAX,
-	DMEM_FILE_EVENTS,
-	DMEM_FILE_EVENTS_LOCAL,
-	DMEM_FILE_STAT,
-	DMEM_FILE_POLICY,
-};
-
+/* files.c; parse.c and the file types: dmem_files.h */
 void dmemcg_show_region(struct seq_file *sf, struct dmemcg_state *cs,
 			struct dmem_cgroup_region *region, enum dmem_file type);
 ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 		     bool nonblock);
+void dmem_pool_set_limit_locked(struct dmem_cgroup_pool_state *pool,
+				enum dmem_file type, u64 value);
+void dmem_region_set_policy_locked(struct dmem_cgroup_region *region,
+				   const struct dmem_policy_req *req);
 
 #endif /* _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H */

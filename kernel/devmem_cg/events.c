@@ -46,16 +46,28 @@ void dmem_pool_event_add(struct dmem_cgroup_pool_state *pool,
 	struct dmem_cgroup_pool_state *pos;
 
 	atomic64_add(count, &pool->events_local[event]);
-	if (pool->cs)
+	if (!dmem_pool_detached(pool))
 		cgroup_file_notify(&pool->cs->events_local_file);
 
 	for (pos = pool; pos; pos = pos->parent) {
 		atomic64_add(count, &pos->events[event]);
-		if (pos->cs)
+		if (!dmem_pool_detached(pos))
 			cgroup_file_notify(&pos->cs->events_file);
 	}
 }
 
+/**
+ * dmem_cgroup_pool_event() - count an event
+ * @pool: pool the event happened to
+ * @event: the event
+ *
+ * Counts @event in dmem.events.local of @pool's cgroup and in dmem.events
+ * of the cgroup and of all its ancestors, and wakes poll() and inotify
+ * watchers of those files. The controller counts %DMEM_CGROUP_EVENT_MAX and
+ * %DMEM_CGROUP_EVENT_PIN_MAX itself; the eviction layer counts the others.
+ *
+ * Context: any context.
+ */
 void dmem_cgroup_pool_event(struct dmem_cgroup_pool_state *pool,
 			    enum dmem_cgroup_event event)
 {
@@ -64,6 +76,17 @@ void dmem_cgroup_pool_event(struct dmem_cgroup_pool_state *pool,
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_event);
 
+/**
+ * dmem_cgroup_pool_stat_add() - change a statistic shown in dmem.stat
+ * @pool: pool the change applies to
+ * @item: the statistic
+ * @delta: the change; gauges go up and down, counters only up
+ *
+ * The change applies to @pool and to all its ancestors: dmem.stat shows
+ * subtree totals.
+ *
+ * Context: any context.
+ */
 void dmem_cgroup_pool_stat_add(struct dmem_cgroup_pool_state *pool,
 			       enum dmem_cgroup_stat item, s64 delta)
 {

@@ -156,42 +156,87 @@ static int dmem_parse_req(char *line, enum dmem_file type,
 	return req->region ? 0 : -ENODEV;
 }
 
-static void dmem_apply_req_locked(struct dmem_write_req *req,
-				  enum dmem_file type)
+/**
+ * dmem_pool_set_limit_locked() - set a limit or protection of a pool
+ * @pool: the pool
+ * @type: %DMEM_FILE_MIN, %DMEM_FILE_LOW, %DMEM_FILE_MAX or
+ *	%DMEM_FILE_PINNED_MAX
+ * @value: bytes, at most DMEM_VALUE_MAX
+ *
+ * What a write of the file does, but neither draining the stocks nor
+ * evicting down to a lowered dmem.max. The caller holds dmem_mutex.
+ */
+void dmem_pool_set_limit_locked(struct dmem_cgroup_pool_state *pool,
+				enum dmem_file type, u64 value)
 {
-	struct dmem_cgroup_region *region = req->region;
-	struct dmem_cgroup_pool_state *pool = req->pool;
-
 	lockdep_assert_held(&dmem_mutex);
 
 	switch (type) {
 	case DMEM_FILE_MIN:
-		page_counter_set_min(&pool->cnt, req->value);
+		page_counter_set_min(&pool->cnt, value);
 		break;
 	case DMEM_FILE_LOW:
-		page_counter_set_low(&pool->cnt, req->value);
+		page_counter_set_low(&pool->cnt, value);
 		break;
 	case DMEM_FILE_MAX:
 		/*
 		 * Set the limit even below the usage, as memory.max does;
 		 * the caller then evicts down to it.
 		 */
-		xchg(&pool->cnt.max, req->value);
+		xchg(&pool->cnt.max, value);
 		break;
 	case DMEM_FILE_PINNED_MAX:
 		/* Pinned memory cannot be evicted: only new pins fail. */
-		xchg(&pool->pinned.max, req->value);
-		break;
-	case DMEM_FILE_POLICY:
-		if (req->policy.set_mode)
-			WRITE_ONCE(region->pin_policy, req->policy.mode);
-		if (req->policy.set_timeout)
-			WRITE_ONCE(region->revoke_timeout_ms,
-				   req->policy.timeout_ms);
+		xchg(&pool->pinned.max, value);
 		break;
 	default:
 		WARN_ON_ONCE(1);
 	}
+}
+
+/**
+ * dmem_region_set_policy_locked() - apply a dmem.policy line to a region
+ * @region: the region
+ * @req: the settings parsed; those not given stay as they are
+ *
+ * The caller holds dmem_mutex.
+ */
+void dmem_region_set_policy_locked(struct dmem_cgroup_region *region,
+				   const struct dmem_policy_req *req)
+{
+	lockdep_assert_held(&dmem_mutex);
+
+	if (req->set_mode)
+		WRITE_ONCE(region->pin_policy, req->mode);
+	if (req->set_timeout)
+		WRITE_ONCE(region->revoke_timeout_ms, req->timeout_ms);
+}
+
+/*
+ * Step 2 of dmemcg_write(): the pool of every line (for the limit files), or
+ * a check that every region is still live (dmem.policy). Under dmem_mutex.
+ */
+static int dmem_write_get_pools_locked(struct dmemcg_state *cs,
+				       struct dmem_write_req *reqs,
+				       unsigned int nr, enum dmem_file type)
+{
+	struct dmem_cgroup_pool_state *pool;
+	unsigned int i;
+
+	lockdep_assert_held(&dmem_mutex);
+
+	for (i = 0; i < nr; i++) {
+		if (type == DMEM_FILE_POLICY) {
+			if (reqs[i].region->dead)
+				return -ENODEV;
+			continue;
+		}
+		pool = dmem_pool_get_locked(cs, reqs[i].region);
+		if (IS_ERR(pool))
+			return PTR_ERR(pool) == -ENOENT ? -ENODEV : PTR_ERR(pool);
+		reqs[i].pool = pool;
+	}
+	return 0;
 }
 
 /**
@@ -237,29 +282,20 @@ ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 
 	/* 2. Get every pool; nothing changes until all exist. */
 	mutex_lock(&dmem_mutex);
-	for (i = 0; i < nr; i++) {
-		struct dmem_cgroup_pool_state *pool;
-
-		if (type == DMEM_FILE_POLICY) {
-			if (reqs[i].region->dead)
-				ret = -ENODEV;
-		} else {
-			pool = dmem_pool_get_locked(cs, reqs[i].region);
-			if (IS_ERR(pool))
-				ret = PTR_ERR(pool) == -ENOENT ? -ENODEV :
-								 PTR_ERR(pool);
-			else
-				reqs[i].pool = pool;
-		}
-		if (ret) {
-			mutex_unlock(&dmem_mutex);
-			goto out;
-		}
+	ret = dmem_write_get_pools_locked(cs, reqs, nr, type);
+	if (ret) {
+		mutex_unlock(&dmem_mutex);
+		goto out;
 	}
 
 	/* 3. Apply, in the order written: a later line wins. */
 	for (i = 0; i < nr; i++) {
-		dmem_apply_req_locked(&reqs[i], type);
+		if (type == DMEM_FILE_POLICY)
+			dmem_region_set_policy_locked(reqs[i].region,
+						      &reqs[i].policy);
+		else
+			dmem_pool_set_limit_locked(reqs[i].pool, type,
+						   reqs[i].value);
 		if (type == DMEM_FILE_MAX && !nonblock)
 			percpu_ref_get(&reqs[i].pool->ref);
 		else

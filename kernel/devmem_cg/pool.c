@@ -16,10 +16,8 @@
 
 #include "dmem_internal.h"
 
-atomic_t dmem_nr_pools = ATOMIC_INIT(0);
-
 /* Runs the release of pools; its own so that tests can flush it. */
-static struct workqueue_struct *dmem_wq;
+struct workqueue_struct *dmem_wq;
 
 /**
  * dmem_pool_find() - find the pool of a cgroup in a region
@@ -62,11 +60,11 @@ static void dmem_pool_release_workfn(struct work_struct *work)
 	list_del_rcu(&pool->css_node);
 	list_del(&pool->region_node);
 	mutex_unlock(&dmem_mutex);
-	atomic_dec(&dmem_nr_pools);
+	dmem_test_count(DMEM_TEST_OBJ_POOL, -1);
 
 	if (pool->parent)
 		percpu_ref_put(&pool->parent->ref);
-	if (pool->cs)
+	if (!dmem_pool_detached(pool))
 		css_put(&pool->cs->css);
 	dmem_region_put(pool->region);
 	call_rcu(&pool->rcu, dmem_pool_free_rcu);
@@ -85,48 +83,6 @@ static void dmem_pool_release(struct percpu_ref *ref)
 	queue_work(dmem_wq ?: system_wq, &pool->release_work);
 }
 
-/*
- * True while a removed cgroup has not gone offline yet. rmdir() returns
- * before the cgroup core offlines the css (after a grace period, from its
- * own workqueue), and only going offline kills the cgroup's pools.
- */
-static bool dmem_offline_pending(void)
-{
-	struct cgroup_subsys_state *root = init_css_set.subsys[dmem_cgrp_id];
-	struct cgroup_subsys_state *css;
-	bool pending = false;
-
-	mutex_lock(&dmem_mutex);
-	rcu_read_lock();
-	css_for_each_descendant_pre(css, root) {
-		if (css_is_dying(css) && !css_to_dmemcs(css)->offline) {
-			pending = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	mutex_unlock(&dmem_mutex);
-	return pending;
-}
-
-/**
- * dmem_quiesce() - wait for released pools and regions to be freed
- *
- * For the tests, so that they can count live objects exactly: waits for
- * removed cgroups to go offline (which kills their pools), for the kills in
- * flight to complete, then for the releases they started, then for the
- * frees after a grace period. A fatal signal ends the wait for offlining.
- */
-void dmem_quiesce(void)
-{
-	while (dmem_offline_pending() && !fatal_signal_pending(current))
-		usleep_range(1000, 2000);
-	rcu_barrier();
-	if (dmem_wq)
-		flush_workqueue(dmem_wq);
-	rcu_barrier();
-}
-
 static int __init dmem_pool_init(void)
 {
 	dmem_wq = alloc_workqueue("dmem", WQ_UNBOUND, 0);
@@ -134,7 +90,7 @@ static int __init dmem_pool_init(void)
 }
 core_initcall(dmem_pool_init);
 
-static struct dmem_cgroup_pool_state *
+struct dmem_cgroup_pool_state *
 dmem_pool_create_locked(struct dmemcg_state *cs,
 			struct dmem_cgroup_region *region,
 			struct dmem_cgroup_pool_state *parent)
@@ -162,14 +118,14 @@ dmem_pool_create_locked(struct dmemcg_state *cs,
 	if (parent)
 		percpu_ref_get(&parent->ref);
 	pool->cs = cs;
-	if (cs) {
+	if (!dmem_pool_detached(pool)) {
 		css_get(&cs->css);
 		list_add_tail_rcu(&pool->css_node, &cs->pools);
 	} else {
 		INIT_LIST_HEAD(&pool->css_node);
 	}
 	list_add_tail(&pool->region_node, &region->pools);
-	atomic_inc(&dmem_nr_pools);
+	dmem_test_count(DMEM_TEST_OBJ_POOL, 1);
 	return pool;
 }
 
@@ -255,32 +211,6 @@ struct dmem_cgroup_pool_state *dmem_pool_tryget(struct dmemcg_state *cs,
 }
 
 /**
- * dmem_pool_create_detached() - create a pool outside any cgroup
- * @region: its region
- * @parent: its parent pool, or NULL
- *
- * For the KUnit tests, which build pool hierarchies without cgroups. The
- * pool holds the same references as any other and is killed, like all
- * pools of the region, when the region is unregistered.
- *
- * Return: the pool, without a reference for the caller; or an ERR_PTR().
- */
-struct dmem_cgroup_pool_state *
-dmem_pool_create_detached(struct dmem_cgroup_region *region,
-			  struct dmem_cgroup_pool_state *parent)
-{
-	struct dmem_cgroup_pool_state *pool;
-
-	mutex_lock(&dmem_mutex);
-	if (region->dead)
-		pool = ERR_PTR(-ENODEV);
-	else
-		pool = dmem_pool_create_locked(NULL, region, parent);
-	mutex_unlock(&dmem_mutex);
-	return pool;
-}
-
-/**
  * dmem_pool_kill_locked() - drop the initial reference of a pool
  * @pool: the pool
  *
@@ -315,6 +245,13 @@ void dmem_pools_kill_cs(struct dmemcg_state *cs)
 	dmem_stock_drain_killed();
 }
 
+/**
+ * dmem_cgroup_pool_get() - take another reference on a pool
+ * @pool: a pool the caller holds a reference on
+ *
+ * Context: any context.
+ * Return: @pool.
+ */
 struct dmem_cgroup_pool_state *
 dmem_cgroup_pool_get(struct dmem_cgroup_pool_state *pool)
 {
@@ -323,6 +260,12 @@ dmem_cgroup_pool_get(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_get);
 
+/**
+ * dmem_cgroup_pool_state_put() - drop a reference on a pool
+ * @pool: the pool, or NULL (ignored)
+ *
+ * Context: any context.
+ */
 void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool)
 {
 	if (pool)
@@ -330,6 +273,12 @@ void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_state_put);
 
+/**
+ * dmem_cgroup_pool_region() - region of a pool
+ * @pool: the pool
+ *
+ * Return: the region; valid while the pool is.
+ */
 struct dmem_cgroup_region *
 dmem_cgroup_pool_region(struct dmem_cgroup_pool_state *pool)
 {
@@ -337,6 +286,12 @@ dmem_cgroup_pool_region(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_region);
 
+/**
+ * dmem_cgroup_pool_parent() - pool of the parent cgroup in the same region
+ * @pool: the pool
+ *
+ * Return: the parent pool, NULL for the root cgroup's; valid while @pool is.
+ */
 struct dmem_cgroup_pool_state *
 dmem_cgroup_pool_parent(struct dmem_cgroup_pool_state *pool)
 {
@@ -344,6 +299,13 @@ dmem_cgroup_pool_parent(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_parent);
 
+/**
+ * dmem_cgroup_pool_is_descendant() - is a pool in the subtree of another?
+ * @pool: the pool tested
+ * @ancestor: root of the subtree
+ *
+ * Return: true if @pool is @ancestor or one of its descendants.
+ */
 bool dmem_cgroup_pool_is_descendant(struct dmem_cgroup_pool_state *pool,
 				    struct dmem_cgroup_pool_state *ancestor)
 {
@@ -354,12 +316,24 @@ bool dmem_cgroup_pool_is_descendant(struct dmem_cgroup_pool_state *pool,
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_is_descendant);
 
+/**
+ * dmem_cgroup_pool_usage() - bytes charged to a pool and its descendants
+ * @pool: the pool
+ *
+ * Return: the value shown in dmem.current.
+ */
 u64 dmem_cgroup_pool_usage(struct dmem_cgroup_pool_state *pool)
 {
 	return dmem_pool_usage(pool);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_usage);
 
+/**
+ * dmem_cgroup_pool_max() - limit of a pool
+ * @pool: the pool
+ *
+ * Return: the value of dmem.max; U64_MAX when unlimited.
+ */
 u64 dmem_cgroup_pool_max(struct dmem_cgroup_pool_state *pool)
 {
 	u64 max = READ_ONCE(pool->cnt.max);
@@ -381,8 +355,15 @@ u64 dmem_cgroup_pool_pinned(struct dmem_cgroup_pool_state *pool)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_pinned);
 
+/**
+ * dmem_cgroup_pool_cgroup_id() - id of the cgroup a pool belongs to
+ * @pool: the pool
+ *
+ * Return: cgroup_id() of the pool's cgroup (the inode number of its
+ * directory), for tracing and event records.
+ */
 u64 dmem_cgroup_pool_cgroup_id(struct dmem_cgroup_pool_state *pool)
 {
-	return pool->cs ? cgroup_id(pool->cs->css.cgroup) : 0;
+	return dmem_pool_detached(pool) ? 0 : cgroup_id(pool->cs->css.cgroup);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_cgroup_id);

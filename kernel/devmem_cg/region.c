@@ -17,8 +17,6 @@ DEFINE_MUTEX(dmem_mutex);
 /* Registered regions, in registration order. See dmem_internal.h. */
 LIST_HEAD(dmem_regions);
 
-atomic_t dmem_nr_regions = ATOMIC_INIT(0);
-
 static bool dmem_region_name_valid(const char *name)
 {
 	size_t len = strlen(name);
@@ -45,6 +43,17 @@ static struct dmem_cgroup_region *dmem_region_find_locked(const char *name)
 	return NULL;
 }
 
+/**
+ * dmem_cgroup_register_region() - register a region of device memory
+ * @size: size of the region in bytes, shown in dmem.capacity
+ * @name_fmt: printf format of the region's name, e.g. "drm/%s/vram0"; the
+ *	name must be unique, at most 127 characters, without white space
+ *
+ * Context: process context, may sleep.
+ * Return: the region; NULL if @size is 0 (nothing to account); an ERR_PTR()
+ * on failure: -EINVAL for an invalid name, -EEXIST for a name in use,
+ * -ENOMEM.
+ */
 struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
 						       const char *name_fmt, ...)
 {
@@ -89,7 +98,7 @@ struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
 		goto out_free_name;
 	}
 	list_add_tail_rcu(&region->node, &dmem_regions);
-	atomic_inc(&dmem_nr_regions);
+	dmem_test_count(DMEM_TEST_OBJ_REGION, 1);
 	mutex_unlock(&dmem_mutex);
 
 	kfree(name);
@@ -101,6 +110,17 @@ out_free_name:
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_register_region);
 
+/**
+ * dmem_cgroup_unregister_region() - remove a region
+ * @region: the region, or NULL or an ERR_PTR() (ignored)
+ *
+ * The region disappears from the dmem.* files at once, and later charges to
+ * it fail with -ENODEV. Memory still charged to it stays charged, and its
+ * pools stay valid, until it is uncharged. Waits for a running reclaim
+ * callback of the region to return.
+ *
+ * Context: process context, may sleep.
+ */
 void dmem_cgroup_unregister_region(struct dmem_cgroup_region *region)
 {
 	struct dmem_cgroup_pool_state *pool;
@@ -167,7 +187,7 @@ static void dmem_region_release(struct kref *ref)
 	struct dmem_cgroup_region *region =
 		container_of(ref, struct dmem_cgroup_region, ref);
 
-	atomic_dec(&dmem_nr_regions);
+	dmem_test_count(DMEM_TEST_OBJ_REGION, -1);
 	/* dmem_regions readers may still look at the name. */
 	kfree_rcu(region, rcu);
 }
@@ -181,18 +201,24 @@ void dmem_region_put(struct dmem_cgroup_region *region)
 	kref_put(&region->ref, dmem_region_release);
 }
 
+/**
+ * dmem_cgroup_region_name() - name of a region
+ * @region: the region
+ *
+ * Return: the name; valid while the region is.
+ */
 const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region)
 {
 	return region->name;
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_region_name);
 
-u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region)
-{
-	return region->size;
-}
-EXPORT_SYMBOL_GPL(dmem_cgroup_region_size);
-
+/**
+ * dmem_cgroup_region_pin_policy() - pin policy set in dmem.policy
+ * @region: the region
+ *
+ * Return: the policy; %DMEM_CGROUP_PIN_SOFT unless set otherwise.
+ */
 enum dmem_cgroup_pin_policy
 dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region)
 {
@@ -200,12 +226,30 @@ dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_region_pin_policy);
 
+/**
+ * dmem_cgroup_region_revoke_timeout_ms() - revoke timeout set in dmem.policy
+ * @region: the region
+ *
+ * Return: how long a revoke waits for importers to acknowledge, in
+ * milliseconds; 1000 unless set otherwise.
+ */
 unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region)
 {
 	return READ_ONCE(region->revoke_timeout_ms);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_region_revoke_timeout_ms);
 
+/**
+ * dmem_cgroup_region_set_reclaim() - install the reclaim callback
+ * @region: the region
+ * @ops: the callbacks, or NULL to remove them
+ * @priv: passed to the callbacks
+ *
+ * Replacing or removing the callbacks waits for a running call to return,
+ * so @priv may be freed once this returns with @ops NULL.
+ *
+ * Context: process context, may sleep.
+ */
 void dmem_cgroup_region_set_reclaim(struct dmem_cgroup_region *region,
 				    const struct dmem_cgroup_reclaim_ops *ops,
 				    void *priv)

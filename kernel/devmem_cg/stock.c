@@ -142,7 +142,7 @@ bool dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
 	struct dmem_stock *stock;
 	bool ret = true;
 
-	if (!pool->cs || !size || size > DMEM_STOCK_MAX || unlikely(!in_task()))
+	if (dmem_pool_detached(pool) || !size || size > DMEM_STOCK_MAX || unlikely(!in_task()))
 		return false;
 
 	preempt_disable();

@@ -141,14 +141,6 @@ int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use)
 	return 0;
 }
 
-/* For the tests: wait until @buf is idle (a parked revoke finished). */
-void dmem_buf_wait_idle(struct dmem_buf *buf)
-{
-	spin_lock(&buf->region->lock);
-	dmem_buf_wait_idle_locked(buf, false);
-	spin_unlock(&buf->region->lock);
-}
-
 static u32 dmem_link_key(struct dmem_owner *owner,
 			 struct dmem_cgroup_pool_state *pool)
 {
@@ -485,6 +477,55 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
 	return ret;
 }
 
+/*
+ * The last step of dmem_buf_make_resident(): @buf, charged to @pool and
+ * restored, becomes resident, unless its region was torn down or its owner
+ * revoked meanwhile. @rv is the revoke object the latter needs. Called with
+ * the region's lock held; returns with it released.
+ */
+static int dmem_buf_publish_resident(struct dmem_buf *buf,
+				     struct dmem_cgroup_pool_state *pool,
+				     struct dmem_revoke *rv)
+	__releases(&buf->region->lock)
+{
+	struct dmem_evict_region *region = buf->region;
+	struct dmem_owner *owner = buf->owner;
+
+	lockdep_assert_held(&region->lock);
+
+	buf->state = DMEM_BUF_RESIDENT;
+	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_BUFFERS, 1);
+	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE, buf->size);
+	atomic64_add(buf->size, &owner->resident);
+	dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
+	dmem_buf_trace(buf, trace_dmem_charge);
+	if (region->dead) {
+		/*
+		 * Torn down meanwhile. The teardown waits for this buffer to
+		 * be idle, then sweeps the region again and revokes it. Not
+		 * here: the caller may hold a lock the evict op needs, which
+		 * in a torn down region it waits for (a dma-buf pin runs
+		 * under the buffer's reservation).
+		 */
+		dmem_buf_unbusy_locked(buf);
+		spin_unlock(&region->lock);
+		dmem_revoke_free(rv);
+		return -ENODEV;
+	}
+	if (READ_ONCE(owner->dead)) {
+		/* Revoked meanwhile, after its sweep: take it back at once. */
+		dmem_buf_unbusy_locked(buf);
+		dmem_revoke_start_locked(buf, rv);
+		spin_unlock(&region->lock);
+		dmem_revoke_run(rv, false, NULL);
+		return -ENODEV;
+	}
+	dmem_buf_unbusy_locked(buf);
+	spin_unlock(&region->lock);
+	dmem_revoke_free(rv);
+	return 0;
+}
+
 /**
  * dmem_buf_make_resident() - make a buffer resident in device memory
  * @buf: the buffer
@@ -551,39 +592,8 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 
 	/* The revoke object a revoked owner will need. */
 	rv = dmem_revoke_alloc(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
-
 	spin_lock(&region->lock);
-	buf->state = DMEM_BUF_RESIDENT;
-	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_BUFFERS, 1);
-	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE, buf->size);
-	atomic64_add(buf->size, &owner->resident);
-	dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
-	dmem_buf_trace(buf, trace_dmem_charge);
-	if (region->dead) {
-		/*
-		 * Torn down meanwhile. The teardown waits for this buffer to
-		 * be idle, then sweeps the region again and revokes it. Not
-		 * here: the caller may hold a lock the evict op needs, which
-		 * in a torn down region it waits for (a dma-buf pin runs
-		 * under the buffer's reservation).
-		 */
-		dmem_buf_unbusy_locked(buf);
-		spin_unlock(&region->lock);
-		dmem_revoke_free(rv);
-		return -ENODEV;
-	}
-	if (READ_ONCE(owner->dead)) {
-		/* Revoked meanwhile, after its sweep: take it back at once. */
-		dmem_buf_unbusy_locked(buf);
-		dmem_revoke_start_locked(buf, rv);
-		spin_unlock(&region->lock);
-		dmem_revoke_run(rv, false, NULL);
-		return -ENODEV;
-	}
-	dmem_buf_unbusy_locked(buf);
-	spin_unlock(&region->lock);
-	dmem_revoke_free(rv);
-	return 0;
+	return dmem_buf_publish_resident(buf, pool, rv);
 
 unlock:
 	spin_unlock(&region->lock);

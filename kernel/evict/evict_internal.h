@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Internal structures of the dmem eviction manager, shared by the files of
- * kernel/evict/ and its KUnit tests only.
+ * kernel/evict/ and its tests/ and bench/ only.
  *
  * Data (per eviction region):
  *
@@ -296,7 +296,6 @@ int dmem_evict_charge(struct dmem_owner *owner, struct dmem_cgroup_region *cg,
 void dmem_buf_release_locked(struct dmem_buf *buf);
 void dmem_buf_unbusy_locked(struct dmem_buf *buf);
 int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use);
-void dmem_buf_wait_idle(struct dmem_buf *buf);
 struct dmem_evict_link *
 dmem_link_find_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
 		      struct dmem_cgroup_pool_state *pool);

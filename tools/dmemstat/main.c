@@ -94,6 +94,64 @@ static char *normalize_cgroup(const char *arg)
 	return out;
 }
 
+/* Applies option @c with its argument @arg; 0 or EXIT_USAGE. */
+static int apply_option(int c, char *arg, struct options *o)
+{
+	switch (c) {
+	case 'r':
+		o->root = arg;
+		return 0;
+	case 'c':
+		free(o->cgroup);
+		o->cgroup = normalize_cgroup(arg);
+		if (!o->cgroup) {
+			fprintf(stderr, "dmemstat: --cgroup %s: \"..\" is not allowed\n",
+				arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case 'R':
+		o->region = arg;
+		return 0;
+	case 'b':
+		o->bytes = true;
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case 'w':
+		o->interval_ms = parse_seconds_ms(arg);
+		if (o->interval_ms < 0) {
+			fprintf(stderr, "dmemstat: -w %s: not in (0, 86400] seconds\n",
+				arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case 'n':
+		if (!parse_long(arg, 1, LONG_MAX, &o->count)) {
+			fprintf(stderr, "dmemstat: -n %s: not a positive count\n",
+				arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case 'p':
+		o->processes = true;
+		return 0;
+	case 'x':
+		o->proc = arg;
+		return 0;
+	case 'P':
+		o->prometheus = true;
+		return 0;
+	case 'h':
+		print_help(stdout);
+		exit(EXIT_OK);
+	default:
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -118,59 +176,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->cgroup = xstrdup("");
 	while ((c = getopt_long(argc, argv, "r:c:R:bjw:n:pPh", longopts,
 				NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			o->root = optarg;
-			break;
-		case 'c':
-			free(o->cgroup);
-			o->cgroup = normalize_cgroup(optarg);
-			if (!o->cgroup) {
-				fprintf(stderr, "dmemstat: --cgroup %s: \"..\" is not allowed\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'R':
-			o->region = optarg;
-			break;
-		case 'b':
-			o->bytes = true;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'w':
-			o->interval_ms = parse_seconds_ms(optarg);
-			if (o->interval_ms < 0) {
-				fprintf(stderr, "dmemstat: -w %s: not in (0, 86400] seconds\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'n':
-			if (!parse_long(optarg, 1, LONG_MAX, &o->count)) {
-				fprintf(stderr, "dmemstat: -n %s: not a positive count\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'p':
-			o->processes = true;
-			break;
-		case 'x':
-			o->proc = optarg;
-			break;
-		case 'P':
-			o->prometheus = true;
-			break;
-		case 'h':
-			print_help(stdout);
-			exit(EXIT_OK);
-		default:
-			print_help(stderr);
-			return EXIT_USAGE;
-		}
+		int ret = apply_option(c, optarg, o);
+
+		if (ret)
+			return ret;
 	}
 	if (o->prometheus && optind < argc)
 		o->prom_file = argv[optind++];

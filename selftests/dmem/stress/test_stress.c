@@ -228,6 +228,21 @@ static void st_sum(const struct st_config *cfg, struct st_counts *t)
 	}
 }
 
+/* The test's load, for its log: @t summed, @mine the parent's own counts. */
+static void st_print_counts(const struct st_counts *t,
+			    const struct st_counts *mine, const long long *step_ms)
+{
+	fprintf(stderr, "# steps: %lld ms pausing, %lld draining, %lld reporting, %lld comparing\n",
+		step_ms[0], step_ms[1], step_ms[2], step_ms[3]);
+	fprintf(stderr, "# ENOMEM %lld, EBUSY %lld, EINTR %lld\n", t->enomem, t->ebusy, t->eintr);
+	fprintf(stderr, "# events: %lld evicted, %lld revoked; %lld passed, %lld imported\n",
+		t->evicted, t->revoked, t->sent, t->imported);
+	fprintf(stderr, "# pins ended by a parked or failed revoke: %lld\n", t->pins_ended);
+	fprintf(stderr, "# controller: %lld limit changes, %lld rmdirs\n", t->limits, t->rmdirs);
+	fprintf(stderr, "# %lld counter values compared; at most %lld bytes charged, %lld pinned\n",
+		mine->compared, mine->peak, mine->peak_pinned);
+}
+
 TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 {
 	struct st_config *cfg = &self->cfg;
@@ -286,15 +301,7 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 	st_sum(cfg, &t);
 	fprintf(stderr, "# %lld ops in %lld ms of running, %d checks in %lld ms, %lld ms in all\n",
 		t.ops, ran, checks, checking, sim_now_ms() - start);
-	fprintf(stderr, "# steps: %lld ms pausing, %lld draining, %lld reporting, %lld comparing\n",
-		step_ms[0], step_ms[1], step_ms[2], step_ms[3]);
-	fprintf(stderr, "# ENOMEM %lld, EBUSY %lld, EINTR %lld\n", t.enomem, t.ebusy, t.eintr);
-	fprintf(stderr, "# events: %lld evicted, %lld revoked; %lld passed, %lld imported\n",
-		t.evicted, t.revoked, t.sent, t.imported);
-	fprintf(stderr, "# pins ended by a parked or failed revoke: %lld\n", t.pins_ended);
-	fprintf(stderr, "# controller: %lld limit changes, %lld rmdirs\n", t.limits, t.rmdirs);
-	fprintf(stderr, "# %lld counter values compared; at most %lld bytes charged, %lld pinned\n",
-		mine->compared, mine->peak, mine->peak_pinned);
+	st_print_counts(&t, mine, step_ms);
 	/* One line, for the reliability figures. */
 	RELIABILITY("stress", { "procs", cfg->procs }, { "seconds", cfg->seconds },
 		    { "ops", t.ops }, { "mismatches", t.mismatches },

@@ -17,9 +17,9 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "../devmem_cg/dmem_internal.h"
+#include "../../devmem_cg/dmem_test.h"
 #include "bench.h"
-#include "evict_internal.h"
+#include "../evict_internal.h"
 
 #define DMEM_BENCH_OUT_SIZE	(256 * 1024)
 #define DMEM_BENCH_CMD_MAX	1024
@@ -59,7 +59,8 @@ static size_t dmem_bench_kmalloc(size_t size)
 int dmem_bench_mem(const struct dmem_bench_args *args)
 {
 	size_t pcpu = sizeof(unsigned long) * num_possible_cpus();
-	size_t pool = dmem_bench_kmalloc(sizeof(struct dmem_cgroup_pool_state)) +
+	size_t pool_struct = dmem_test_pool_size();
+	size_t pool = dmem_bench_kmalloc(pool_struct) +
 		      dmem_bench_kmalloc(sizeof(struct percpu_ref_data)) + pcpu;
 
 	/* Embedded in the driver's object: no allocation of its own. */
@@ -80,7 +81,7 @@ int dmem_bench_mem(const struct dmem_bench_args *args)
 		       dmem_bench_kmalloc(sizeof(struct dmem_evict_pool)),
 		       dmem_bench_kmalloc(sizeof(struct dmem_evict_pool)));
 	dmem_bench_out("mem item=cgroup_pool struct=%zu alloc=%zu bytes=%zu\n",
-		       sizeof(struct dmem_cgroup_pool_state), pool, pool);
+		       pool_struct, pool, pool);
 	dmem_bench_out("mem item=evict_region struct=%zu alloc=%zu bytes=%zu\n",
 		       sizeof(struct dmem_evict_region),
 		       dmem_bench_kmalloc(sizeof(struct dmem_evict_region)),

@@ -5,8 +5,8 @@
  * owners charging those pools, and fake importers (prompt, slow,
  * never-acknowledging).
  *
- * The pools (detached pools of the controller, see
- * kernel/devmem_cg/dmem_internal.h):
+ * The pools (detached pools of the controller's test interface,
+ * kernel/devmem_cg/dmem_test.h):
  *
  *	root
  *	 `- a
@@ -23,8 +23,8 @@
 #include <kunit/test.h>
 #include <linux/workqueue.h>
 
-#include "../devmem_cg/dmem_internal.h"
-#include "evict_internal.h"
+#include "../../devmem_cg/dmem_test.h"
+#include "../evict_internal.h"
 
 /* The unit of buffer sizes in the tests. */
 #define KT_U	4096ULL
@@ -138,8 +138,15 @@ struct dmem_kt_importer *dmem_kt_importer(struct kunit *test,
 					  struct dmem_kt_buf *kb,
 					  enum dmem_kt_mode mode);
 void dmem_kt_detach(struct dmem_kt_importer *ki);
+void dmem_kt_wait_idle(struct dmem_kt_buf *kb);
 
-enum dmem_kt_limit { KT_MIN, KT_LOW, KT_MAX, KT_PINNED_MAX };
+enum dmem_kt_limit {
+	KT_MIN = DMEM_FILE_MIN,
+	KT_LOW = DMEM_FILE_LOW,
+	KT_MAX = DMEM_FILE_MAX,
+	KT_PINNED_MAX = DMEM_FILE_PINNED_MAX,
+};
+
 void dmem_kt_set_limit(struct dmem_cgroup_pool_state *pool,
 		       enum dmem_kt_limit which, u64 value);
 void dmem_kt_set_policy(struct dmem_kt_region *kr, int policy,

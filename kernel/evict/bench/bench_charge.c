@@ -21,7 +21,7 @@
 #include <linux/timekeeping.h>
 
 #include "bench.h"
-#include "evict_internal.h"
+#include "../evict_internal.h"
 
 #define DMEM_BENCH_CHARGE_SIZE	4096
 #define DMEM_BENCH_MAX_CPUS	2

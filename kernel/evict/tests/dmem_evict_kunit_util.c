@@ -19,10 +19,8 @@ static int dmem_kt_charge(struct dmem_owner *owner, struct dmem_cgroup_region *c
 	*ret_pool = NULL;
 	if (ret_limit_pool)
 		*ret_limit_pool = NULL;
-	if (READ_ONCE(cg->dead))
-		return -ENODEV;
 	dmem_cgroup_pool_get(ko->pool);
-	ret = dmem_pool_try_charge(ko->pool, size, ret_limit_pool);
+	ret = dmem_test_try_charge(ko->pool, size, ret_limit_pool);
 	if (ret) {
 		dmem_cgroup_pool_state_put(ko->pool);
 		return ret;
@@ -270,6 +268,18 @@ void dmem_kt_detach(struct dmem_kt_importer *ki)
 }
 
 /**
+ * dmem_kt_wait_idle() - wait until a buffer is idle (a parked revoke
+ *	finished)
+ * @kb: the buffer
+ */
+void dmem_kt_wait_idle(struct dmem_kt_buf *kb)
+{
+	spin_lock(&kb->buf.region->lock);
+	dmem_buf_wait_idle_locked(&kb->buf, false);
+	spin_unlock(&kb->buf.region->lock);
+}
+
+/**
  * dmem_kt_set_limit() - set a limit or protection of a pool
  * @pool: the pool
  * @which: what
@@ -278,22 +288,7 @@ void dmem_kt_detach(struct dmem_kt_importer *ki)
 void dmem_kt_set_limit(struct dmem_cgroup_pool_state *pool,
 		       enum dmem_kt_limit which, u64 value)
 {
-	mutex_lock(&dmem_mutex);
-	switch (which) {
-	case KT_MIN:
-		page_counter_set_min(&pool->cnt, value);
-		break;
-	case KT_LOW:
-		page_counter_set_low(&pool->cnt, value);
-		break;
-	case KT_MAX:
-		xchg(&pool->cnt.max, value);
-		break;
-	case KT_PINNED_MAX:
-		xchg(&pool->pinned.max, value);
-		break;
-	}
-	mutex_unlock(&dmem_mutex);
+	dmem_test_set_limit(pool, (enum dmem_file)which, value);
 }
 
 /**
@@ -305,21 +300,18 @@ void dmem_kt_set_limit(struct dmem_cgroup_pool_state *pool,
 void dmem_kt_set_policy(struct dmem_kt_region *kr, int policy,
 			unsigned int timeout_ms)
 {
-	mutex_lock(&dmem_mutex);
-	WRITE_ONCE(kr->cg->pin_policy, policy);
-	WRITE_ONCE(kr->cg->revoke_timeout_ms, timeout_ms);
-	mutex_unlock(&dmem_mutex);
+	dmem_test_set_policy(kr->cg, policy, timeout_ms);
 }
 
 s64 dmem_kt_event(struct dmem_cgroup_pool_state *pool,
 		  enum dmem_cgroup_event event)
 {
-	return atomic64_read(&pool->events_local[event]);
+	return dmem_test_event(pool, event, true);
 }
 
 s64 dmem_kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat item)
 {
-	return atomic64_read(&pool->stat[item]);
+	return dmem_test_stat(pool, item);
 }
 
 u64 dmem_kt_usage(struct dmem_cgroup_pool_state *pool)
@@ -329,7 +321,7 @@ u64 dmem_kt_usage(struct dmem_cgroup_pool_state *pool)
 
 u64 dmem_kt_pinned(struct dmem_cgroup_pool_state *pool)
 {
-	return page_counter_read(&pool->pinned);
+	return dmem_cgroup_pool_pinned(pool);
 }
 
 u64 dmem_kt_used(struct dmem_kt_region *kr)

@@ -16,7 +16,7 @@
 
 #include <kunit/test.h>
 
-#include "dmem_internal.h"
+#include "../dmem_test.h"
 
 struct dmem_charge_ctx {
 	struct dmem_cgroup_region *region;
@@ -59,29 +59,6 @@ static void dmem_charge_exit(struct kunit *test)
 	dmem_cgroup_unregister_region(ctx->region);
 }
 
-enum limit { MIN, LOW, MAX, PINNED_MAX };
-
-static void set_limit(struct dmem_cgroup_pool_state *pool, enum limit which,
-		      u64 value)
-{
-	mutex_lock(&dmem_mutex);
-	switch (which) {
-	case MIN:
-		page_counter_set_min(&pool->cnt, value);
-		break;
-	case LOW:
-		page_counter_set_low(&pool->cnt, value);
-		break;
-	case MAX:
-		xchg(&pool->cnt.max, value);
-		break;
-	case PINNED_MAX:
-		xchg(&pool->pinned.max, value);
-		break;
-	}
-	mutex_unlock(&dmem_mutex);
-}
-
 /* Charge like a driver does: a reference per charge. */
 static int charge(struct dmem_cgroup_pool_state *pool, u64 size,
 		  struct dmem_cgroup_pool_state **limit)
@@ -89,7 +66,7 @@ static int charge(struct dmem_cgroup_pool_state *pool, u64 size,
 	int ret;
 
 	dmem_cgroup_pool_get(pool);
-	ret = dmem_pool_try_charge(pool, size, limit);
+	ret = dmem_test_try_charge(pool, size, limit);
 	if (ret)
 		dmem_cgroup_pool_state_put(pool);
 	return ret;
@@ -103,7 +80,7 @@ static u64 usage(struct dmem_cgroup_pool_state *pool)
 static s64 event(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_event ev,
 		 bool local)
 {
-	return atomic64_read(local ? &pool->events_local[ev] : &pool->events[ev]);
+	return dmem_test_event(pool, ev, local);
 }
 
 static bool valuable(struct dmem_cgroup_pool_state *limit,
@@ -118,7 +95,7 @@ static void dmem_charge_ancestor_max(struct kunit *test)
 	struct dmem_charge_ctx *ctx = test->priv;
 	struct dmem_cgroup_pool_state *limit;
 
-	set_limit(ctx->a, MAX, 1000);
+	dmem_test_set_limit(ctx->a, DMEM_FILE_MAX, 1000);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_max(ctx->a), 1000);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_max(ctx->b1), U64_MAX);
 
@@ -162,14 +139,14 @@ static void dmem_charge_peak(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 4097, NULL), 0);
 	dmem_cgroup_uncharge(ctx->c1, 4097);
 	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 1, NULL), 0);
-	KUNIT_EXPECT_EQ(test, ctx->c1->cnt.watermark, 4097);
-	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.watermark, 4097);
-	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.watermark, 1);
-	KUNIT_EXPECT_EQ(test, ctx->a->cnt.watermark, 4097);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(ctx->c1), 4097);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(ctx->b1), 4097);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(ctx->b2), 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(ctx->a), 4097);
 	KUNIT_EXPECT_EQ(test, usage(ctx->a), 1);
 	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 5000, NULL), 0);
-	KUNIT_EXPECT_EQ(test, ctx->a->cnt.watermark, 5001);
-	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.watermark, 4097);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(ctx->a), 5001);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(ctx->b1), 4097);
 	dmem_cgroup_uncharge(ctx->b2, 5000);
 	dmem_cgroup_uncharge(ctx->b2, 1);
 }
@@ -181,7 +158,7 @@ static void dmem_charge_pinned_max(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, charge(ctx->b1, 1000, NULL), 0);
 	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 1000, NULL), 0);
-	set_limit(ctx->a, PINNED_MAX, 100);
+	dmem_test_set_limit(ctx->a, DMEM_FILE_PINNED_MAX, 100);
 
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->b1, 60, &limit), 0);
 	KUNIT_EXPECT_NULL(test, limit);
@@ -194,15 +171,15 @@ static void dmem_charge_pinned_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_MAX, false), 0);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->c1, 40, NULL), 0);
 
-	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->c1->pinned), 40);
-	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->b1->pinned), 100);
-	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->root->pinned), 100);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_pinned(ctx->c1), 40);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_pinned(ctx->b1), 100);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_pinned(ctx->root), 100);
 	/* Pinning does not change the usage. */
 	KUNIT_EXPECT_EQ(test, usage(ctx->root), 2000);
 
 	/* A limit on the child alone. */
-	set_limit(ctx->a, PINNED_MAX, DMEM_VALUE_MAX);
-	set_limit(ctx->c1, PINNED_MAX, 50);
+	dmem_test_set_limit(ctx->a, DMEM_FILE_PINNED_MAX, DMEM_VALUE_MAX);
+	dmem_test_set_limit(ctx->c1, DMEM_FILE_PINNED_MAX, 50);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge_pinned(ctx->c1, 11, &limit),
 			-EAGAIN);
 	KUNIT_EXPECT_PTR_EQ(test, limit, ctx->c1);
@@ -213,7 +190,7 @@ static void dmem_charge_pinned_max(struct kunit *test)
 
 	dmem_cgroup_uncharge_pinned(ctx->c1, 50);
 	dmem_cgroup_uncharge_pinned(ctx->b1, 60);
-	KUNIT_EXPECT_EQ(test, page_counter_read(&ctx->root->pinned), 0);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_pinned(ctx->root), 0);
 	dmem_cgroup_uncharge(ctx->b1, 1000);
 	dmem_cgroup_uncharge(ctx->c1, 1000);
 }
@@ -236,10 +213,10 @@ static void dmem_charge_events_stats(struct kunit *test)
 	dmem_cgroup_pool_stat_add(ctx->c1, DMEM_CGROUP_STAT_BUFFERS, 2);
 	dmem_cgroup_pool_stat_add(ctx->b2, DMEM_CGROUP_STAT_BUFFERS, 5);
 	dmem_cgroup_pool_stat_add(ctx->c1, DMEM_CGROUP_STAT_BUFFERS, -1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->c1->stat[DMEM_CGROUP_STAT_BUFFERS]), 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->b1->stat[DMEM_CGROUP_STAT_BUFFERS]), 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->a->stat[DMEM_CGROUP_STAT_BUFFERS]), 6);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->root->stat[DMEM_CGROUP_STAT_BUFFERS]), 6);
+	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->c1, DMEM_CGROUP_STAT_BUFFERS), 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->b1, DMEM_CGROUP_STAT_BUFFERS), 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->a, DMEM_CGROUP_STAT_BUFFERS), 6);
+	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->root, DMEM_CGROUP_STAT_BUFFERS), 6);
 }
 
 /*
@@ -248,9 +225,9 @@ static void dmem_charge_events_stats(struct kunit *test)
  */
 static void setup_protection(struct kunit *test, struct dmem_charge_ctx *ctx)
 {
-	set_limit(ctx->a, MIN, 100);
-	set_limit(ctx->a, LOW, 300);
-	set_limit(ctx->b1, LOW, 200);
+	dmem_test_set_limit(ctx->a, DMEM_FILE_MIN, 100);
+	dmem_test_set_limit(ctx->a, DMEM_FILE_LOW, 300);
+	dmem_test_set_limit(ctx->b1, DMEM_FILE_LOW, 200);
 	KUNIT_ASSERT_EQ(test, charge(ctx->b1, 100, NULL), 0);
 	KUNIT_ASSERT_EQ(test, charge(ctx->c1, 50, NULL), 0);
 	KUNIT_ASSERT_EQ(test, charge(ctx->b2, 250, NULL), 0);
@@ -275,15 +252,15 @@ static void dmem_charge_effective_protection(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, valuable(NULL, ctx->c1, false, &hit_low));
 	KUNIT_EXPECT_TRUE(test, hit_low);
 	/* The first level gets what it asks for. */
-	KUNIT_EXPECT_EQ(test, ctx->a->cnt.emin, 100);
-	KUNIT_EXPECT_EQ(test, ctx->a->cnt.elow, 300);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->a), 100);
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->a), 300);
 	/* b1 uses 150 of its 200: all of it is protected, nothing more. */
-	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.elow, 150);
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->b1), 150);
 	/* a's min is unclaimed below: shared by usage, 100 * 150 / 400. */
-	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.emin, 37);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b1), 37);
 	/* c1 claims nothing: it gets b1's protection in proportion. */
-	KUNIT_EXPECT_EQ(test, ctx->c1->cnt.elow, 50);
-	KUNIT_EXPECT_EQ(test, ctx->c1->cnt.emin, 12);
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->c1), 50);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->c1), 12);
 
 	hit_low = false;
 	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->c1, true, &hit_low));
@@ -293,8 +270,8 @@ static void dmem_charge_effective_protection(struct kunit *test)
 	hit_low = false;
 	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->b2, false, &hit_low));
 	KUNIT_EXPECT_FALSE(test, hit_low);
-	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.elow, 150);
-	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.emin, 62);
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->b2), 150);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b2), 62);
 
 	/* a itself is above its low. */
 	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->a, false, &hit_low));
@@ -323,8 +300,8 @@ static void dmem_charge_evict_valuable_limited(struct kunit *test)
 	hit_low = false;
 	KUNIT_EXPECT_FALSE(test, valuable(ctx->a, ctx->b1, false, &hit_low));
 	KUNIT_EXPECT_TRUE(test, hit_low);
-	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.elow, 200);
-	KUNIT_EXPECT_EQ(test, ctx->b1->cnt.emin, 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->b1), 200);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b1), 0);
 	KUNIT_EXPECT_TRUE(test, valuable(ctx->a, ctx->b1, true, &hit_low));
 	hit_low = false;
 	KUNIT_EXPECT_TRUE(test, valuable(ctx->a, ctx->b2, false, &hit_low));
@@ -336,14 +313,14 @@ static void dmem_charge_evict_valuable_limited(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, hit_low);
 
 	/* min is never crossed, not even when ignoring low. */
-	set_limit(ctx->b2, MIN, 250);
+	dmem_test_set_limit(ctx->b2, DMEM_FILE_MIN, 250);
 	hit_low = false;
 	KUNIT_EXPECT_FALSE(test, valuable(ctx->a, ctx->b2, true, &hit_low));
 	KUNIT_EXPECT_FALSE(test, hit_low);
-	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.emin, 250);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b2), 250);
 	/* From the root, a's min 100 is overcommitted: b2 gets 250 * 100 / 250. */
 	KUNIT_EXPECT_TRUE(test, valuable(NULL, ctx->b2, true, &hit_low));
-	KUNIT_EXPECT_EQ(test, ctx->b2->cnt.emin, 100);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b2), 100);
 
 	teardown_protection(ctx);
 }
@@ -355,25 +332,25 @@ static void dmem_charge_current_and_unregister(struct kunit *test)
 	struct dmem_cgroup_region *region;
 	int pools, regions;
 
-	dmem_quiesce();
-	pools = atomic_read(&dmem_nr_pools);
-	regions = atomic_read(&dmem_nr_regions);
+	dmem_test_quiesce();
+	pools = dmem_test_nr_pools();
+	regions = dmem_test_nr_regions();
 
 	region = dmem_cgroup_register_region(1 << 20, "kunit/charge1");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
-	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_regions), regions + 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_regions(), regions + 1);
 
 	KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 4097, &pool, &limit), 0);
 	KUNIT_EXPECT_NULL(test, limit);
 	KUNIT_ASSERT_NOT_NULL(test, pool);
-	KUNIT_EXPECT_NULL(test, pool->parent);
+	KUNIT_EXPECT_NULL(test, dmem_cgroup_pool_parent(pool));
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 4097);
 	KUNIT_EXPECT_PTR_EQ(test, dmem_cgroup_pool_region(pool), region);
 	KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 1, &pool2, NULL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, pool2, pool);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 4098);
 	dmem_cgroup_uncharge(pool2, 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_pools), pools + 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools + 1);
 
 	/* NULL region: nothing charged, nothing to uncharge. */
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge(NULL, 1, &pool2, NULL), 0);
@@ -385,19 +362,19 @@ static void dmem_charge_current_and_unregister(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_try_charge(region, 1, &pool2, &limit),
 			-ENODEV);
 	KUNIT_EXPECT_NULL(test, pool2);
-	KUNIT_EXPECT_NULL(test, dmem_region_get_by_name("kunit/charge1"));
-	dmem_quiesce();
-	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_pools), pools + 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_regions), regions + 1);
+	KUNIT_EXPECT_FALSE(test, dmem_test_region_registered("kunit/charge1"));
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools + 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_regions(), regions + 1);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 4097);
 	KUNIT_EXPECT_STREQ(test, dmem_cgroup_region_name(dmem_cgroup_pool_region(pool)),
 			   "kunit/charge1");
 	dmem_cgroup_uncharge(pool, 4097);
 
 	/* Then it goes, and the region with it. */
-	dmem_quiesce();
-	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_pools), pools);
-	KUNIT_EXPECT_EQ(test, atomic_read(&dmem_nr_regions), regions);
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools);
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_regions(), regions);
 }
 
 static struct kunit_case dmem_charge_cases[] = {

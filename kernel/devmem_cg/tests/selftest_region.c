@@ -46,7 +46,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "dmem_internal.h"
+#include "../dmem_test.h"
 
 #define ST_NR_REGIONS	2
 #define ST_VRAM0_SIZE	(256ULL << 20)
@@ -475,10 +475,10 @@ static ssize_t st_stats_read(struct file *file, char __user *ubuf,
 
 	/* Let pools and regions released so far be freed: exact counts. */
 	if (!*ppos)
-		dmem_quiesce();
+		dmem_test_quiesce();
 	len = scnprintf(buf, sizeof(buf),
 			"pools %d\nregions %d\nreclaim_calls %lld\nreclaim_bytes %lld\n",
-			atomic_read(&dmem_nr_pools), atomic_read(&dmem_nr_regions),
+			dmem_test_nr_pools(), dmem_test_nr_regions(),
 			atomic64_read(&st_reclaim_calls),
 			atomic64_read(&st_reclaim_bytes));
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);

@@ -436,7 +436,7 @@ static void dmem_evict_policy_reclaim(struct kunit *test)
 
 	/* What a write of dmem.max does: set it, then reclaim. */
 	dmem_kt_set_limit(kr->b1, KT_MAX, U);
-	dmem_pool_reclaim(kr->b1);
+	dmem_test_reclaim(kr->b1);
 	expect_log(test, (struct dmem_kt_buf *[]){ p0, p2 }, 2);
 	KUNIT_EXPECT_EQ(test, state(q0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
@@ -444,7 +444,7 @@ static void dmem_evict_policy_reclaim(struct kunit *test)
 
 	/* Only the pinned p1 is left: reclaim gives up, nothing revoked. */
 	dmem_kt_set_limit(kr->b1, KT_MAX, 0);
-	dmem_pool_reclaim(kr->b1);
+	dmem_test_reclaim(kr->b1);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 2);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of the dmem.* file formats: the value and line parsers, the
- * round trip of every file through dmemcg_write() and dmemcg_show_region(),
+ * round trip of every file through the controller's write and show paths,
  * and the all-or-nothing rule of multi-line writes. They use the root
  * cgroup's state and regions of their own, unregistered at the end.
  */
@@ -10,12 +10,11 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include "dmem_internal.h"
+#include "../dmem_test.h"
 
 #define SHOW_SIZE	512
 
 struct dmem_files_ctx {
-	struct dmemcg_state *root;
 	struct dmem_cgroup_region *r0;
 	struct dmem_cgroup_region *r1;
 };
@@ -26,9 +25,6 @@ static int dmem_files_init(struct kunit *test)
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	/* The root css is static: never replaced, never freed. */
-	ctx->root = css_to_dmemcs(rcu_dereference_protected(cgrp_dfl_root.cgrp.subsys[dmem_cgrp_id],
-							    true));
 	ctx->r0 = dmem_cgroup_register_region(1ULL << 30, "kunit/files%d", 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->r0));
 	ctx->r1 = dmem_cgroup_register_region(4097, "kunit/files%d", 1);
@@ -46,8 +42,8 @@ static void dmem_files_exit(struct kunit *test)
 }
 
 /* The line one region contributes to a file, newline included. */
-static const char *show(struct kunit *test, struct dmemcg_state *cs,
-			struct dmem_cgroup_region *region, enum dmem_file type)
+static const char *show(struct kunit *test, struct dmem_cgroup_region *region,
+			enum dmem_file type)
 {
 	struct seq_file sf = {};
 	char *buf;
@@ -56,21 +52,18 @@ static const char *show(struct kunit *test, struct dmemcg_state *cs,
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	sf.buf = buf;
 	sf.size = SHOW_SIZE - 1;
-	rcu_read_lock();
-	dmemcg_show_region(&sf, cs, region, type);
-	rcu_read_unlock();
+	dmem_test_show_root(&sf, region, type);
 	KUNIT_ASSERT_LT(test, sf.count, sf.size);
 	buf[sf.count] = '\0';
 	return buf;
 }
 
-static ssize_t write(struct kunit *test, struct dmemcg_state *cs,
-		     const char *text, enum dmem_file type)
+static ssize_t write(struct kunit *test, const char *text, enum dmem_file type)
 {
 	char *buf = kunit_kstrdup(test, text, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	return dmemcg_write(cs, buf, type, true);
+	return dmem_test_write_root(buf, type);
 }
 
 static void dmem_files_parse_value(struct kunit *test)
@@ -194,33 +187,32 @@ static void dmem_files_parse_policy(struct kunit *test)
 static void dmem_files_defaults(struct kunit *test)
 {
 	struct dmem_files_ctx *ctx = test->priv;
-	struct dmemcg_state *cs = ctx->root;
 
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_CAPACITY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_CAPACITY),
 			   "kunit/files0 1073741824\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r1, DMEM_FILE_CAPACITY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_CAPACITY),
 			   "kunit/files1 4097\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_CURRENT),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_CURRENT),
 			   "kunit/files0 0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_MIN),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_MIN),
 			   "kunit/files0 0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_LOW),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_LOW),
 			   "kunit/files0 0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_MAX),
 			   "kunit/files0 max\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_PEAK),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_PEAK),
 			   "kunit/files0 0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_PINNED_CURRENT),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_PINNED_CURRENT),
 			   "kunit/files0 0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_PINNED_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_PINNED_MAX),
 			   "kunit/files0 max\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_EVENTS),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_EVENTS),
 			   "kunit/files0 low=0 max=0 pin_max=0 evict=0 revoke=0 enomem=0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_EVENTS_LOCAL),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_EVENTS_LOCAL),
 			   "kunit/files0 low=0 max=0 pin_max=0 evict=0 revoke=0 enomem=0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_STAT),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_STAT),
 			   "kunit/files0 current=0 pinned=0 evictable=0 buffers=0 owners=0 evicted_bytes=0 revoked_bytes=0 futile_evictions=0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, cs, ctx->r0, DMEM_FILE_POLICY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_POLICY),
 			   "kunit/files0 soft timeout_ms=1000\n");
 }
 
@@ -253,35 +245,34 @@ static void dmem_files_round_trip(struct kunit *test)
 		for (j = 0; j < ARRAY_SIZE(values); j++) {
 			snprintf(in, sizeof(in), "kunit/files0 %s\n", values[j].in);
 			snprintf(out, sizeof(out), "kunit/files0 %s\n", values[j].out);
-			KUNIT_EXPECT_EQ(test, write(test, ctx->root, in, limits[i]), 0);
-			KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r0, limits[i]),
+			KUNIT_EXPECT_EQ(test, write(test, in, limits[i]), 0);
+			KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, limits[i]),
 					   out);
 		}
 		/* Back to the default. */
-		KUNIT_EXPECT_EQ(test, write(test, ctx->root,
-					    limits[i] == DMEM_FILE_MAX ||
+		KUNIT_EXPECT_EQ(test, write(test, limits[i] == DMEM_FILE_MAX ||
 					    limits[i] == DMEM_FILE_PINNED_MAX ?
 					    "kunit/files0 max" : "kunit/files0 0",
 					    limits[i]), 0);
 	}
 
-	KUNIT_EXPECT_EQ(test, write(test, ctx->root, "kunit/files1 strict timeout_ms=5\n",
+	KUNIT_EXPECT_EQ(test, write(test, "kunit/files1 strict timeout_ms=5\n",
 				    DMEM_FILE_POLICY), 0);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_POLICY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_POLICY),
 			   "kunit/files1 strict timeout_ms=5\n");
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_region_pin_policy(ctx->r1),
 			DMEM_CGROUP_PIN_STRICT);
 	KUNIT_EXPECT_EQ(test, dmem_cgroup_region_revoke_timeout_ms(ctx->r1), 5);
-	KUNIT_EXPECT_EQ(test, write(test, ctx->root, "kunit/files1 soft",
+	KUNIT_EXPECT_EQ(test, write(test, "kunit/files1 soft",
 				    DMEM_FILE_POLICY), 0);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_POLICY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_POLICY),
 			   "kunit/files1 soft timeout_ms=5\n");
-	KUNIT_EXPECT_EQ(test, write(test, ctx->root, "kunit/files1 timeout_ms=1000",
+	KUNIT_EXPECT_EQ(test, write(test, "kunit/files1 timeout_ms=1000",
 				    DMEM_FILE_POLICY), 0);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_POLICY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_POLICY),
 			   "kunit/files1 soft timeout_ms=1000\n");
 	/* The other region was never touched. */
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r0, DMEM_FILE_POLICY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_POLICY),
 			   "kunit/files0 soft timeout_ms=1000\n");
 }
 
@@ -301,43 +292,42 @@ static void dmem_files_multi_line(struct kunit *test)
 	struct dmem_files_ctx *ctx = test->priv;
 	int i;
 
-	KUNIT_ASSERT_EQ(test, write(test, ctx->root, "kunit/files0 7\nkunit/files1 8",
+	KUNIT_ASSERT_EQ(test, write(test, "kunit/files0 7\nkunit/files1 8",
 				    DMEM_FILE_MAX), 0);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r0, DMEM_FILE_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_MAX),
 			   "kunit/files0 7\n");
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_MAX),
 			   "kunit/files1 8\n");
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		KUNIT_EXPECT_EQ_MSG(test, write(test, ctx->root, bad[i], DMEM_FILE_MAX),
+		KUNIT_EXPECT_EQ_MSG(test, write(test, bad[i], DMEM_FILE_MAX),
 				    -EINVAL, "write %d", i);
-		KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r0, DMEM_FILE_MAX),
+		KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_MAX),
 				   "kunit/files0 7\n");
-		KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_MAX),
+		KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_MAX),
 				   "kunit/files1 8\n");
 	}
 
-	KUNIT_EXPECT_EQ(test, write(test, ctx->root, "kunit/files0 1M\nkunit/nosuch 1M\n",
+	KUNIT_EXPECT_EQ(test, write(test, "kunit/files0 1M\nkunit/nosuch 1M\n",
 				    DMEM_FILE_MAX), -ENODEV);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r0, DMEM_FILE_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_MAX),
 			   "kunit/files0 7\n");
 
-	KUNIT_EXPECT_EQ(test, write(test, ctx->root,
-				    "kunit/files1 strict\nkunit/files0 timeout_ms=0\n",
+	KUNIT_EXPECT_EQ(test, write(test, "kunit/files1 strict\nkunit/files0 timeout_ms=0\n",
 				    DMEM_FILE_POLICY), -EINVAL);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_POLICY),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_POLICY),
 			   "kunit/files1 soft timeout_ms=1000\n");
 
 	/*
 	 * Blank lines are skipped, surrounding white space ignored (\x20 is
 	 * a space), and a later line for a region wins.
 	 */
-	KUNIT_EXPECT_EQ(test, write(test, ctx->root,
+	KUNIT_EXPECT_EQ(test, write(test,
 				    "\n kunit/files0 1K\x20\n\t\nkunit/files1 max\nkunit/files0 2K\n",
 				    DMEM_FILE_MAX), 0);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r0, DMEM_FILE_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_MAX),
 			   "kunit/files0 2048\n");
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->root, ctx->r1, DMEM_FILE_MAX),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r1, DMEM_FILE_MAX),
 			   "kunit/files1 max\n");
 }
 
@@ -357,11 +347,11 @@ static void dmem_files_region_names(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	KUNIT_EXPECT_STREQ(test, dmem_cgroup_region_name(region),
 			   "drm/0000:03:00.0/vram0");
-	KUNIT_EXPECT_EQ(test, dmem_cgroup_region_size(region), 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_region_size(region), 1);
 	dmem_cgroup_unregister_region(region);
 
 	/* Gone from lookups at once; the name can be registered again. */
-	KUNIT_EXPECT_NULL(test, dmem_region_get_by_name("drm/0000:03:00.0/vram0"));
+	KUNIT_EXPECT_FALSE(test, dmem_test_region_registered("drm/0000:03:00.0/vram0"));
 	region = dmem_cgroup_register_region(2, "drm/0000:03:00.0/vram0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	dmem_cgroup_unregister_region(region);

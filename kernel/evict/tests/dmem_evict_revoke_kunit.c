@@ -137,7 +137,7 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 
 	/* The late ack finishes the revoke of a0 only. */
 	dmem_importer_ack(&never->imp);
-	dmem_buf_wait_idle(&a0->buf);
+	dmem_kt_wait_idle(a0);
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 1);
@@ -186,7 +186,7 @@ static void dmem_evict_revoke_timeout_moves_on(struct kunit *test)
 
 	/* Detaching the silent importer counts as its ack. */
 	dmem_kt_detach(never);
-	dmem_buf_wait_idle(&a0->buf);
+	dmem_kt_wait_idle(a0);
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
 	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
@@ -263,7 +263,7 @@ static void dmem_evict_revoke_owner_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
 
 	dmem_importer_ack(&never->imp);
-	dmem_buf_wait_idle(&a0->buf);
+	dmem_kt_wait_idle(a0);
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, stats(kr).used, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);

@@ -30,9 +30,9 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "../devmem_cg/dmem_internal.h"
+#include "../../devmem_cg/dmem_test.h"
 #include "bench.h"
-#include "evict_internal.h"
+#include "../evict_internal.h"
 
 #define DMEM_BENCH_UNIT		4096ULL
 
@@ -299,9 +299,8 @@ int dmem_bench_victim(const struct dmem_bench_args *args)
 	if (ret)
 		goto out;
 	if (args->enomem) {
-		mutex_lock(&dmem_mutex);
-		WRITE_ONCE(c->cg->pin_policy, DMEM_CGROUP_PIN_STRICT);
-		mutex_unlock(&dmem_mutex);
+		dmem_test_set_policy(c->cg, DMEM_CGROUP_PIN_STRICT,
+				     dmem_cgroup_region_revoke_timeout_ms(c->cg));
 	}
 	for (i = 0; i < n && !ret; i++) {
 		if (i < npin)

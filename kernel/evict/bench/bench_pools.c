@@ -29,9 +29,9 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "../devmem_cg/dmem_internal.h"
+#include "../../devmem_cg/dmem_test.h"
 #include "bench.h"
-#include "evict_internal.h"
+#include "../evict_internal.h"
 
 #define DMEM_BENCH_POOLS_UNIT	4096ULL
 #define DMEM_BENCH_POOLS_BUFS	2000U
@@ -373,9 +373,8 @@ static int dmem_bench_pools_setup(struct dmem_bench_pools *c,
 	if (IS_ERR(c->er))
 		return PTR_ERR(c->er);
 	if (args->enomem) {
-		mutex_lock(&dmem_mutex);
-		WRITE_ONCE(c->cg->pin_policy, DMEM_CGROUP_PIN_STRICT);
-		mutex_unlock(&dmem_mutex);
+		dmem_test_set_policy(c->cg, DMEM_CGROUP_PIN_STRICT,
+				     dmem_cgroup_region_revoke_timeout_ms(c->cg));
 	}
 	c->x = dmem_owner_create(NULL, NULL);
 	c->owners = kcalloc(args->n, sizeof(*c->owners), GFP_KERNEL);

@@ -581,6 +581,7 @@ static void dmem_dmabuf_fence_delays(struct kunit *test)
 	struct kt_room room = { .ret = 1 };
 	struct dma_fence *fence;
 	struct kt_xbuf *x0;
+	int i;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
@@ -590,7 +591,9 @@ static void dmem_dmabuf_fence_delays(struct kunit *test)
 	room.w1 = dmem_kt_buf(test, b, U, "w1");
 	INIT_WORK_ONSTACK(&room.work, kt_room_workfn);
 	queue_work(system_unbound_wq, &room.work);
-	msleep(100);
+	/* However slow the worker is to start: up to 5 s, far within LONG_MS. */
+	for (i = 0; i < 250 && state(x0) != DMEM_BUF_REVOKING; i++)
+		msleep(20);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, room.ret, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&x0->kb->nr_evict), 0);
