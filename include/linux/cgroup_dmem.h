@@ -156,8 +156,9 @@ void dmem_cgroup_pool_stat_add(struct dmem_cgroup_pool_state *pool,
 s64 dmem_cgroup_pool_stat(struct dmem_cgroup_pool_state *pool,
 			  enum dmem_cgroup_stat item);
 
-/* Regions: name, dmem.policy, the reclaim callback. */
+/* Regions: name, size, dmem.policy, the reclaim callback. */
 const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region);
+u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region);
 enum dmem_cgroup_pin_policy
 dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region);
 unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region);
@@ -298,6 +299,11 @@ static inline
 const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region)
 {
 	return "";
+}
+
+static inline u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region)
+{
+	return 0;
 }
 
 static inline enum dmem_cgroup_pin_policy

@@ -214,14 +214,6 @@ dmem_pool_create_locked(struct dmemcg_state *cs,
 void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool);
 void dmem_pools_kill_cs(struct dmemcg_state *cs);
 
-/*
- * testing.c. Declared here too only for kernel/ttm/dmem_ttm_kunit.c, which
- * has not moved to dmem_test.h yet.
- */
-struct dmem_cgroup_pool_state *
-dmem_pool_create_detached(struct dmem_cgroup_region *region,
-			  struct dmem_cgroup_pool_state *parent);
-
 /* stock.c */
 struct dmem_cgroup_pool_state *dmem_stock_consume(struct dmemcg_state *cs,
 						  struct dmem_cgroup_region *region,

@@ -22,7 +22,6 @@ dmem_pool_create_detached(struct dmem_cgroup_region *region,
 			  struct dmem_cgroup_pool_state *parent);
 int dmem_test_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
 			 struct dmem_cgroup_pool_state **ret_limit_pool);
-u64 dmem_test_region_size(struct dmem_cgroup_region *region);
 size_t dmem_test_pool_size(void);
 void dmem_test_set_limit(struct dmem_cgroup_pool_state *pool,
 			 enum dmem_file type, u64 value);
@@ -35,6 +34,7 @@ s64 dmem_test_event(struct dmem_cgroup_pool_state *pool,
 s64 dmem_test_stat(struct dmem_cgroup_pool_state *pool,
 		   enum dmem_cgroup_stat item);
 u64 dmem_test_peak(struct dmem_cgroup_pool_state *pool);
+u64 dmem_test_pinned(struct dmem_cgroup_pool_state *pool);
 u64 dmem_test_emin(struct dmem_cgroup_pool_state *pool);
 u64 dmem_test_elow(struct dmem_cgroup_pool_state *pool);
 

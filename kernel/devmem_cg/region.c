@@ -214,6 +214,18 @@ const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region)
 EXPORT_SYMBOL_GPL(dmem_cgroup_region_name);
 
 /**
+ * dmem_cgroup_region_size() - the size a region was registered with
+ * @region: the region
+ *
+ * Return: bytes, what dmem.capacity shows.
+ */
+u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region)
+{
+	return region->size;
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_region_size);
+
+/**
  * dmem_cgroup_region_pin_policy() - pin policy set in dmem.policy
  * @region: the region
  *

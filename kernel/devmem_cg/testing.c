@@ -134,17 +134,6 @@ int dmem_test_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
 }
 
 /**
- * dmem_test_region_size() - the size a region was registered with
- * @region: the region
- *
- * Return: bytes, what dmem.capacity shows.
- */
-u64 dmem_test_region_size(struct dmem_cgroup_region *region)
-{
-	return region->size;
-}
-
-/**
  * dmem_test_pool_size() - the size of a pool's structure
  *
  * Return: bytes, for the benchmarks' memory report.
@@ -240,6 +229,17 @@ s64 dmem_test_stat(struct dmem_cgroup_pool_state *pool,
 u64 dmem_test_peak(struct dmem_cgroup_pool_state *pool)
 {
 	return pool->cnt.watermark;
+}
+
+/**
+ * dmem_test_pinned() - dmem.pinned.current of a pool
+ * @pool: the pool
+ *
+ * Return: bytes.
+ */
+u64 dmem_test_pinned(struct dmem_cgroup_pool_state *pool)
+{
+	return page_counter_read(&pool->pinned);
 }
 
 /**

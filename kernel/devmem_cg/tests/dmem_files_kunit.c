@@ -347,7 +347,7 @@ static void dmem_files_region_names(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	KUNIT_EXPECT_STREQ(test, dmem_cgroup_region_name(region),
 			   "drm/0000:03:00.0/vram0");
-	KUNIT_EXPECT_EQ(test, dmem_test_region_size(region), 1);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_region_size(region), 1);
 	dmem_cgroup_unregister_region(region);
 
 	/* Gone from lookups at once; the name can be registered again. */

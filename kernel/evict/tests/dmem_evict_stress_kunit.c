@@ -164,7 +164,7 @@ static void expect_invariants(struct kunit *test, struct dmem_kt_region *kr,
 	}
 
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), used);
-	KUNIT_EXPECT_LE(test, used, dmem_test_region_size(kr->cg));
+	KUNIT_EXPECT_LE(test, used, dmem_cgroup_region_size(kr->cg));
 	for (p = 0; p < ARRAY_SIZE(pools); p++) {
 		KUNIT_EXPECT_EQ_MSG(test, dmem_kt_usage(pools[p]), resident[p],
 				    "pool %d", p);

@@ -31,7 +31,7 @@
 #include "ttm_kunit_helpers.h"
 #include "ttm_mock_manager.h"
 
-#include "../../devmem_cg/dmem_internal.h"
+#include "../../devmem_cg/dmem_test.h"
 #include "dmem_ttm_kunit.h"
 
 static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
@@ -46,7 +46,7 @@ static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
 	if (ret_limit_pool)
 		*ret_limit_pool = NULL;
 	dmem_cgroup_pool_get(kt->charge_to);
-	ret = dmem_pool_try_charge(kt->charge_to, size, ret_limit_pool);
+	ret = dmem_test_try_charge(kt->charge_to, size, ret_limit_pool);
 	if (ret) {
 		dmem_cgroup_pool_state_put(kt->charge_to);
 		return ret;
@@ -228,24 +228,22 @@ u64 kt_usage(struct dmem_cgroup_pool_state *pool)
 
 u64 kt_pinned(struct dmem_cgroup_pool_state *pool)
 {
-	return (u64)page_counter_read(&pool->pinned);
+	return dmem_test_pinned(pool);
 }
 
 s64 kt_event(struct dmem_cgroup_pool_state *pool,
 	     enum dmem_cgroup_event event)
 {
-	return atomic64_read(&pool->events_local[event]);
+	return dmem_test_event(pool, event, true);
 }
 
 void kt_set(struct dmem_cgroup_pool_state *pool, u64 min, u64 low,
 	    u64 max, u64 pinned_max)
 {
-	mutex_lock(&dmem_mutex);
-	page_counter_set_min(&pool->cnt, min);
-	page_counter_set_low(&pool->cnt, low);
-	xchg(&pool->cnt.max, max);
-	xchg(&pool->pinned.max, pinned_max);
-	mutex_unlock(&dmem_mutex);
+	dmem_test_set_limit(pool, DMEM_FILE_MIN, min);
+	dmem_test_set_limit(pool, DMEM_FILE_LOW, low);
+	dmem_test_set_limit(pool, DMEM_FILE_MAX, max);
+	dmem_test_set_limit(pool, DMEM_FILE_PINNED_MAX, pinned_max);
 }
 
 u32 kt_where(struct ttm_buffer_object *bo)
@@ -258,8 +256,7 @@ void kt_policy(struct kunit *test, int policy, unsigned int timeout_ms)
 {
 	struct dmem_ttm_kt *kt = test->priv;
 
-	WRITE_ONCE(kt->cg->pin_policy, policy);
-	WRITE_ONCE(kt->cg->revoke_timeout_ms, timeout_ms);
+	dmem_test_set_policy(kt->cg, policy, timeout_ms);
 }
 
 s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat stat)
