@@ -876,12 +876,21 @@ static void fuzz_read(void)
 static void fuzz_poll(void)
 {
 	struct pollfd p = { .fd = fz.fd[fuzz_below(&fz.rng, NR_FDS)], .events = POLLIN };
+	int ret;
 
 	fz.inputs++;
-	if (poll(&p, 1, 0) < 0 || (p.revents & ~POLLIN)) {
+	/*
+	 * Even without a timeout, poll() fails with EINTR when a signal is
+	 * pending and no event is (the run's timer): not the device's error.
+	 */
+	do
+		ret = poll(&p, 1, 0);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0 || (p.revents & ~POLLIN)) {
 		fz.errors++;
 		if (report())
-			fprintf(stderr, "# poll: revents 0x%x\n", p.revents);
+			fprintf(stderr, "# poll: %d (%s), revents 0x%x\n", ret,
+				ret < 0 ? strerror(errno) : "ready", p.revents);
 	}
 }
 
