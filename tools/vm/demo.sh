@@ -20,6 +20,12 @@ note() { printf '   %s\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 waitf() { n=0; while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 fail() { echo "demo: $*" >&2; exit 1; }
+# Starts dmemtrace on region $1 in the background (its output in $2.out,
+# its messages in $2.err; $! is its pid) and waits until it has attached.
+start_dmemtrace() {
+	dmemtrace -R "$1" >"$2.out" 2>"$2.err" &
+	waitf_text "$2.err" attached
+}
 # Waits up to 60 s for file $1 to contain $2.
 waitf_text() { n=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 
@@ -34,13 +40,8 @@ gpu_chapter() {
 	run chroot /host cgset -r "dmem.max=$GPU 8M" tenants/B
 	gpu_trace_pid=
 	if command -v dmemtrace >/dev/null; then
-		dmemtrace -R "$GPU" >$SYNC/gputrace.out 2>$SYNC/gputrace.err &
+		start_dmemtrace "$GPU" $SYNC/gputrace
 		gpu_trace_pid=$!
-		n=0
-		while ! grep -q attached $SYNC/gputrace.err && [ $n -lt 300 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
 	fi
 	note "A allocates 12 buffer objects of 1M; B then allocates 20 of 1M."
 	note "B's limit makes TTM evict B's own oldest buffer objects to system"
@@ -104,13 +105,8 @@ fi
 # --- dmemtrace (tools/bpf): BPF programs on the same events, from now on.
 dmemtrace_pid=
 if command -v dmemtrace >/dev/null; then
-	dmemtrace -R $REGION >$SYNC/dmemtrace.out 2>$SYNC/dmemtrace.err &
+	start_dmemtrace $REGION $SYNC/dmemtrace
 	dmemtrace_pid=$!
-	n=0
-	while ! grep -q attached $SYNC/dmemtrace.err && [ $n -lt 300 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
 fi
 # --- end of dmemtrace
 
