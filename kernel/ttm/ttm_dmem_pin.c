@@ -331,7 +331,7 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 	}
 	if (bound >= need)
 		return true;
-	ttm_dmem_enomem(man, ttm_dmem_owner_tgid(), size, limit);
+	ttm_dmem_enomem(man, tgid, size, limit);
 	return false;
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_evict_may_succeed);

@@ -18,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "dmem_util.h"
+#include "faultinj.h"
 #include "gpu_util.h"
 
 #define MiB		(1024LL * 1024)
@@ -52,18 +53,9 @@ static int region_pci_name(const char *region, char *pci, size_t len)
 static int qxl_driver_write(const char *file, const char *pci)
 {
 	char path[128];
-	FILE *f;
-	int err = 0;
 
 	snprintf(path, sizeof(path), QXL_DRIVER "%s", file);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	if (fputs(pci, f) < 0)
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
+	return knob_write(path, pci);
 }
 
 /*

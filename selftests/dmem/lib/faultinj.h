@@ -18,7 +18,7 @@ enum fault_scope {
 	FAULTS_CHARGE,		/* only the dmem charges (fail_dmem_charge) */
 };
 
-/* Writes @val to a debugfs or procfs knob: 0 or -errno. */
+/* Writes @val to a debugfs, procfs or sysfs file: 0 or -errno. */
 int knob_write(const char *path, const char *val);
 
 /* A knob's value as a number, or -errno. */
