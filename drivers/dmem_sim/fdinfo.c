@@ -13,7 +13,8 @@
  *   dmem-revoked-<region>:	<bytes revoked so far>
  *
  * <region> is the dmem region's name (sim/<name>), as in the dmem cgroup
- * files. Sizes print like DRM's: in KiB or MiB when they divide exactly.
+ * files. Sizes print like DRM's: in KiB or MiB when they divide exactly
+ * (dmem_fdinfo_print_size(), shared with TTM's DRM clients).
  * A region gets lines from the file's first allocation in it on.
  *
  * Locking: sim_file::stats_lock (a mutex) protects the list of per-region
@@ -26,7 +27,6 @@
  */
 
 #include <linux/seq_file.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -155,21 +155,6 @@ static void sim_fdinfo_sum(struct sim_file *file)
 	xa_unlock(&file->bufs);
 }
 
-/* One size line, in the largest of B, KiB, MiB that divides it exactly. */
-static void sim_fdinfo_size(struct seq_file *m, const char *key,
-			    const char *region, u64 size)
-{
-	static const char * const units[] = { "", " KiB", " MiB" };
-	unsigned int u;
-
-	for (u = 0; u < ARRAY_SIZE(units) - 1; u++) {
-		if (!size || !IS_ALIGNED(size, SZ_1K))
-			break;
-		size >>= 10;
-	}
-	seq_printf(m, "%s-sim/%s:\t%llu%s\n", key, region, size, units[u]);
-}
-
 /**
  * sim_show_fdinfo() - the file_operations::show_fdinfo of /dev/dmem_sim
  * @m: the seq_file of /proc/PID/fdinfo/FD
@@ -188,11 +173,11 @@ void sim_show_fdinfo(struct seq_file *m, struct file *filp)
 	mutex_lock(&file->stats_lock);
 	sim_fdinfo_sum(file);
 	list_for_each_entry(r, &file->stats, node) {
-		sim_fdinfo_size(m, "drm-total", r->name, r->total);
-		sim_fdinfo_size(m, "drm-resident", r->name, r->resident);
-		sim_fdinfo_size(m, "dmem-pinned", r->name, r->pinned);
-		sim_fdinfo_size(m, "dmem-evicted", r->name, r->evicted);
-		sim_fdinfo_size(m, "dmem-revoked", r->name, r->revoked);
+		dmem_fdinfo_print_size(m, "drm-total", "sim/", r->name, r->total);
+		dmem_fdinfo_print_size(m, "drm-resident", "sim/", r->name, r->resident);
+		dmem_fdinfo_print_size(m, "dmem-pinned", "sim/", r->name, r->pinned);
+		dmem_fdinfo_print_size(m, "dmem-evicted", "sim/", r->name, r->evicted);
+		dmem_fdinfo_print_size(m, "dmem-revoked", "sim/", r->name, r->revoked);
 	}
 	mutex_unlock(&file->stats_lock);
 }

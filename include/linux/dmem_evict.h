@@ -68,11 +68,13 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
+struct dmem_cgroup_pool_state;
 struct dmem_cgroup_region;
 struct dmem_evict_region;
 struct dmem_evict_link;
 struct dmem_owner;
 struct dmem_revoke;
+struct seq_file;
 struct dmem_buf;
 struct dmem_importer;
 
@@ -251,9 +253,15 @@ struct dmem_owner *dmem_owner_get(struct dmem_owner *owner);
 void dmem_owner_put(struct dmem_owner *owner);
 pid_t dmem_owner_tgid(struct dmem_owner *owner);
 void *dmem_owner_priv(struct dmem_owner *owner);
+int dmem_owner_try_charge(struct dmem_owner *owner,
+			  struct dmem_cgroup_region *region, u64 size,
+			  struct dmem_cgroup_pool_state **ret_pool,
+			  struct dmem_cgroup_pool_state **ret_limit_pool);
 void dmem_owner_get_stats(struct dmem_owner *owner,
 			  struct dmem_owner_stats *stats);
 int dmem_owner_revoke_all(struct dmem_owner *owner);
+void dmem_fdinfo_print_size(struct seq_file *m, const char *key,
+			    const char *prefix, const char *region, u64 size);
 
 int dmem_buf_init(struct dmem_buf *buf, struct dmem_evict_region *region,
 		  struct dmem_owner *owner, u64 size);

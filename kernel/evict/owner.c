@@ -88,6 +88,32 @@ pid_t dmem_owner_tgid(struct dmem_owner *owner)
 EXPORT_SYMBOL_GPL(dmem_owner_tgid);
 
 /**
+ * dmem_owner_try_charge() - charge memory to an owner's cgroup
+ * @owner: the owner
+ * @region: as for dmem_cgroup_try_charge()
+ * @size: as for dmem_cgroup_try_charge()
+ * @ret_pool: as for dmem_cgroup_try_charge()
+ * @ret_limit_pool: as for dmem_cgroup_try_charge()
+ *
+ * Charges the cgroup @owner was created in (or, once it is removed, its
+ * nearest live ancestor), wherever the task that created it has moved
+ * since: for drivers that track their buffers themselves and only borrow
+ * the owner's identity (TTM's DRM clients, kernel/ttm/).
+ *
+ * Context: process context, may sleep.
+ * Return: as dmem_cgroup_try_charge().
+ */
+int dmem_owner_try_charge(struct dmem_owner *owner,
+			  struct dmem_cgroup_region *region, u64 size,
+			  struct dmem_cgroup_pool_state **ret_pool,
+			  struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	return dmem_cgroup_try_charge_css(owner->css, region, size, ret_pool,
+					  ret_limit_pool);
+}
+EXPORT_SYMBOL_GPL(dmem_owner_try_charge);
+
+/**
  * dmem_owner_priv() - the driver's data of an owner
  * @owner: the owner
  *
