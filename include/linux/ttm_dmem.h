@@ -9,9 +9,11 @@
  * buffer object out of the manager does. While the buffer object is pinned
  * (ttm_bo_pin()) the bytes count as pinned too.
  *
- * Who is charged: the cgroup of the task that allocates the resource (the
- * task that creates, validates or restores the buffer object), as
- * dmem_cgroup_try_charge() does. DRM clients as owners come later.
+ * Who is charged: the buffer object's owner, the DRM client (struct
+ * drm_file) during whose ioctl it was initialized, in the cgroup that
+ * client's file was opened in, whichever task allocates the resource; the
+ * root cgroup for a buffer object of the kernel (initialized outside any
+ * client's ioctl). See include/linux/ttm_dmem_client.h.
  *
  * Pins are hard or soft. A buffer object pinned only by dma-buf importers
  * that accept a revoke (drm_gem_map_attach() counts their pins in
@@ -34,6 +36,7 @@
 
 #include <linux/errno.h>
 #include <linux/list.h>
+#include <linux/ttm_dmem_client.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -44,10 +47,12 @@ struct ttm_buffer_object;
 struct ttm_resource;
 struct ttm_resource_manager;
 struct ttm_dmem_owner;
+struct ttm_dmem_usage;
 
 /**
  * struct ttm_dmem_man - the pinned bytes of a resource manager's owners
- * @owners: struct ttm_dmem_owner by tgid, for the owners with pinned
+ * @owners: struct ttm_dmem_owner by client (ttm_dmem_client_key()), for
+ *	the owners with pinned
  *	resources in the manager; its lock (xa_lock()) guards all of this
  *	structure and the owners' byte counts and lists
  * @pinned_bytes: bytes of the manager's resources charged as pinned
@@ -72,8 +77,9 @@ struct ttm_dmem_man {
  * @pinned: the size is charged as pinned to @pool as well
  * @soft: the buffer object is soft-pinned: only importers that accept a
  *	revoke pin it (drm_gem_object::dmem_soft_pins); under @owner's lock
- * @tgid: the thread group of the task charged, named by the dmem:* trace
- *	events of the resource (the owner, until DRM clients are owners)
+ * @tgid: the tgid of the owner's opener (0 for the kernel's buffer
+ *	objects), named by the dmem:* trace events of the resource
+ * @usage: the owner's counters of the region (fdinfo), or NULL
  * @owner: while @pinned, the owner's pinned-bytes record in the manager
  * @soft_node: while @soft, on @owner's list of soft-pinned resources,
  *	oldest first; under @owner's lock
@@ -92,6 +98,7 @@ struct ttm_dmem_charge {
 	bool pinned;
 	bool soft;
 	pid_t tgid;
+	struct ttm_dmem_usage *usage;
 	struct ttm_dmem_owner *owner;
 	struct list_head soft_node;
 	u64 stamp;
@@ -109,6 +116,7 @@ struct ttm_dmem_charge {
  * @victim_low: @victim is below its effective low protection
  * @victim_bytes: the size of the victim's resource, for its trace event
  * @victim_tgid: the tgid its charge recorded, for the same
+ * @victim_usage: its owner's counters of the region, for fdinfo
  *
  * Embedded in TTM's eviction walk; used by one thread only.
  */
@@ -120,6 +128,7 @@ struct ttm_dmem_evict {
 	bool victim_low;
 	u64 victim_bytes;
 	pid_t victim_tgid;
+	struct ttm_dmem_usage *victim_usage;
 };
 
 #if IS_ENABLED(CONFIG_DRM_TTM_DMEM)
@@ -129,11 +138,11 @@ void ttm_dmem_pins_changed(struct ttm_buffer_object *bo);
 bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 				struct ttm_buffer_object *evictor,
 				struct dmem_cgroup_pool_state *limit);
-pid_t ttm_dmem_owner_tgid(void);
 int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
 			struct ttm_buffer_object *evictor,
 			struct dmem_cgroup_pool_state *limit);
-int ttm_dmem_try_charge(struct dmem_cgroup_region *region, u64 size,
+int ttm_dmem_try_charge(struct ttm_dmem_client *client,
+			struct dmem_cgroup_region *region, u64 size,
 			struct dmem_cgroup_pool_state **ret_pool,
 			struct dmem_cgroup_pool_state **ret_limit_pool);
 int ttm_dmem_charge(struct ttm_resource_manager *man,

@@ -15,14 +15,16 @@
  *    from ttm_bo_pin() or from its allocation while the buffer object is
  *    pinned, to ttm_bo_unpin() or its free.
  *
- * The charge goes to the cgroup of the allocating task (see
- * include/linux/ttm_dmem.h); DRM clients as owners come later.
+ * The charge goes to the buffer object's owner, its DRM client's cgroup,
+ * or the root cgroup for the kernel's buffer objects
+ * (kernel/ttm/ttm_dmem_client.c), and counts in the client's fdinfo
+ * counters of the region (kernel/ttm/ttm_dmem_usage.c).
  *
  * Trace events (include/trace/events/dmem.h, the eviction manager's):
  * dmem_charge when a resource is allocated with its charge, dmem_uncharge
  * when it is freed, dmem_evict when an eviction walk took it, dmem_pin and
  * dmem_unpin at ttm_bo_pin() and the last ttm_bo_unpin(); each with the
- * tgid of the task that charged.
+ * tgid of the owner's opener (0 for the kernel's buffer objects).
  *
  * Locking: a resource's struct ttm_dmem_charge belongs to the thread that
  * allocates the resource until ttm_resource_alloc() returns it, then to
@@ -31,10 +33,9 @@
  * controller's functions used here take no lock that TTM holds.
  */
 
-#include <kunit/static_stub.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/dma-resv.h>
-#include <linux/sched.h>
+#include <linux/err.h>
 #include <linux/ttm_dmem.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_resource.h>
@@ -49,29 +50,6 @@ static void ttm_dmem_trace(void (*trace)(const char *, u64, pid_t, u64),
 	trace(dmem_cgroup_region_name(dmem_cgroup_pool_region(pool)),
 	      dmem_cgroup_pool_cgroup_id(pool), tgid, bytes);
 }
-
-/**
- * ttm_dmem_try_charge() - charge the allocating task's cgroup
- * @region: the manager's dmem region
- * @size: bytes
- * @ret_pool: the pool charged, see dmem_cgroup_try_charge()
- * @ret_limit_pool: the pool whose limit was hit, see the same
- *
- * The one place TTM charges; the KUnit suite redirects it to pools built
- * without cgroups.
- *
- * Context: process context, may sleep.
- * Return: as dmem_cgroup_try_charge().
- */
-int ttm_dmem_try_charge(struct dmem_cgroup_region *region, u64 size,
-			struct dmem_cgroup_pool_state **ret_pool,
-			struct dmem_cgroup_pool_state **ret_limit_pool)
-{
-	KUNIT_STATIC_STUB_REDIRECT(ttm_dmem_try_charge, region, size, ret_pool,
-				   ret_limit_pool);
-	return dmem_cgroup_try_charge(region, size, ret_pool, ret_limit_pool);
-}
-EXPORT_SYMBOL_GPL(ttm_dmem_try_charge);
 
 /**
  * ttm_dmem_charge() - charge a resource about to be allocated
@@ -106,13 +84,21 @@ int ttm_dmem_charge(struct ttm_resource_manager *man,
 	charge->pinned = false;
 	charge->soft = false;
 	charge->owner = NULL;
-	charge->tgid = ttm_dmem_owner_tgid();
+	charge->usage = NULL;
+	charge->tgid = ttm_dmem_bo_tgid(bo);
 	if (ret_limit_pool)
 		*ret_limit_pool = NULL;
 	if (!man->cg)
 		return 0;
 
-	ret = ttm_dmem_try_charge(man->cg, size, &charge->pool, &limit);
+	charge->usage = ttm_dmem_usage_get(bo->dmem.client, man->cg);
+	if (IS_ERR(charge->usage)) {
+		ret = PTR_ERR(charge->usage);
+		charge->usage = NULL;
+		return ret;
+	}
+	ret = ttm_dmem_try_charge(bo->dmem.client, man->cg, size, &charge->pool,
+				  &limit);
 	if (ret == -EAGAIN) {
 		if (ret_limit_pool)
 			*ret_limit_pool = limit;
@@ -126,7 +112,7 @@ int ttm_dmem_charge(struct ttm_resource_manager *man,
 	if (bo->pin_count) {
 		ret = dmem_cgroup_try_charge_pinned(charge->pool, size, &limit);
 		if (!ret) {
-			ret = ttm_dmem_owner_get(&man->dmem, charge, size);
+			ret = ttm_dmem_owner_get(&man->dmem, bo, charge, size);
 			if (ret)
 				dmem_cgroup_uncharge_pinned(charge->pool, size);
 		}
@@ -183,9 +169,14 @@ void ttm_dmem_commit(struct ttm_resource *res, struct ttm_dmem_charge *charge)
 	res->dmem = *charge;
 	INIT_LIST_HEAD(&res->dmem.soft_node);
 	ttm_dmem_classify(res);
-	if (charge->pool)
-		ttm_dmem_trace(trace_dmem_charge, charge->pool, charge->tgid,
-			       res->size);
+	if (!charge->pool)
+		return;
+	ttm_dmem_trace(trace_dmem_charge, charge->pool, charge->tgid, res->size);
+	ttm_dmem_usage_add(charge->usage, TTM_DMEM_USAGE_RESIDENT, res->size);
+	if (charge->pinned)
+		ttm_dmem_usage_add(charge->usage, TTM_DMEM_USAGE_PINNED,
+				   res->size);
+	ttm_dmem_usage_home(res->bo, charge->usage);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_commit);
 
@@ -200,10 +191,17 @@ EXPORT_SYMBOL_GPL(ttm_dmem_commit);
  */
 void ttm_dmem_uncharge(struct ttm_resource *res)
 {
-	if (res->dmem.pool)
-		ttm_dmem_trace(trace_dmem_uncharge, res->dmem.pool,
-			       res->dmem.tgid, res->size);
-	ttm_dmem_release(&res->dmem, res->size);
+	struct ttm_dmem_charge *charge = &res->dmem;
+
+	if (!charge->pool)
+		return;
+	ttm_dmem_trace(trace_dmem_uncharge, charge->pool, charge->tgid,
+		       res->size);
+	ttm_dmem_usage_add(charge->usage, TTM_DMEM_USAGE_RESIDENT, -res->size);
+	if (charge->pinned)
+		ttm_dmem_usage_add(charge->usage, TTM_DMEM_USAGE_PINNED,
+				   -res->size);
+	ttm_dmem_release(charge, res->size);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_uncharge);
 
@@ -237,12 +235,13 @@ int ttm_dmem_pin(struct ttm_buffer_object *bo)
 		return ret == -EAGAIN ? -ENOMEM : ret;
 	}
 	man = ttm_manager_type(bo->bdev, res->mem_type);
-	ret = ttm_dmem_owner_get(&man->dmem, &res->dmem, res->size);
+	ret = ttm_dmem_owner_get(&man->dmem, bo, &res->dmem, res->size);
 	if (ret) {
 		dmem_cgroup_uncharge_pinned(res->dmem.pool, res->size);
 		return ret;
 	}
 	res->dmem.pinned = true;
+	ttm_dmem_usage_add(res->dmem.usage, TTM_DMEM_USAGE_PINNED, res->size);
 	ttm_dmem_trace(trace_dmem_pin, res->dmem.pool, res->dmem.tgid, res->size);
 	return 0;
 }
@@ -272,6 +271,7 @@ void ttm_dmem_unpin(struct ttm_buffer_object *bo)
 		ttm_dmem_owner_put(&res->dmem, res->size);
 	dmem_cgroup_uncharge_pinned(res->dmem.pool, res->size);
 	res->dmem.pinned = false;
+	ttm_dmem_usage_add(res->dmem.usage, TTM_DMEM_USAGE_PINNED, -res->size);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_unpin);
 
@@ -315,6 +315,7 @@ bool ttm_dmem_evict_begin(struct ttm_dmem_evict *ev,
 	ev->victim = dmem_cgroup_pool_get(pool);
 	ev->victim_bytes = bo->resource->size;
 	ev->victim_tgid = bo->resource->dmem.tgid;
+	ev->victim_usage = bo->resource->dmem.usage;
 	return true;
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_evict_begin);
@@ -337,6 +338,8 @@ void ttm_dmem_evict_end(struct ttm_dmem_evict *ev, bool evicted)
 		ttm_dmem_trace(trace_dmem_evict, ev->victim, ev->victim_tgid,
 			       ev->victim_bytes);
 		dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_EVICT);
+		ttm_dmem_usage_add(ev->victim_usage, TTM_DMEM_USAGE_EVICTED,
+				   ev->victim_bytes);
 		if (ev->victim_low)
 			dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_LOW);
 	}

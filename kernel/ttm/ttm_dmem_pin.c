@@ -5,8 +5,9 @@
  *
  * A resource charged as pinned (ttm_dmem_pin(), or allocated while its
  * buffer object is pinned) holds a reference on its owner's record in the
- * manager (struct ttm_dmem_owner, by tgid) and counts in the manager's and
- * the owner's pinned bytes. Whenever the buffer object's pin count changes
+ * manager (struct ttm_dmem_owner, by DRM client: the buffer object's, see
+ * kernel/ttm/ttm_dmem_client.c) and counts in the manager's and the
+ * owner's pinned bytes. Whenever the buffer object's pin count changes
  * (ttm_dmem_pins_changed()), it is classified: soft-pinned when every pin
  * is an importer's that accepts a revoke, hard-pinned otherwise; a soft
  * resource counts in the soft bytes and sits on its owner's list of soft
@@ -25,11 +26,9 @@
  * creates pins) outside that lock.
  */
 
-#include <kunit/static_stub.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/dma-resv.h>
 #include <linux/dmem_policy.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/ttm_dmem.h>
 #include <drm/ttm/ttm_bo.h>
@@ -51,29 +50,14 @@ void ttm_dmem_man_init(struct ttm_dmem_man *dm)
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_man_init);
 
-/**
- * ttm_dmem_owner_tgid() - the owner a resource allocated now is charged to
- *
- * The one place TTM names the owner (the allocating task's thread group);
- * the KUnit suite redirects it to play several owners.
- *
- * Return: the tgid.
- */
-pid_t ttm_dmem_owner_tgid(void)
-{
-	KUNIT_STATIC_STUB_REDIRECT(ttm_dmem_owner_tgid);
-	return current->tgid;
-}
-EXPORT_SYMBOL_GPL(ttm_dmem_owner_tgid);
-
-/* Look @tgid's record up and take a pinned resource's reference on it. */
+/* Look @key's record up and take a pinned resource's reference on it. */
 static struct ttm_dmem_owner *ttm_dmem_owner_find(struct ttm_dmem_man *dm,
-						  pid_t tgid, u64 size)
+						  unsigned long key, u64 size)
 {
 	struct ttm_dmem_owner *own;
 
 	lockdep_assert_held(&dm->owners.xa_lock);
-	own = xa_load(&dm->owners, tgid);
+	own = xa_load(&dm->owners, key);
 	if (own) {
 		own->nr_pinned++;
 		dm->pinned_bytes += size;
@@ -84,21 +68,23 @@ static struct ttm_dmem_owner *ttm_dmem_owner_find(struct ttm_dmem_man *dm,
 /**
  * ttm_dmem_owner_get() - count a resource's pinned bytes for its owner
  * @dm: the manager of the resource
- * @charge: the resource's charge; its @tgid names the owner, @owner is set
+ * @bo: the resource's buffer object, whose client is the owner
+ * @charge: the resource's charge; @owner is set
  * @size: the resource's bytes
  *
  * Context: process context, may sleep.
  * Return: 0; -ENOMEM if the owner's record cannot be allocated (nothing
  * changes).
  */
-int ttm_dmem_owner_get(struct ttm_dmem_man *dm, struct ttm_dmem_charge *charge,
-		       u64 size)
+int ttm_dmem_owner_get(struct ttm_dmem_man *dm, struct ttm_buffer_object *bo,
+		       struct ttm_dmem_charge *charge, u64 size)
 {
+	unsigned long key = ttm_dmem_client_key(bo->dmem.client);
 	struct ttm_dmem_owner *own, *new;
 	int ret;
 
 	xa_lock(&dm->owners);
-	own = ttm_dmem_owner_find(dm, charge->tgid, size);
+	own = ttm_dmem_owner_find(dm, key, size);
 	xa_unlock(&dm->owners);
 	if (own)
 		goto found;
@@ -107,17 +93,16 @@ int ttm_dmem_owner_get(struct ttm_dmem_man *dm, struct ttm_dmem_charge *charge,
 	if (!new)
 		return -ENOMEM;
 	new->man = dm;
-	new->tgid = charge->tgid;
+	new->client = bo->dmem.client;
 	INIT_LIST_HEAD(&new->soft);
 	xa_lock(&dm->owners);
-	own = ttm_dmem_owner_find(dm, charge->tgid, size);
+	own = ttm_dmem_owner_find(dm, key, size);
 	if (!own) {
-		ret = __xa_insert(&dm->owners, charge->tgid, new,
-				  GFP_KERNEL_ACCOUNT);
+		ret = __xa_insert(&dm->owners, key, new, GFP_KERNEL_ACCOUNT);
 		if (!ret) {
 			own = new;
 			new = NULL;
-			ttm_dmem_owner_find(dm, charge->tgid, size);
+			ttm_dmem_owner_find(dm, key, size);
 		}
 	}
 	xa_unlock(&dm->owners);
@@ -171,7 +156,7 @@ void ttm_dmem_owner_put(struct ttm_dmem_charge *charge, u64 size)
 	dm->pinned_bytes -= size;
 	last = !--own->nr_pinned;
 	if (last)
-		__xa_erase(&dm->owners, own->tgid);
+		__xa_erase(&dm->owners, ttm_dmem_client_key(own->client));
 	xa_unlock(&dm->owners);
 	charge->owner = NULL;
 	if (last)
@@ -236,34 +221,36 @@ EXPORT_SYMBOL_GPL(ttm_dmem_pins_changed);
 /**
  * ttm_dmem_enomem() - count a request that found no room
  * @man: the manager, with a dmem region
- * @tgid: the requester
- * @size: the bytes it asked for
+ * @evictor: the requester's buffer object; its size is what it asked for
  * @limit: the pool whose dmem.max was hit, or NULL
  *
- * An "enomem" event and dmem:enomem at the requester's pool (at @limit if
- * it is not found).
+ * An "enomem" event and dmem:enomem at the pool of @evictor's owner (at
+ * @limit if it is not found).
  */
-void ttm_dmem_enomem(struct ttm_resource_manager *man, pid_t tgid,
-		     u64 size, struct dmem_cgroup_pool_state *limit)
+void ttm_dmem_enomem(struct ttm_resource_manager *man,
+		     struct ttm_buffer_object *evictor,
+		     struct dmem_cgroup_pool_state *limit)
 {
 	struct dmem_cgroup_pool_state *pool = NULL, *at;
 
-	/* A charge of nothing finds the requester's pool and changes nothing. */
-	if (ttm_dmem_try_charge(man->cg, 0, &pool, NULL))
+	/* A charge of nothing finds the owner's pool and changes nothing. */
+	if (ttm_dmem_try_charge(evictor->dmem.client, man->cg, 0, &pool, NULL))
 		pool = NULL;
 	at = pool ? pool : limit;
 	if (at) {
 		dmem_cgroup_pool_event(at, DMEM_CGROUP_EVENT_ENOMEM);
 		trace_dmem_enomem(dmem_cgroup_region_name(man->cg),
-				  dmem_cgroup_pool_cgroup_id(at), tgid, size);
+				  dmem_cgroup_pool_cgroup_id(at),
+				  ttm_dmem_bo_tgid(evictor), evictor->base.size);
 	}
 	dmem_cgroup_uncharge(pool, 0);
 }
 
-/* Soft-pinned bytes of owners other than @tgid; xa_lock held. */
-static u64 ttm_dmem_others_soft_locked(struct ttm_dmem_man *dm, pid_t tgid)
+/* Soft-pinned bytes of owners other than @key's; xa_lock held. */
+static u64 ttm_dmem_others_soft_locked(struct ttm_dmem_man *dm,
+				       unsigned long key)
 {
-	struct ttm_dmem_owner *own = xa_load(&dm->owners, tgid);
+	struct ttm_dmem_owner *own = xa_load(&dm->owners, key);
 
 	lockdep_assert_held(&dm->owners.xa_lock);
 	return dm->soft_bytes - (own ? own->soft_bytes : 0);
@@ -307,7 +294,6 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 {
 	struct dmem_victim_query q = { .limit = limit };
 	u64 size = evictor->base.size, need, bound, used, pinned;
-	pid_t tgid = ttm_dmem_owner_tgid();
 	bool revoke;
 
 	if (!man->cg)
@@ -322,7 +308,8 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 	xa_lock(&man->dmem.owners);
 	bound = used - min(used, man->dmem.pinned_bytes);
 	if (revoke)
-		bound += ttm_dmem_others_soft_locked(&man->dmem, tgid);
+		bound += ttm_dmem_others_soft_locked(&man->dmem,
+				ttm_dmem_client_key(evictor->dmem.client));
 	xa_unlock(&man->dmem.owners);
 	if (limit) {
 		used = dmem_cgroup_pool_usage(limit);
@@ -331,7 +318,7 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 	}
 	if (bound >= need)
 		return true;
-	ttm_dmem_enomem(man, tgid, size, limit);
+	ttm_dmem_enomem(man, evictor, limit);
 	return false;
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_evict_may_succeed);

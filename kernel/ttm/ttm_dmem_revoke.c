@@ -98,11 +98,12 @@ struct ttm_dmem_revoke {
 
 /*
  * Step 3's victim: the oldest revocable soft-pinned resource of any owner
- * but @tgid. Its buffer object is returned reserved (tried only, as the
+ * but the requester (@key, ttm_dmem_client_key()). Its buffer object is returned reserved (tried only, as the
  * walk does: the requester holds its own), referenced, its resource
  * marked revoking so that no other request picks it.
  */
-static bool ttm_dmem_revoke_pick(struct ttm_resource_manager *man, pid_t tgid,
+static bool ttm_dmem_revoke_pick(struct ttm_resource_manager *man,
+				 unsigned long key,
 				 const struct dmem_victim_query *q,
 				 struct ttm_dmem_revoke *rv)
 {
@@ -113,7 +114,7 @@ static bool ttm_dmem_revoke_pick(struct ttm_resource_manager *man, pid_t tgid,
 
 	xa_lock(&man->dmem.owners);
 	xa_for_each(&man->dmem.owners, index, own) {
-		if (own->tgid == tgid)
+		if (ttm_dmem_client_key(own->client) == key)
 			continue;
 		c = ttm_dmem_owner_victim(own, q);
 		if (c && (!victim || c->stamp < victim->stamp))
@@ -159,6 +160,8 @@ static void ttm_dmem_revoke_done(struct ttm_resource_manager *man,
 				 struct ttm_dmem_revoke *rv)
 {
 	dmem_cgroup_pool_event(rv->pool, DMEM_CGROUP_EVENT_REVOKE);
+	ttm_dmem_usage_add(rv->bo->resource->dmem.usage, TTM_DMEM_USAGE_REVOKED,
+			   rv->size);
 	dmem_cgroup_pool_stat_add(rv->pool, DMEM_CGROUP_STAT_REVOKED_BYTES,
 				  rv->size);
 	trace_dmem_revoke_done(dmem_cgroup_region_name(man->cg),
@@ -209,6 +212,7 @@ static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
 
 /* Step 3 itself: see ttm_dmem_revoke_one(). */
 static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
+			       struct ttm_buffer_object *evictor,
 			       struct dmem_cgroup_pool_state *limit)
 {
 	struct dmem_victim_query q = { .limit = limit, .ignore_low = true };
@@ -217,7 +221,8 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 
 	q.policy = dmem_cgroup_region_pin_policy(man->cg);
 	if (!dmem_victim_may_revoke(&q) ||
-	    !ttm_dmem_revoke_pick(man, ttm_dmem_owner_tgid(), &q, &rv))
+	    !ttm_dmem_revoke_pick(man, ttm_dmem_client_key(evictor->dmem.client),
+				  &q, &rv))
 		return -EBUSY;
 
 	rv.start = ktime_get();
@@ -246,7 +251,7 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
  * @evictor: the buffer object that needs room
  * @limit: the pool whose dmem.max was hit, or NULL if @man is full
  *
- * For the requester (ttm_dmem_owner_tgid()), after TTM's walk found
+ * For the requester (@evictor's owner), after TTM's walk found
  * nothing unpinned in scope. Does nothing under the "strict" policy. When
  * no revoke makes room, the request has nothing left (step 4): an
  * "enomem" event is counted at the requester's pool.
@@ -266,10 +271,9 @@ int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
 
 	if (!man->cg)
 		return -EBUSY;
-	ret = ttm_dmem_revoke_try(man, limit);
+	ret = ttm_dmem_revoke_try(man, evictor, limit);
 	if (ret == -EBUSY)
-		ttm_dmem_enomem(man, ttm_dmem_owner_tgid(), evictor->base.size,
-				limit);
+		ttm_dmem_enomem(man, evictor, limit);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_revoke_one);

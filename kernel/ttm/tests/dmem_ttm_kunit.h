@@ -15,13 +15,15 @@
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_device.h>
 
+struct ttm_dmem_client;
 struct ttm_test_devices;
 
 #define KT_VRAM		SZ_64K
 #define KT_MAX_BOS	16
 #define KT_12K		(3 * SZ_4K)
-#define KT_TGID_A	1001
-#define KT_TGID_B	1002
+/* drm-client-ids of the fixture's clients */
+#define KT_CLIENT_A	1001
+#define KT_CLIENT_B	1002
 
 /**
  * struct dmem_ttm_kt - one test's fixture
@@ -35,7 +37,11 @@ struct ttm_test_devices;
  * @bos: the buffer objects created, put at exit unless put before
  * @nr_bos: entries in @bos
  * @funcs: the device's functions: 6.12's helpers', but for the ttm_tt's
- * @tgid: the owner the next allocation or request is made by
+ * @ca: a DRM client, "A"
+ * @cb: another, "B"
+ * @client: the client whose ioctl creates the next buffer objects
+ *	(dmem_ttm_kt_bo()): @ca, @cb, or NULL for the kernel's
+ * @charged: the owner the last charge was made for
  */
 struct dmem_ttm_kt {
 	struct ttm_test_devices *devs;
@@ -45,7 +51,7 @@ struct dmem_ttm_kt {
 	struct dmem_cgroup_pool_state *charge_to;
 	struct ttm_buffer_object *bos[KT_MAX_BOS];
 	unsigned int nr_bos;
-	pid_t tgid;
+	struct ttm_dmem_client *ca, *cb, *client, *charged;
 };
 
 struct dmem_cgroup_pool_state *

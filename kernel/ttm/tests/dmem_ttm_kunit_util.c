@@ -5,10 +5,11 @@
  * and KUnit helpers.
  *
  * The VRAM mock manager carries a dmem region; the TT mock manager, the
- * hop of an eviction to system memory, carries none. The charges that
- * would go to the allocating task's cgroup are redirected with a KUnit
- * static stub to pools built without cgroups (detached pools of the
- * controller), chosen by the test before each allocation:
+ * hop of an eviction to system memory, carries none. Buffer objects are
+ * created in the ioctl scope of one of two DRM clients, A and B (or of
+ * none). The charges that would go to the owner's cgroup are redirected
+ * with a KUnit static stub to pools built without cgroups (detached pools
+ * of the controller), chosen by the test before each allocation:
  *
  *	root
  *	 |- a
@@ -34,7 +35,8 @@
 #include "../../devmem_cg/dmem_test.h"
 #include "dmem_ttm_kunit.h"
 
-static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
+static int dmem_ttm_kt_charge(struct ttm_dmem_client *client,
+			      struct dmem_cgroup_region *region, u64 size,
 			      struct dmem_cgroup_pool_state **ret_pool,
 			      struct dmem_cgroup_pool_state **ret_limit_pool)
 {
@@ -42,6 +44,7 @@ static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
 	struct dmem_ttm_kt *kt = test->priv;
 	int ret;
 
+	kt->charged = client;
 	*ret_pool = NULL;
 	if (ret_limit_pool)
 		*ret_limit_pool = NULL;
@@ -53,13 +56,6 @@ static int dmem_ttm_kt_charge(struct dmem_cgroup_region *region, u64 size,
 	}
 	*ret_pool = kt->charge_to;
 	return 0;
-}
-
-static pid_t dmem_ttm_kt_tgid(void)
-{
-	struct dmem_ttm_kt *kt = kunit_get_current_test()->priv;
-
-	return kt->tgid;
 }
 
 static struct ttm_tt *dmem_ttm_kt_tt_create(struct ttm_buffer_object *bo,
@@ -124,8 +120,11 @@ int dmem_ttm_kt_init(struct kunit *test)
 	err = ttm_mock_manager_init(kt->devs->ttm_dev, TTM_PL_TT, SZ_1M);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	kunit_activate_static_stub(test, ttm_dmem_try_charge, dmem_ttm_kt_charge);
-	kt->tgid = KT_TGID_A;
-	kunit_activate_static_stub(test, ttm_dmem_owner_tgid, dmem_ttm_kt_tgid);
+	kt->ca = ttm_dmem_client_open(KT_CLIENT_A);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kt->ca));
+	kt->cb = ttm_dmem_client_open(KT_CLIENT_B);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kt->cb));
+	kt->client = kt->ca;
 	return 0;
 }
 
@@ -158,10 +157,15 @@ void dmem_ttm_kt_exit(struct kunit *test)
 	dmem_ttm_kt_fini_manager(kt, TTM_PL_VRAM);
 	dmem_ttm_kt_fini_manager(kt, TTM_PL_TT);
 	ttm_test_devices_put(test, kt->devs);
+	ttm_dmem_client_close(kt->ca);
+	ttm_dmem_client_close(kt->cb);
 	dmem_cgroup_unregister_region(kt->cg);
 }
 
-/* A buffer object of @size bytes placed in @mem_type, charged to @pool. */
+/*
+ * A buffer object of @size bytes placed in @mem_type, charged to @pool,
+ * created in an ioctl of kt->client.
+ */
 int dmem_ttm_kt_bo(struct kunit *test, struct dmem_cgroup_pool_state *pool,
 		   size_t size, u32 mem_type,
 		   struct ttm_buffer_object **ret)
@@ -172,6 +176,7 @@ int dmem_ttm_kt_bo(struct kunit *test, struct dmem_cgroup_pool_state *pool,
 	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_operation_ctx ctx = { };
 	struct ttm_buffer_object *bo;
+	struct ttm_dmem_scope scope;
 	int err;
 
 	KUNIT_ASSERT_LT(test, kt->nr_bos, KT_MAX_BOS);
@@ -179,9 +184,11 @@ int dmem_ttm_kt_bo(struct kunit *test, struct dmem_cgroup_pool_state *pool,
 	KUNIT_ASSERT_NOT_NULL(test, bo);
 	drm_gem_private_object_init(kt->devs->drm, &bo->base, size);
 	kt->charge_to = pool;
+	ttm_dmem_client_enter(&scope, kt->client);
 	err = ttm_bo_init_reserved(kt->devs->ttm_dev, bo, ttm_bo_type_device,
 				   &placement, PAGE_SIZE, &ctx, NULL, NULL,
 				   &dummy_ttm_bo_destroy);
+	ttm_dmem_client_exit(&scope);
 	*ret = NULL;
 	if (err)	/* ttm_bo_init_reserved() put it */
 		return err;

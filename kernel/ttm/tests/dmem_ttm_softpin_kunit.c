@@ -8,7 +8,7 @@
  * drm_gem_map_detach(), on a dma-buf that exports the BO's GEM object and
  * an attachment whose importer does or does not accept a revoke; the GEM
  * object's pin function is TTM's ttm_bo_pin(), as for qxl. Owners are
- * tgids played by the fixture (KT_TGID_A, KT_TGID_B).
+ * the fixture's DRM clients A and B.
  */
 
 #include <kunit/test.h>
@@ -261,11 +261,11 @@ static void dmem_ttm_softpin_own_enomem(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_32K + SZ_16K, TTM_PL_VRAM, &x), 0);
 	KUNIT_ASSERT_EQ(test, kt_import(test, x, true, &imp), 0);
-	kt->tgid = KT_TGID_B;
+	kt->client = kt->cb;
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_8K, TTM_PL_VRAM, &y), 0);
 
 	/* A lacks 16K; only B's 8K is unpinned: -ENOMEM, nothing evicted. */
-	kt->tgid = KT_TGID_A;
+	kt->client = kt->ca;
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_16K + SZ_8K, TTM_PL_VRAM, &n),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
@@ -326,10 +326,10 @@ static void dmem_ttm_softpin_hard_never(struct kunit *test)
 	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *h, *a, *n;
 
-	kt->tgid = KT_TGID_B;
+	kt->client = kt->cb;
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K, TTM_PL_VRAM, &h), 0);
 	kt_driver_pin(test, h);
-	kt->tgid = KT_TGID_A;
+	kt->client = kt->ca;
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_16K, TTM_PL_VRAM, &a), 0);
 
 	/* 48K used: 48K more lacks 32K, only a's 16K may go: -ENOMEM. */
@@ -359,11 +359,11 @@ static struct ttm_buffer_object *kt_scene(struct kunit *test, bool acks,
 	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *x, *y;
 
-	kt->tgid = KT_TGID_A;
+	kt->client = kt->ca;
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_32K, TTM_PL_VRAM, &x), 0);
 	KUNIT_ASSERT_EQ(test, kt_import(test, x, true, imp), 0);
 	(*imp)->acks = acks;
-	kt->tgid = KT_TGID_B;
+	kt->client = kt->cb;
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_16K, TTM_PL_VRAM, &y), 0);
 
 	/* 24K lacking 8K: B's unpinned y covers it, no revoke. */
