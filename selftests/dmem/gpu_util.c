@@ -3,6 +3,7 @@
  * The emulated GPU's clients; see gpu_util.h. A client serves one command
  * at a time from its socket: a request, then one reply.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -75,11 +76,47 @@ int gpu_region(char *name, size_t len, long long *capacity)
 	return found == 1 ? 0 : found ? -EEXIST : -ENOENT;
 }
 
+int gpu_alloc(int fd, unsigned int size)
+{
+	struct drm_qxl_alloc alloc = { .size = size };
+
+	if (fd < 0)
+		return -EBADF;
+	return ioctl(fd, DRM_IOCTL_QXL_ALLOC, &alloc) ? -errno : (int)alloc.handle;
+}
+
+int gpu_card_fd(pid_t pid)
+{
+	char dir[64], path[320], target[64];
+	int fd = -ENOENT, n = 0;
+	struct dirent *de;
+	ssize_t len;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		if (!strcmp(target, GPU_CARD)) {
+			fd = atoi(de->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n > 1 ? -EEXIST : fd;
+}
+
 static void gpu_serve(int sock, int fd)
 {
-	struct drm_qxl_alloc alloc;
 	struct gpu_reply rep;
 	struct gpu_req req;
+	int ret;
 
 	while (read(sock, &req, sizeof(req)) == sizeof(req)) {
 		rep.done = 0;
@@ -93,10 +130,9 @@ static void gpu_serve(int sock, int fd)
 			fd = -1;
 		}
 		while (req.op == GPU_ALLOC && rep.done < req.count) {
-			memset(&alloc, 0, sizeof(alloc));
-			alloc.size = req.size;
-			if (fd < 0 || ioctl(fd, DRM_IOCTL_QXL_ALLOC, &alloc)) {
-				rep.err = fd < 0 ? EBADF : errno;
+			ret = gpu_alloc(fd, req.size);
+			if (ret < 0) {
+				rep.err = -ret;
 				break;
 			}
 			rep.done++;

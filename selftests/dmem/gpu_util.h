@@ -20,6 +20,15 @@
  */
 int gpu_region(char *name, size_t len, long long *capacity);
 
+/*
+ * One buffer object of @size bytes with DRM_IOCTL_QXL_ALLOC on @fd, a file
+ * of GPU_CARD of this process: its handle, or -errno.
+ */
+int gpu_alloc(int fd, unsigned int size);
+
+/* The one fd of process @pid open on GPU_CARD, -ENOENT or -EEXIST. */
+int gpu_card_fd(pid_t pid);
+
 /* A client: a process holding one open file of GPU_CARD. */
 struct gpu_client {
 	pid_t pid;
