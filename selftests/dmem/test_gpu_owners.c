@@ -19,6 +19,10 @@
 #include "dmem_util.h"
 #include "fdinfo_util.h"
 #include "gpu_util.h"
+#include "json.h"
+#include "run.h"
+
+#define DMEMSTAT	"/opt/dmem/bin/dmemstat"
 
 #ifndef KiB
 #define KiB		1024LL
@@ -29,31 +33,10 @@ static const char *const tree[] = { "a", "b", NULL };
 FIXTURE(owners) {
 	char top[64];
 	char cg[2][128];
-	char home[320];
 	char region[128];
 	long long capacity;
 	struct gpu_client cl[2];
 };
-
-/* The cgroup this process runs in, relative to the cgroup root. */
-static int own_cgroup(char *buf, size_t len)
-{
-	char line[320];
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (ret && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::/", 4))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(buf, len, "%s", line + 4);
-		ret = 0;
-	}
-	fclose(f);
-	return ret;
-}
 
 FIXTURE_SETUP(owners)
 {
@@ -61,7 +44,6 @@ FIXTURE_SETUP(owners)
 
 	for (i = 0; i < 2; i++)
 		self->cl[i].pid = -1;
-	ASSERT_EQ(0, own_cgroup(self->home, sizeof(self->home)));
 	ASSERT_EQ(0, access(GPU_CARD, F_OK))
 		TH_LOG("no %s: this program needs the GPU boot (qxl)", GPU_CARD);
 	ASSERT_EQ(0, gpu_region(self->region, sizeof(self->region),
@@ -78,8 +60,7 @@ FIXTURE_TEARDOWN(owners)
 
 	for (i = 0; i < 2; i++)
 		gpu_client_stop(&self->cl[i]);
-	cg_enter(self->home);
-	cg_cleanup_tree(self->top);
+	cg_cleanup_tree(self->top);	/* the test back in the root first */
 }
 
 #define CURRENT(i)	cg_region_value(self->cg[i], "dmem.current", self->region)
@@ -202,7 +183,7 @@ TEST_F(owners, two_files_one_process)
 	expect_fig(_metadata, &f2, 512 * KiB, 512 * KiB, 0);
 	ASSERT_EQ(0, close(fd2));
 	EXPECT_EQ(0, WAIT_ZERO(0));
-	ASSERT_EQ(0, cg_enter(self->home));
+	ASSERT_EQ(0, cg_enter(""));
 }
 
 /*
@@ -237,7 +218,70 @@ TEST_F(owners, charges_follow_the_file)
 	ASSERT_EQ(0, close(fdb));
 	EXPECT_EQ(0, WAIT_ZERO(0));
 	EXPECT_EQ(0, WAIT_ZERO(1));
-	ASSERT_EQ(0, cg_enter(self->home));
+	ASSERT_EQ(0, cg_enter(""));
+}
+
+/* The --json row of @pid: @cg, qxl, the region and the figures @want. */
+static bool row_is(struct json_object *doc, pid_t pid, const char *cg,
+		   const char *region, const long long *want)
+{
+	static const char *const key[] = {
+		"total", "resident", "pinned", "evicted", "revoked",
+	};
+	struct json_object *rows = js_get(doc, "processes"), *row = NULL;
+	const char *path;
+	size_t i;
+
+	for (i = 0; !row && i < js_len(rows); i++)
+		if (js_int(js_at(rows, i), "pid", -1) == pid)
+			row = js_at(rows, i);
+	path = row ? js_str(row, "cgroup") : NULL;
+	if (!path || path[0] != '/' || strcmp(path + 1, cg) ||
+	    strcmp(js_str(row, "device") ?: "", "qxl") ||
+	    strcmp(js_str(row, "region") ?: "", region))
+		return false;
+	for (i = 0; i < 5; i++)
+		if (js_int(row, key[i], -1) != want[i])
+			return false;
+	return true;
+}
+
+/*
+ * dmemstat --processes shows the GPU's clients from the same fdinfo keys
+ * as /dev/dmem_sim's: each client process in its cgroup, with its figures
+ * to the byte.
+ */
+TEST_F(owners, dmemstat_processes)
+{
+	static const long long fig_a[] = { 3 * MiB, 2 * MiB, 0, MiB, 0 };
+	static const long long fig_b[] = { 320 * KiB, 320 * KiB, 0, 0, 0 };
+	const char *argv[] = { DMEMSTAT, "--processes", "--json", "--region",
+			       self->region, NULL };
+	static struct run_result r;
+	struct json_object *doc;
+	char line[192];
+	const char *p;
+	int err;
+
+	snprintf(line, sizeof(line), "%s 2M", self->region);
+	ASSERT_EQ(0, cg_write(self->cg[0], "dmem.max", line));
+	ASSERT_EQ(0, gpu_client_start(&self->cl[0], self->cg[0]));
+	ASSERT_EQ(0, gpu_client_start(&self->cl[1], self->cg[1]));
+	ASSERT_EQ(3, gpu_client_alloc(&self->cl[0], MiB, 3, &err));
+	ASSERT_EQ(5, gpu_client_alloc(&self->cl[1], 64 * KiB, 5, &err));
+
+	ASSERT_EQ(0, run_prog(&r, argv, false, NULL));
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	p = r.out;
+	doc = js_parse(&p);
+	ASSERT_NE(NULL, doc);
+	EXPECT_TRUE(row_is(doc, self->cl[0].pid, self->cg[0], self->region, fig_a))
+		TH_LOG("%s", r.out);
+	EXPECT_TRUE(row_is(doc, self->cl[1].pid, self->cg[1], self->region, fig_b))
+		TH_LOG("%s", r.out);
+	/* Nobody else holds a file of the card. */
+	EXPECT_EQ(2, (long long)js_len(js_get(doc, "processes")));
+	js_put(doc);
 }
 
 TEST_HARNESS_MAIN

@@ -10,9 +10,10 @@
  *   drm-total-REGION: SIZE        and drm-resident-, dmem-pinned-,
  *                                 dmem-evicted-, dmem-revoked-
  *
- * SIZE is a number with an optional unit, KiB, MiB or GiB. A process whose
- * fdinfo cannot be read (another user's, unless root) or that exits
- * meanwhile is passed over, as are fds without drm-driver.
+ * REGION may contain colons (drm/0000:00:02.0/vram0): a line splits at
+ * its last colon. SIZE is a number with an optional unit, KiB, MiB or GiB.
+ * A process whose fdinfo cannot be read (another user's, unless root) or
+ * that exits meanwhile is passed over, as are fds without drm-driver.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -103,7 +104,8 @@ static void add_fdinfo(struct proc_snapshot *ps, const struct proc_row *pr,
 
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		colon = strchr(line, ':');
+		/* The last colon: a PCI GPU's region name has colons. */
+		colon = strrchr(line, ':');
 		if (!colon)
 			continue;
 		*colon = '\0';
