@@ -52,7 +52,7 @@
  * @head: struct ttm_dmem_scope of the tasks hashed here, innermost first
  */
 struct ttm_dmem_scopes {
-	spinlock_t lock;
+	spinlock_t lock;	/* guards @head */
 	struct hlist_head head;
 };
 

@@ -33,7 +33,7 @@ struct ttm_dmem_client {
 	struct kref ref;
 	struct dmem_owner *owner;
 	u64 id;
-	struct mutex lock;
+	struct mutex lock;	/* guards @usage */
 	struct list_head usage;
 };
 

@@ -98,9 +98,10 @@ struct ttm_dmem_revoke {
 
 /*
  * Step 3's victim: the oldest revocable soft-pinned resource of any owner
- * but the requester (@key, ttm_dmem_client_key()). Its buffer object is returned reserved (tried only, as the
- * walk does: the requester holds its own), referenced, its resource
- * marked revoking so that no other request picks it.
+ * but the requester (@key, ttm_dmem_client_key()). Its buffer object is
+ * returned reserved (tried only, as the walk does: the requester holds
+ * its own), referenced, its resource marked revoking so that no other
+ * request picks it.
  */
 static bool ttm_dmem_revoke_pick(struct ttm_resource_manager *man,
 				 unsigned long key,

@@ -255,14 +255,15 @@ TEST_F(owners, dmemstat_processes)
 {
 	static const long long fig_a[] = { 3 * MiB, 2 * MiB, 0, MiB, 0 };
 	static const long long fig_b[] = { 320 * KiB, 320 * KiB, 0, 0, 0 };
-	const char *argv[] = { DMEMSTAT, "--processes", "--json", "--region",
-			       self->region, NULL };
+	const char *argv[6] = { DMEMSTAT, "--processes", "--json", "--region",
+				NULL, NULL };
 	static struct run_result r;
 	struct json_object *doc;
 	char line[192];
 	const char *p;
 	int err;
 
+	argv[4] = self->region;
 	snprintf(line, sizeof(line), "%s 2M", self->region);
 	ASSERT_EQ(0, cg_write(self->cg[0], "dmem.max", line));
 	ASSERT_EQ(0, gpu_client_start(&self->cl[0], self->cg[0]));
