@@ -938,7 +938,7 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	struct importer_call c;
 	struct dmem_sim_region_info ri;
 	pthread_t dt, it;
-	long long pools, regions;
+	long long pools, regions, start;
 	int ifd, mfd, bfd, dmabuf;
 	__u32 x, y, z, m;
 
@@ -979,9 +979,17 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 		EXPECT_EQ(-EBUSY, c.ret);
 	}
 	d.name = name;
+	start = sim_now_ms();
 	ASSERT_EQ(0, pthread_create(&dt, NULL, destroy_thread, &d));
 	if (!before) {
-		usleep(300000);	/* the destroy waits for m's ack on x */
+		/*
+		 * The destroy is under way once the name is off the list (the
+		 * region is marked dead with it); it then waits for m's ack.
+		 */
+		while (sim_region_info(self->fd, name, &ri) == 0 &&
+		       sim_now_ms() - start < 5000)
+			usleep(5000);
+		ASSERT_EQ(-ENOENT, sim_region_info(self->fd, name, &ri));
 		ASSERT_EQ(0, pthread_create(&it, NULL, import_thread, &c));
 		ASSERT_EQ(0, pthread_join(it, NULL));
 		EXPECT_EQ(-ENODEV, c.ret);
