@@ -29,11 +29,60 @@ start_dmemtrace() {
 # Waits up to 60 s for file $1 to contain $2.
 waitf_text() { n=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 
-# Step 8: the same controller on a real driver. qxl's VRAM heap is managed
+# Step 8: a container whose dmem limits come from its OCI config, as an
+# orchestrator would set them, started by crun (the host's, chrooted).
+container_chapter() {
+	local b=$SYNC/ctr dev
+	say "8. A container with dmem limits, from its OCI config (crun)"
+	mkdir -p $b/rootfs/dev $b/state $CG/jobs
+	cp "$(command -v dmemsim)" $b/rootfs/dmemsim
+	echo +dmem >$CG/jobs/cgroup.subtree_control
+	dev=$(stat -c '%t %T' /dev/dmem_sim)
+	set -- $dev
+	cat >$b/config.json <<-JSON
+	{"ociVersion": "1.0.2",
+	 "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/"],
+	  "args": ["/dmemsim", "-n", "ctr", "alloc weights vram0 8M pinned; !ENOMEM alloc more vram0 4M pinned; alloc act vram0 2M; alloc tmp vram0 4M; expect-state act evicted; touch-file /ready; wait-file /go 60000"]},
+	 "root": {"path": "rootfs"}, "hostname": "train",
+	 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+	 "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}],
+	  "cgroupsPath": "/jobs/train",
+	  "devices": [{"path": "/dev/dmem_sim", "type": "c", "major": $((16#$1)), "minor": $((16#$2)), "fileMode": 438}],
+	  "resources": {"devices": [{"allow": false, "access": "rwm"},
+	    {"allow": true, "type": "c", "major": $((16#$1)), "minor": $((16#$2)), "access": "rw"}],
+	   "unified": {"dmem.max": "$REGION 12582912", "dmem.pinned.max": "$REGION 8388608"}}}}
+	JSON
+	note "config.json's linux.resources.unified:"
+	grep -o '"unified": {[^}]*}' $b/config.json | sed 's/^/   /'
+	note "the container pins 8M of its 12M, may pin no more, and its last 4M evict its own unpinned 2M:"
+	chroot /host crun --root $b/state run --bundle $b train >$b/out 2>&1 &
+	local crun_pid=$! n=0
+	while [ ! -e $b/rootfs/ready ] && kill -0 $crun_pid 2>/dev/null && [ $n -lt 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	cat $b/out
+	run grep "^$REGION " $CG/jobs/train/dmem.max $CG/jobs/train/dmem.current \
+		$CG/jobs/train/dmem.pinned.current
+	if command -v dmemstat >/dev/null; then
+		run dmemstat --cgroup jobs --region $REGION
+		run dmemstat --processes --cgroup jobs
+	fi
+	touch $b/rootfs/go
+	wait $crun_pid
+	if [ -d $CG/jobs/train ]; then
+		note "the container exited, but its cgroup is still there"
+	else
+		note "the container exited, and crun removed its cgroup"
+	fi
+	rmdir $CG/jobs
+}
+
+# Step 9: the same controller on a real driver. qxl's VRAM heap is managed
 # by TTM, which charges every buffer object to its client's cgroup and,
 # when a cgroup hits its dmem.max, evicts inside that cgroup only.
 gpu_chapter() {
-	say "8. A real GPU driver: QEMU's qxl, whose VRAM TTM manages"
+	say "9. A real GPU driver: QEMU's qxl, whose VRAM TTM manages"
 	note "qxl registers its VRAM heap as a dmem region, next to the simulated one:"
 	run cat $CG/dmem.capacity
 	note "B may use 8M of the GPU's VRAM; A has no GPU limit."
@@ -165,7 +214,9 @@ waitf $SYNC/a.done
 
 say "5. The numbers"
 if command -v dmemstat >/dev/null; then
-	run dmemstat --cgroup tenants
+	run dmemstat --cgroup tenants --region $REGION
+	note "per process, from each /dev/dmem_sim file's fdinfo:"
+	run dmemstat --processes --cgroup tenants
 else
 	for t in A B; do
 		for f in dmem.current dmem.pinned.current dmem.events dmem.stat; do
@@ -198,6 +249,9 @@ fi
 
 touch $SYNC/end
 wait $a_pid $b_pid
+if chroot /host sh -c 'command -v crun' >/dev/null 2>&1; then
+	container_chapter
+fi
 dmemsim -q -n admin "region-destroy vram0" >/dev/null
 
 # --- A real GPU: the demo boots with QEMU's qxl (Makefile, `make demo`).
