@@ -726,7 +726,25 @@ static void reap_workers(struct __test_metadata *_metadata, struct round *rd,
 	}
 }
 
-/* Round @r: the load, the destroy under it, the workers' checks after. */
+/* Imports of each kind so far: @sum's rounds and round @rd's, live. */
+static bool both_kinds_imported(const struct round *rd, const struct wreport *sum)
+{
+	long long pinned = sum->pinned_imps, dynamic = sum->dynamic_imps;
+	int i;
+
+	for (i = 0; i < WORKERS; i++) {
+		pinned += __atomic_load_n(&rd->w[i].pinned_imps, __ATOMIC_RELAXED);
+		dynamic += __atomic_load_n(&rd->w[i].dynamic_imps, __ATOMIC_RELAXED);
+	}
+	return pinned > 0 && dynamic > 0;
+}
+
+/*
+ * Round @r: the load, the destroy under it, the workers' checks after.
+ * The last round's destroy also waits (up to 60 s) until the rounds
+ * together have had importers of both kinds, which the test asserts: on
+ * a slow kernel the load's fixed windows may hold too few imports.
+ */
 static void unplug_round(struct __test_metadata *_metadata, const struct env *self,
 			 struct round *rd, int r, struct wreport *sum)
 {
@@ -748,6 +766,10 @@ static void unplug_round(struct __test_metadata *_metadata, const struct env *se
 		usleep(1000);
 	wait_for_load(_metadata, self, cgname);
 	usleep(destroy_after_ms[r] * 1000);
+	t0 = sim_now_ms();
+	while (r == ROUNDS - 1 && !both_kinds_imported(rd, sum) &&
+	       sim_now_ms() - t0 < 60000)
+		usleep(10000);
 	load_a = cg_region_value(self->cgs[1], "dmem.current", cgname);
 	load_b = cg_region_value(self->cgs[2], "dmem.current", cgname);
 	/* The destroy happens under load: something is charged. */
