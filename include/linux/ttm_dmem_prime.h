@@ -5,7 +5,8 @@
  *
  * The export is a dynamic dma-buf exporter (it has pin and unpin). An
  * importer attaches with peer2peer allowed (its device reaches another
- * device's BAR; an importer that needs struct pages is refused), pins
+ * device's BAR; an importer that needs struct pages, or a PCI device
+ * without a peer-to-peer path to the exporter, is refused), pins
  * with dma_buf_pin() and maps: the mapping is the BAR range of the pinned
  * buffer object, mapped for the importing device with dma_map_resource().
  * Its pin is soft when it attached with revoke_notify

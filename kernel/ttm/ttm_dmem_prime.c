@@ -11,6 +11,8 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/ttm_dmem_prime.h>
@@ -51,13 +53,29 @@ static struct ttm_buffer_object *ttm_dmem_prime_bo(struct dma_buf *dmabuf)
 	return container_of(obj, struct ttm_buffer_object, base);
 }
 
+/*
+ * Can @attach's device reach the exporting device's BAR? A PCI importer
+ * must be on a peer-to-peer path to it; another device (a platform or
+ * virtual one) is trusted, as dma-direct maps the BAR's bus address.
+ */
+static bool ttm_dmem_prime_reachable(struct dma_buf_attachment *attach)
+{
+	struct drm_gem_object *obj = attach->dmabuf->priv;
+	struct device *provider = obj->dev->dev;
+
+	if (!dev_is_pci(attach->dev) || !dev_is_pci(provider))
+		return true;
+	return pci_p2pdma_distance(to_pci_dev(provider), attach->dev,
+				   false) >= 0;
+}
+
 static int ttm_dmem_prime_attach(struct dma_buf *dmabuf,
 				 struct dma_buf_attachment *attach)
 {
 	struct ttm_dmem_prime_attach *ta;
 
 	/* The memory is a BAR: no struct pages to hand out. */
-	if (!attach->peer2peer)
+	if (!attach->peer2peer || !ttm_dmem_prime_reachable(attach))
 		return -EOPNOTSUPP;
 	ta = kzalloc(sizeof(*ta), GFP_KERNEL_ACCOUNT);
 	if (!ta)
