@@ -19,9 +19,9 @@
  *   pin BUF    unpin BUF    touch BUF    info BUF
  *   fill BUF SEED                    verify BUF SEED
  *   export BUF                       (the dma-buf is then named BUF too)
- *   dmabuf BUF FD                    name BUF another exporter's dma-buf,
+ *   dmabuf BUF FD                    BUF: another exporter's dma-buf,
  *                                    inherited as descriptor FD (a GPU's
- *                                    PRIME export), for import
+ *                                    PRIME export), to be imported
  *   import IMP BUF pinned [prompt|manual|delay=MS]
  *   import IMP BUF dynamic           use IMP    ack IMP    detach IMP
  *   events                           print the events queued
