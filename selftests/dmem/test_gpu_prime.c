@@ -141,6 +141,42 @@ static void owner_gets_enomem(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
 }
 
+/*
+ * A's buffer object is no longer pinned: B gets the room by evicting it
+ * like any other, with no revoke, and A's bytes are intact.
+ */
+static void evicted_unpinned(struct __test_metadata *_metadata,
+			     struct _test_data_prime *self)
+{
+	EXPECT_EQ(0, PINNED(0));
+	ASSERT_EQ(0, alloc_one(self, 1, self->free + MiB));
+	EXPECT_EQ(1, EVENT(0, "evict"));
+	EXPECT_EQ(0, EVENT(0, "revoke"));
+	EXPECT_EQ(0, gpu_client_verify(&self->cl[0], self->handle, BO_SIZE, SEED));
+}
+
+/*
+ * B, another cgroup's client, asks for the same and gets ENOMEM: A's
+ * buffer object is not taken, and the NIC still maps and reads it.
+ */
+static void other_gets_enomem(struct __test_metadata *_metadata,
+			      struct _test_data_prime *self, __u32 id)
+{
+	struct dmem_sim_importer_info ii;
+
+	EXPECT_EQ(-ENOMEM, alloc_one(self, 1, self->free + MiB));
+	EXPECT_EQ(1, EVENT(1, "enomem"));
+	EXPECT_EQ(0, EVENT(0, "revoke"));
+	EXPECT_EQ(0, EVENT(0, "evict"));
+	EXPECT_EQ(0, STAT(0, "revoked_bytes"));
+	EXPECT_EQ(BO_SIZE, PINNED(0));
+	EXPECT_EQ(0, CURRENT(1));
+	EXPECT_EQ(0, sim_importer_use(self->sim, id, &ii));
+	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (int)ii.state);
+	EXPECT_EQ(0, (long long)ii.revoke_notifies);
+	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+}
+
 /* Everything the NIC's file heard: exactly the types of @want, in order. */
 static void expect_events(struct __test_metadata *_metadata,
 			  struct _test_data_prime *self, __u32 id,
@@ -199,52 +235,27 @@ TEST_F(prime, revoked_for_another_cgroup)
 /* Under "strict", B gets ENOMEM: a soft pin is never revoked. */
 TEST_F(prime, strict_never_revokes)
 {
-	struct dmem_sim_importer_info ii;
 	__u32 id;
 
 	ASSERT_EQ(0, set_policy(self, "strict"));
 	import_pinned(_metadata, self, DMEM_SIM_IMPORT_PINNED,
 		      DMEM_SIM_ACK_PROMPT, &id);
 	owner_gets_enomem(_metadata, self, id);
-
-	EXPECT_EQ(-ENOMEM, alloc_one(self, 1, self->free + MiB));
-	EXPECT_EQ(1, EVENT(1, "enomem"));
-	EXPECT_EQ(0, EVENT(0, "revoke"));
-	EXPECT_EQ(0, EVENT(0, "evict"));
-	EXPECT_EQ(0, STAT(0, "revoked_bytes"));
-	EXPECT_EQ(BO_SIZE, PINNED(0));
-	EXPECT_EQ(0, CURRENT(1));
-	EXPECT_EQ(0, sim_importer_use(self->sim, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (int)ii.state);
-	EXPECT_EQ(0, (long long)ii.revoke_notifies);
-	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	other_gets_enomem(_metadata, self, id);
 }
 
 /* A NIC that pins without accepting a revoke makes a hard pin. */
 TEST_F(prime, hard_pin_never_revoked)
 {
-	struct dmem_sim_importer_info ii;
 	__u32 id;
 
 	import_pinned(_metadata, self, DMEM_SIM_IMPORT_PINNED_HARD, 0, &id);
 	owner_gets_enomem(_metadata, self, id);
-
-	EXPECT_EQ(-ENOMEM, alloc_one(self, 1, self->free + MiB));
-	EXPECT_EQ(1, EVENT(1, "enomem"));
-	EXPECT_EQ(0, EVENT(0, "revoke"));
-	EXPECT_EQ(0, EVENT(0, "evict"));
-	EXPECT_EQ(BO_SIZE, PINNED(0));
-	EXPECT_EQ(0, sim_importer_use(self->sim, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (int)ii.state);
-	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	other_gets_enomem(_metadata, self, id);
 
 	/* Detached, the buffer object is A's plain one: B evicts it. */
 	EXPECT_EQ(0, sim_importer_op(self->sim, DMEM_SIM_IOC_IMPORTER_DETACH, id));
-	EXPECT_EQ(0, PINNED(0));
-	ASSERT_EQ(0, alloc_one(self, 1, self->free + MiB));
-	EXPECT_EQ(1, EVENT(0, "evict"));
-	EXPECT_EQ(0, EVENT(0, "revoke"));
-	EXPECT_EQ(0, gpu_client_verify(&self->cl[0], self->handle, BO_SIZE, SEED));
+	evicted_unpinned(_metadata, self);
 }
 
 /*
@@ -275,12 +286,8 @@ TEST_F(prime, unacknowledged_keeps_memory)
 	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
 
 	EXPECT_EQ(0, sim_importer_op(self->sim, DMEM_SIM_IOC_IMPORTER_ACK, id));
-	EXPECT_EQ(0, PINNED(0));
 	EXPECT_EQ(-ENODEV, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
-	ASSERT_EQ(0, alloc_one(self, 1, self->free + MiB));
-	EXPECT_EQ(1, EVENT(0, "evict"));
-	EXPECT_EQ(0, EVENT(0, "revoke"));
-	EXPECT_EQ(0, gpu_client_verify(&self->cl[0], self->handle, BO_SIZE, SEED));
+	evicted_unpinned(_metadata, self);
 }
 
 /*
