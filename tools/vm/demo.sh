@@ -2,7 +2,8 @@
 # `make demo`, run inside the VM: the soft-pin story told with the simulated
 # device /dev/dmem_sim, two tenants in cgroups, cgset/cgget from the host,
 # the device's events, the cgroup numbers and the dmem trace events; then
-# the same controller on a real GPU driver (QEMU's qxl under TTM).
+# the same controller on a real GPU driver (QEMU's qxl under TTM), and the
+# soft-pin story again on that GPU, with a PRIME export pinned by the NIC.
 #
 # Tenant A pins a buffer that it exports to a simulated RDMA NIC (a pinned
 # dma-buf importer) and pins a second one; asking for more gets ENOMEM while
@@ -122,6 +123,52 @@ gpu_chapter() {
 		n=$((n + 1))
 	done
 	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/B/dmem.current
+}
+
+# The value of region $GPU in file $1 (dmem.current, dmem.capacity...).
+gpu_value() { awk -v r="$GPU" '$1 == r { print $2 }' "$1"; }
+
+# Step 9: soft pins on the real driver. A's buffer object, exported by
+# PRIME, is pinned by the simulated NIC: A's own allocation gets ENOMEM,
+# and B's makes TTM revoke it as a last resort.
+gpu_softpin_chapter() {
+	say "9. Soft pins on the GPU: A's buffer object, pinned by the NIC through PRIME"
+	run chroot /host cgset -r "dmem.max=$GPU max" tenants/B
+	# MiB: 1M more than is left once A's 4M buffer object is in.
+	more=$(( ($(gpu_value $CG/dmem.capacity) - $(gpu_value $CG/dmem.current)) / 1048576 - 3 ))
+	note "A allocates a 4M buffer object and exports it by PRIME (dmemgpu -e);"
+	note "the simulated NIC imports it, pinned and revocable, like an RDMA NIC."
+	note "Then A asks for ${more}M more, 1M more than is left: only its own soft"
+	note "pin could make room, and that is never a victim for A: ENOMEM."
+	nic="dmabuf bo 3; import nic bo pinned; use nic; touch-file $SYNC/nic.ready"
+	# The NIC's next use waits for B's allocation: TTM's retry after a
+	# revoke only tries the reservation, which that use would hold.
+	nic="$nic; wait-event importer-acked nic 30000; wait-file $SYNC/b.done"
+	nic="$nic; !ENODEV use nic"
+	(echo 0 >$CG/tenants/A/cgroup.procs
+	 exec dmemgpu -e "exec dmemsim -n NIC \"$nic\" >>$SYNC/nic.out" \
+		-w $SYNC/nic.ready -a $more 4 1 $SYNC/gpu2.end) >$SYNC/gpu2.a &
+	gpu_a=$!
+	waitf_text $SYNC/gpu2.a "1 more"
+	cat $SYNC/gpu2.a $SYNC/nic.out
+	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/A/dmem.pinned.current \
+		$CG/tenants/A/dmem.events.local
+	note "B asks for ${more}M: TTM revokes A's buffer object as a last resort."
+	note "The NIC is told, acknowledges by unmapping, and A's bytes move to"
+	note "system memory (test_gpu_prime checks every one)."
+	: >$SYNC/nic.out
+	(echo 0 >$CG/tenants/B/cgroup.procs; exec dmemgpu $more 1 $SYNC/gpu2.end) >$SYNC/gpu2.b &
+	gpu_b=$!
+	waitf_text $SYNC/gpu2.b allocated
+	touch $SYNC/b.done
+	waitf_text $SYNC/nic.out "use failed"
+	cat $SYNC/gpu2.b $SYNC/nic.out
+	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/A/dmem.pinned.current \
+		$CG/tenants/A/dmem.events.local $CG/tenants/B/dmem.current
+	note "A's dmem.stat counts the revoked bytes:"
+	run grep "^$GPU " $CG/tenants/A/dmem.stat
+	touch $SYNC/gpu2.end
+	wait $gpu_a $gpu_b
 }
 
 rm -rf "$SYNC"
@@ -258,6 +305,7 @@ dmemsim -q -n admin "region-destroy vram0" >/dev/null
 GPU=$(awk '$1 ~ /^drm\/.*\/vram0$/ { print $1 }' $CG/dmem.capacity)
 if [ -n "$GPU" ] && command -v dmemgpu >/dev/null; then
 	gpu_chapter
+	gpu_softpin_chapter
 fi
 rmdir $CG/tenants/A $CG/tenants/B $CG/tenants 2>/dev/null
 say "done: nothing lost, the pinned memory was taken back only through a revoke"
