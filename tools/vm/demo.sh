@@ -132,7 +132,7 @@ gpu_value() { awk -v r="$GPU" '$1 == r { print $2 }' "$1"; }
 # PRIME, is pinned by the simulated NIC: A's own allocation gets ENOMEM,
 # and B's makes TTM revoke it as a last resort.
 gpu_softpin_chapter() {
-	say "9. Soft pins on the GPU: A's buffer object, pinned by the NIC through PRIME"
+	say "10. Soft pins on the GPU: A's buffer object, pinned by the NIC through PRIME"
 	run chroot /host cgset -r "dmem.max=$GPU max" tenants/B
 	# MiB: 1M more than is left once A's 4M buffer object is in.
 	more=$(( ($(gpu_value $CG/dmem.capacity) - $(gpu_value $CG/dmem.current)) / 1048576 - 3 ))
