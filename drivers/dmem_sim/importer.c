@@ -14,8 +14,12 @@
  * at once, after a delay (delayed work) or when userspace says so
  * (IMPORTER_ACK, which may be never), stops its "DMA" and unmaps: the
  * unmap is the acknowledgment. A hard one (DMEM_SIM_IMPORT_PINNED_HARD)
- * attaches without any callback: dma-buf pins and maps it at attach time,
- * and it lets go only when detached.
+ * attaches as 6.12's pinned RDMA importer does (ib_umem_dmabuf_get_pinned()):
+ * with peer2peer allowed, a move_notify that cannot be honoured and no
+ * revoke_notify, then pins and maps; it lets go only when detached.
+ *
+ * Their mappings may have no struct pages (a GPU's BAR): IMPORTER_READ
+ * then reads through the exporter's dma_buf_vmap(), while mapped.
  *
  * A dynamic importer attaches with move_notify: on a move it drops its
  * mapping (under the reservation lock, as move_notify is called) and
@@ -33,6 +37,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/highmem.h>
+#include <linux/iosys-map.h>
 #include <linux/slab.h>
 
 #include "sim.h"
@@ -188,6 +193,20 @@ static const struct dma_buf_attach_ops sim_importer_pinned_ops = {
 	.revoke_notify = sim_importer_revoke_notify,
 };
 
+/*
+ * A hard-pinned importer is never moved: nothing to do if an exporter
+ * says otherwise (dma_buf_move_notify() of a device-level revoke); the
+ * revoke waits for its detach.
+ */
+static void sim_importer_hard_move_notify(struct dma_buf_attachment *attach)
+{
+}
+
+static const struct dma_buf_attach_ops sim_importer_hard_ops = {
+	.allow_peer2peer = true,
+	.move_notify = sim_importer_hard_move_notify,
+};
+
 static void sim_importer_move_notify(struct dma_buf_attachment *attach)
 {
 	struct sim_importer *imp = attach->importer_priv;
@@ -265,7 +284,7 @@ static int sim_importer_check(const struct dmem_sim_import *arg)
 	return -EINVAL;
 }
 
-/* A revocable pinned importer pins and maps, as an RDMA NIC registers. */
+/* A pinned importer pins and maps, as an RDMA NIC registers. */
 static int sim_importer_pin_map(struct sim_importer *imp)
 {
 	struct sg_table *sgt;
@@ -290,27 +309,14 @@ static int sim_importer_pin_map(struct sim_importer *imp)
 /* Attach (and map) in @imp->mode; 0 or an errno, the attachment set up. */
 static int sim_importer_attach(struct sim_importer *imp)
 {
-	struct dma_buf *dmabuf = imp->dmabuf;
-	struct sg_table *sgt;
+	const struct dma_buf_attach_ops *ops = &sim_importer_attach_ops;
 	int ret;
 
-	if (imp->mode == DMEM_SIM_IMPORT_PINNED_HARD) {
-		/* A dynamic exporter is pinned (and mapped) by dma-buf here. */
-		imp->attach = dma_buf_attach(dmabuf, sim_device);
-		if (IS_ERR(imp->attach))
-			return PTR_ERR(imp->attach);
-		sgt = dma_buf_map_attachment_unlocked(imp->attach,
-						      DMA_BIDIRECTIONAL);
-		if (IS_ERR(sgt))
-			return PTR_ERR(sgt);
-		imp->sgt = sgt;
-		imp->maps = 1;
-		return 0;
-	}
-	imp->attach = dma_buf_dynamic_attach(dmabuf, sim_device,
-					     imp->mode == DMEM_SIM_IMPORT_PINNED ?
-					     &sim_importer_pinned_ops :
-					     &sim_importer_attach_ops, imp);
+	if (imp->mode == DMEM_SIM_IMPORT_PINNED)
+		ops = &sim_importer_pinned_ops;
+	else if (imp->mode == DMEM_SIM_IMPORT_PINNED_HARD)
+		ops = &sim_importer_hard_ops;
+	imp->attach = dma_buf_dynamic_attach(imp->dmabuf, sim_device, ops, imp);
 	if (IS_ERR(imp->attach))
 		return PTR_ERR(imp->attach);
 	if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC)
@@ -560,35 +566,70 @@ int sim_importer_detach(struct sim_file *file, u32 id)
 	return 0;
 }
 
+/* Bytes IMPORTER_READ copies under one hold of the reservation. */
+#define SIM_READ_CHUNK	(16 * PAGE_SIZE)
+
+/* Copy @len bytes at @pos out of @sgt's pages; the reservation held. */
+static void sim_importer_read_pages(struct sg_table *sgt, u64 pos,
+				    size_t len, void *bounce)
+{
+	struct sg_page_iter iter;
+	size_t n, done = 0;
+
+	for_each_sgtable_page(sgt, &iter, pos >> PAGE_SHIFT) {
+		n = min_t(size_t, len - done,
+			  PAGE_SIZE - offset_in_page(pos + done));
+		memcpy_from_page(bounce + done, sg_page_iter_page(&iter),
+				 offset_in_page(pos + done), n);
+		done += n;
+		if (done == len)
+			break;
+	}
+}
+
 /*
- * Copy up to a page at @pos out of the importer's mapping into @bounce,
- * under the reservation (the mapping is stable under it). Return the bytes
- * copied, -ENODEV when not mapped, -EAGAIN when a move took the mapping.
+ * Copy @len bytes at @pos through the exporter's kernel mapping, for a
+ * mapping without struct pages (device memory); the reservation held.
  */
-static long sim_importer_read_page(struct sim_importer *imp, u64 pos,
-				   size_t len, void *bounce)
+static int sim_importer_read_vmap(struct dma_buf *dmabuf, u64 pos,
+				  size_t len, void *bounce)
+{
+	struct iosys_map map;
+	int ret;
+
+	ret = dma_buf_vmap(dmabuf, &map);
+	if (ret)
+		return ret;
+	iosys_map_memcpy_from(bounce, &map, pos, len);
+	dma_buf_vunmap(dmabuf, &map);
+	return 0;
+}
+
+/*
+ * Copy up to SIM_READ_CHUNK bytes at @pos out of what the importer's
+ * mapping reaches into @bounce, under the reservation (the mapping is
+ * stable under it). Return the bytes copied, -ENODEV when not mapped,
+ * -EAGAIN when a move took the mapping, the errors of dma_buf_vmap().
+ */
+static long sim_importer_read_chunk(struct sim_importer *imp, u64 pos,
+				    size_t len, void *bounce)
 {
 	struct sg_table *sgt;
-	struct sg_page_iter iter;
-	u64 off = pos & PAGE_MASK;
 	long ret;
 
 	ret = dma_resv_lock_interruptible(imp->dmabuf->resv, NULL);
 	if (ret)
 		return ret;
 	sgt = imp->sgt;
-	ret = imp->mode == DMEM_SIM_IMPORT_DYNAMIC ? -EAGAIN : -ENODEV;
-	if (sgt) {
-		for_each_sgtable_page(sgt, &iter, off >> PAGE_SHIFT) {
-			len = min_t(size_t, len, PAGE_SIZE - offset_in_page(pos));
-			memcpy_from_page(bounce, sg_page_iter_page(&iter),
-					 offset_in_page(pos), len);
-			ret = len;
-			break;
-		}
-	}
+	len = min_t(size_t, len, SIM_READ_CHUNK);
+	if (!sgt)
+		ret = imp->mode == DMEM_SIM_IMPORT_DYNAMIC ? -EAGAIN : -ENODEV;
+	else if (sg_page(sgt->sgl))
+		sim_importer_read_pages(sgt, pos, len, bounce);
+	else
+		ret = sim_importer_read_vmap(imp->dmabuf, pos, len, bounce);
 	dma_resv_unlock(imp->dmabuf->resv);
-	return ret;
+	return ret ? ret : len;
 }
 
 /**
@@ -600,7 +641,8 @@ static long sim_importer_read_page(struct sim_importer *imp, u64 pos,
  * nobody may reuse before it unmaps.
  *
  * Return: 0; -ENOENT; -EINVAL (range); -ENODEV (not mapped); -EAGAIN (a
- * dynamic importer's mapping moved); -EFAULT; -ENOMEM; -EINTR.
+ * dynamic importer's mapping moved); the errors of dma_buf_vmap();
+ * -EFAULT; -ENOMEM; -EINTR.
  */
 int sim_importer_read(struct sim_file *file, const struct dmem_sim_rw *rw)
 {
@@ -616,13 +658,13 @@ int sim_importer_read(struct sim_file *file, const struct dmem_sim_rw *rw)
 		n = -EINVAL;
 		goto put;
 	}
-	bounce = (void *)__get_free_page(GFP_KERNEL);
+	bounce = kmalloc(SIM_READ_CHUNK, GFP_KERNEL);
 	if (!bounce) {
 		n = -ENOMEM;
 		goto put;
 	}
 	for (; pos < end; pos += n) {
-		n = sim_importer_read_page(imp, pos, end - pos, bounce);
+		n = sim_importer_read_chunk(imp, pos, end - pos, bounce);
 		if (n < 0)
 			break;
 		if (copy_to_user(u64_to_user_ptr(rw->ptr + (pos - rw->offset)),
@@ -631,7 +673,7 @@ int sim_importer_read(struct sim_file *file, const struct dmem_sim_rw *rw)
 			break;
 		}
 	}
-	free_page((unsigned long)bounce);
+	kfree(bounce);
 put:
 	sim_importer_put(imp);
 	return n < 0 ? n : 0;

@@ -11,10 +11,12 @@
  *     holds the requester's), every importer that accepts a revoke is told
  *     with dma_buf_revoke_notify(); then the lock is dropped;
  *  2. the revoker waits, bounded by the region's revoke timeout, for the
- *     importers to let go. A GEM PRIME export holds its importers' pins
- *     for as long as they are attached (drm_gem_map_attach()), so the
- *     acknowledgment is the detach, which needs the reservation lock the
- *     revoker no longer holds;
+ *     importers to let go. An export of ttm_dmem_prime_export() ends an
+ *     importer's pin at its last unmap (ttm_dmem_prime_revoked()): the
+ *     unmap is the acknowledgment. drm_gem_prime_export()'s export holds
+ *     its importers' pins for as long as they are attached
+ *     (drm_gem_map_attach()): there the acknowledgment is the detach.
+ *     Both need the reservation lock the revoker no longer holds;
  *  3. once unpinned, the buffer object goes back on its manager's LRU and
  *     the walk runs again: it evicts it like any other, which moves its
  *     data to system memory (the driver's evict_flags), and counts it.
@@ -40,6 +42,7 @@
 #include <linux/ktime.h>
 #include <linux/wait.h>
 #include <linux/ttm_dmem.h>
+#include <linux/ttm_dmem_prime.h>
 #include <drm/drm_gem.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_resource.h>
@@ -152,8 +155,10 @@ static void ttm_dmem_revoke_notify(struct ttm_buffer_object *bo)
 	if (!dmabuf)
 		return;
 	list_for_each_entry(attach, &dmabuf->attachments, node)
-		if (dma_buf_attach_revocable(attach))
+		if (dma_buf_attach_revocable(attach)) {
 			dma_buf_revoke_notify(attach);
+			ttm_dmem_prime_revoked(attach);
+		}
 }
 
 /* @rv's importers let go: count the revoke, put it back on the LRU. */

@@ -10,29 +10,127 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <drm/drm.h>
 #include <drm/qxl_drm.h>
 
 #include "dmem_util.h"
 #include "faultinj.h"
 #include "gpu_util.h"
+#include "sim_util.h"
 
-enum gpu_op { GPU_ALLOC, GPU_ALLOC_NTH, GPU_CLOSE };
+enum gpu_op { GPU_ALLOC, GPU_ALLOC_NTH, GPU_CLOSE, GPU_EXPORT, GPU_VERIFY };
 
 struct gpu_req {
 	int op;
 	unsigned int size;
 	int count;
 	unsigned int nth;	/* GPU_ALLOC_NTH: the fault point to fail */
+	unsigned int seed;	/* GPU_EXPORT, GPU_VERIFY: the pattern */
+	unsigned int handle;	/* GPU_VERIFY: the buffer object */
 };
 
 struct gpu_reply {
 	int done;
 	int err;
 	int fired;		/* GPU_ALLOC_NTH: nth_disarm()'s answer */
+	unsigned int handle;	/* GPU_EXPORT: the new buffer object */
 };
+
+/*
+ * Maps buffer object @handle of @size bytes through the card (qxl's MAP
+ * ioctl, then mmap); the mapping or MAP_FAILED with errno set.
+ */
+static void *gpu_bo_mmap(int fd, unsigned int handle, unsigned int size)
+{
+	struct drm_qxl_map map = { .handle = handle };
+
+	if (ioctl(fd, DRM_IOCTL_QXL_MAP, &map))
+		return MAP_FAILED;
+	return mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    map.offset);
+}
+
+/*
+ * Writes the pattern of @seed over buffer object @handle, or compares it
+ * (@verify): 0, EILSEQ if a byte differs, or the errno of the allocation
+ * or the mapping.
+ */
+static int gpu_bo_pattern(int fd, unsigned int handle, unsigned int size,
+			  unsigned int seed, int verify)
+{
+	unsigned char *want = malloc(size), *p = MAP_FAILED;
+	int err = 0;
+
+	if (want)
+		p = gpu_bo_mmap(fd, handle, size);
+	if (p == MAP_FAILED) {
+		err = errno;
+	} else {
+		sim_pattern(want, seed, 0, size);
+		if (!verify)
+			memcpy(p, want, size);
+		else if (memcmp(p, want, size))
+			err = EILSEQ;
+		munmap(p, size);
+	}
+	free(want);
+	return err;
+}
+
+/*
+ * One buffer object of @req->size, filled with the pattern of @req->seed
+ * and exported by PRIME: its dma-buf fd goes back with the reply.
+ */
+static int gpu_export(int fd, const struct gpu_req *req,
+		      struct gpu_reply *rep)
+{
+	struct drm_qxl_alloc alloc = { .size = req->size };
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+
+	if (fd < 0) {
+		rep->err = EBADF;
+		return -1;
+	}
+	if (ioctl(fd, DRM_IOCTL_QXL_ALLOC, &alloc)) {
+		rep->err = errno;
+		return -1;
+	}
+	rep->handle = alloc.handle;
+	rep->err = gpu_bo_pattern(fd, alloc.handle, req->size, req->seed, 0);
+	if (rep->err)
+		return -1;
+	prime.handle = alloc.handle;
+	if (ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime)) {
+		rep->err = errno;
+		return -1;
+	}
+	rep->done = 1;
+	return prime.fd;
+}
+
+/* Sends @rep, with file descriptor @fd attached unless it is negative. */
+static int gpu_reply_send(int sock, const struct gpu_reply *rep, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)rep, .iov_len = sizeof(*rep) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+
+	if (fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, 0) == sizeof(*rep) ? 0 : -1;
+}
 
 /* One allocation with fail-nth armed at @req->nth in this thread. */
 static void gpu_alloc_nth(int fd, const struct gpu_req *req,
@@ -116,12 +214,17 @@ static void gpu_serve(int sock, int fd)
 {
 	struct gpu_reply rep;
 	struct gpu_req req;
-	int ret;
+	int out_fd, ret;
 
 	while (read(sock, &req, sizeof(req)) == sizeof(req)) {
-		rep.done = 0;
-		rep.err = 0;
-		rep.fired = 0;
+		memset(&rep, 0, sizeof(rep));
+		out_fd = -1;
+		if (req.op == GPU_EXPORT)
+			out_fd = gpu_export(fd, &req, &rep);
+		if (req.op == GPU_VERIFY)
+			rep.err = fd < 0 ? EBADF :
+				  gpu_bo_pattern(fd, req.handle, req.size,
+						 req.seed, 1);
 		if (req.op == GPU_ALLOC_NTH)
 			gpu_alloc_nth(fd, &req, &rep);
 		if (req.op == GPU_CLOSE) {
@@ -137,8 +240,10 @@ static void gpu_serve(int sock, int fd)
 			}
 			rep.done++;
 		}
-		if (write(sock, &rep, sizeof(rep)) != sizeof(rep))
+		if (gpu_reply_send(sock, &rep, out_fd))
 			break;
+		if (out_fd >= 0)
+			close(out_fd);
 	}
 }
 
@@ -210,6 +315,49 @@ int gpu_client_alloc_nth(struct gpu_client *c, unsigned int size,
 		return -EPIPE;
 	*fired = rep.fired;
 	return rep.done ? 0 : -rep.err;
+}
+
+int gpu_client_export(struct gpu_client *c, unsigned int size,
+		      unsigned int seed, unsigned int *handle)
+{
+	struct gpu_req req = { .op = GPU_EXPORT, .size = size, .seed = seed };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct gpu_reply rep;
+	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd = -1;
+
+	if (c->sock < 0 || write(c->sock, &req, sizeof(req)) != sizeof(req) ||
+	    recvmsg(c->sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(rep))
+		return -EPIPE;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg && cmsg->cmsg_level == SOL_SOCKET &&
+	    cmsg->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	if (!rep.done) {
+		if (fd >= 0)
+			close(fd);
+		return rep.err ? -rep.err : -EPROTO;
+	}
+	*handle = rep.handle;
+	return fd >= 0 ? fd : -EPROTO;
+}
+
+int gpu_client_verify(struct gpu_client *c, unsigned int handle,
+		      unsigned int size, unsigned int seed)
+{
+	struct gpu_req req = {
+		.op = GPU_VERIFY, .size = size, .seed = seed, .handle = handle,
+	};
+	struct gpu_reply rep;
+
+	if (gpu_call(c, &req, &rep))
+		return -EPIPE;
+	return -rep.err;
 }
 
 int gpu_client_close(struct gpu_client *c)

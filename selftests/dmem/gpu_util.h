@@ -59,6 +59,24 @@ int gpu_client_alloc(struct gpu_client *c, unsigned int size, int count,
 int gpu_client_alloc_nth(struct gpu_client *c, unsigned int size,
 			 unsigned int nth, int *fired);
 
+/*
+ * Has the client allocate one buffer object of @size bytes, write the
+ * pattern of @seed (sim_pattern()) over it through a mapping of the card,
+ * and export it by PRIME (DRM_IOCTL_PRIME_HANDLE_TO_FD). Returns the
+ * dma-buf's file descriptor, passed back over the socket, with *@handle
+ * the buffer object's handle in the client's file; or -errno.
+ */
+int gpu_client_export(struct gpu_client *c, unsigned int size,
+		      unsigned int seed, unsigned int *handle);
+
+/*
+ * Has the client read buffer object @handle of @size bytes back through a
+ * mapping of the card: 0 if it holds the pattern of @seed, -EILSEQ if
+ * not, or -errno.
+ */
+int gpu_client_verify(struct gpu_client *c, unsigned int handle,
+		      unsigned int size, unsigned int seed);
+
 /* Has the client close its file, the process staying alive; 0 or -errno. */
 int gpu_client_close(struct gpu_client *c);
 

@@ -92,6 +92,9 @@ int oci_bundle_make(struct oci_bundle *b, const char *tag, const char *cgpath,
 	snprintf(path, sizeof(path), "%s/rootfs", b->dir);
 	if (mkdir(path, 0755))
 		return -errno;
+	snprintf(path, sizeof(path), "%s/rootfs/dev", b->dir);
+	if (mkdir(path, 0755))
+		return -errno;
 	snprintf(path, sizeof(path), "%s/rootfs/dmemsim", b->dir);
 	ret = copy_file(DMEMSIM, path, 0755);
 	return ret ?: write_config(b, cgpath, script, unified);

@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The OCI runtime path: runc (Debian's, from the host's root under
- * chroot /host) starts a container whose config.json sets dmem.max
- * (two regions: a multi-line value), dmem.low and dmem.pinned.max in
- * linux.resources.unified. The limits read back exactly from the
- * container's cgroup; the workload (dmemsim) gets ENOMEM at pinned.max,
- * an eviction at dmem.max and ENOMEM at the second region's max; dmemstat
- * outside sees the container's cgroup; the runtime removes the cgroup at
- * the end. A map with a malformed value makes the runtime fail with the
- * controller's error and leaves no cgroup behind.
- *
- * Not here: crun (Debian's 1.8.1 opens /proc/self/setgroups, which exists
- * only with CONFIG_USER_NS, not in the test kernel), and runc with a map
- * naming an unknown region (it did not exit within the harness's 30 s in
- * the one run made); see docs/admin-guide.md.
+ * The OCI runtime path: runc and crun (Debian's, from the host's root
+ * under chroot /host) each start a container whose config.json sets
+ * dmem.max (two regions: a multi-line value), dmem.low and dmem.pinned.max
+ * in linux.resources.unified, below a parent cgroup that has dmem enabled
+ * for its children (as an orchestrator's slice has). The limits read back
+ * exactly from the container's cgroup; the workload (dmemsim) gets ENOMEM
+ * at pinned.max, an eviction at dmem.max and ENOMEM at the second
+ * region's max; dmemstat outside sees the container's cgroup; the runtime
+ * removes the cgroup at the end. A map with a malformed value, or naming
+ * a region the kernel does not know, makes the runtime fail with the
+ * controller's error (EINVAL, ENODEV) before anything runs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +25,7 @@
 #include "sim_util.h"
 
 #define RUNC	"/usr/sbin/runc"
+#define CRUN	"/usr/bin/crun"
 #define READY_MS	120000
 
 /* The state of one test. */
@@ -59,7 +57,14 @@ FIXTURE_SETUP(oci)
 	sim_cg_name(c->c2, c->r2);
 	ASSERT_EQ(0, sim_region_create(c->fd, c->r1, 8 * MiB));
 	ASSERT_EQ(0, sim_region_create(c->fd, c->r2, 8 * MiB));
+	/*
+	 * The containers' parent, as an orchestrator's slice would be: dmem
+	 * enabled for its children. crun, unlike runc, enables no controller
+	 * in the parents it creates, and fails on a dmem key without it.
+	 */
 	snprintf(c->parent, sizeof(c->parent), "dmt_oci.%d", getpid());
+	ASSERT_EQ(0, cg_create(c->parent));
+	ASSERT_EQ(0, cg_write(c->parent, "cgroup.subtree_control", "+dmem"));
 }
 
 FIXTURE_TEARDOWN(oci)
@@ -179,11 +184,18 @@ TEST_F_TIMEOUT(oci, runc_limits, 300)
 	run_good(_metadata, &self->c, RUNC, "runc");
 }
 
-/* A bad map: the runtime fails with @error and leaves no cgroup. */
+/*
+ * A bad map: the runtime fails with @error, runs nothing and leaves no
+ * cgroup. crun 1.8.1 leaves the container's cgroup behind, empty (it has
+ * no state for `crun delete` either): that one must hold no process and
+ * no charge, and go with a plain rmdir, as an orchestrator's cleanup does.
+ */
 static void run_bad(struct __test_metadata *_metadata,
 		    struct oci_case *c, const char *runtime,
 		    const char *name, const char *map, const char *error)
 {
+	char procs[64];
+
 	char cgpath[160];
 
 	snprintf(c->cg, sizeof(c->cg), "%s/%s", c->parent, name);
@@ -197,16 +209,58 @@ static void run_bad(struct __test_metadata *_metadata,
 	if (!strcasestr(c->text, error))
 		TH_LOG("%s said: %s", runtime, c->text);
 	EXPECT_EQ(-ETIMEDOUT, oci_wait_file(&c->b, "ran", 0));
+	if (!strcmp(runtime, CRUN)) {
+		EXPECT_EQ(0, cg_read(c->cg, "cgroup.procs", procs, sizeof(procs)));
+		EXPECT_EQ(0, cg_region_value(c->cg, "dmem.current", c->c1));
+		EXPECT_EQ(0, cg_destroy(c->cg));
+	}
 	EXPECT_EQ(-2, cg_region_value(c->cg, "dmem.max", c->c1));
+}
+
+TEST_F_TIMEOUT(oci, crun_limits, 300)
+{
+	run_good(_metadata, &self->c, CRUN, "crun");
+}
+
+/* A malformed size: the controller's EINVAL. */
+static void bad_value(struct __test_metadata *_metadata, struct oci_case *c,
+		      const char *runtime, const char *name)
+{
+	char map[128];
+
+	snprintf(map, sizeof(map), "\"dmem.pinned.max\": \"%s 1.5M\"", c->c1);
+	run_bad(_metadata, c, runtime, name, map, "invalid argument");
+}
+
+/* A region the kernel does not know: the controller's ENODEV. */
+static void unknown_region(struct __test_metadata *_metadata,
+			   struct oci_case *c, const char *runtime,
+			   const char *name)
+{
+	char map[160];
+
+	snprintf(map, sizeof(map), "\"dmem.max\": \"%s-gone 1048576\"", c->c1);
+	run_bad(_metadata, c, runtime, name, map, "no such device");
 }
 
 TEST_F_TIMEOUT(oci, runc_bad_value, 300)
 {
-	char map[128];
+	bad_value(_metadata, &self->c, RUNC, "runc-inval");
+}
 
-	snprintf(map, sizeof(map), "\"dmem.pinned.max\": \"%s 1.5M\"",
-		 self->c.c1);
-	run_bad(_metadata, &self->c, RUNC, "runc-inval", map, "invalid argument");
+TEST_F_TIMEOUT(oci, crun_bad_value, 300)
+{
+	bad_value(_metadata, &self->c, CRUN, "crun-inval");
+}
+
+TEST_F_TIMEOUT(oci, runc_unknown_region, 300)
+{
+	unknown_region(_metadata, &self->c, RUNC, "runc-nodev");
+}
+
+TEST_F_TIMEOUT(oci, crun_unknown_region, 300)
+{
+	unknown_region(_metadata, &self->c, CRUN, "crun-nodev");
 }
 
 TEST_HARNESS_MAIN

@@ -726,7 +726,25 @@ static void reap_workers(struct __test_metadata *_metadata, struct round *rd,
 	}
 }
 
-/* Round @r: the load, the destroy under it, the workers' checks after. */
+/* Imports of each kind so far: @sum's rounds and round @rd's, live. */
+static bool both_kinds_imported(const struct round *rd, const struct wreport *sum)
+{
+	long long pinned = sum->pinned_imps, dynamic = sum->dynamic_imps;
+	int i;
+
+	for (i = 0; i < WORKERS; i++) {
+		pinned += __atomic_load_n(&rd->w[i].pinned_imps, __ATOMIC_RELAXED);
+		dynamic += __atomic_load_n(&rd->w[i].dynamic_imps, __ATOMIC_RELAXED);
+	}
+	return pinned > 0 && dynamic > 0;
+}
+
+/*
+ * Round @r: the load, the destroy under it, the workers' checks after.
+ * The last round's destroy also waits (up to 60 s) until the rounds
+ * together have had importers of both kinds, which the test asserts: on
+ * a slow kernel the load's fixed windows may hold too few imports.
+ */
 static void unplug_round(struct __test_metadata *_metadata, const struct env *self,
 			 struct round *rd, int r, struct wreport *sum)
 {
@@ -748,6 +766,10 @@ static void unplug_round(struct __test_metadata *_metadata, const struct env *se
 		usleep(1000);
 	wait_for_load(_metadata, self, cgname);
 	usleep(destroy_after_ms[r] * 1000);
+	t0 = sim_now_ms();
+	while (r == ROUNDS - 1 && !both_kinds_imported(rd, sum) &&
+	       sim_now_ms() - t0 < 60000)
+		usleep(10000);
 	load_a = cg_region_value(self->cgs[1], "dmem.current", cgname);
 	load_b = cg_region_value(self->cgs[2], "dmem.current", cgname);
 	/* The destroy happens under load: something is charged. */
@@ -938,7 +960,7 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	struct importer_call c;
 	struct dmem_sim_region_info ri;
 	pthread_t dt, it;
-	long long pools, regions;
+	long long pools, regions, start;
 	int ifd, mfd, bfd, dmabuf;
 	__u32 x, y, z, m;
 
@@ -979,9 +1001,17 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 		EXPECT_EQ(-EBUSY, c.ret);
 	}
 	d.name = name;
+	start = sim_now_ms();
 	ASSERT_EQ(0, pthread_create(&dt, NULL, destroy_thread, &d));
 	if (!before) {
-		usleep(300000);	/* the destroy waits for m's ack on x */
+		/*
+		 * The destroy is under way once the name is off the list (the
+		 * region is marked dead with it); it then waits for m's ack.
+		 */
+		while (sim_region_info(self->fd, name, &ri) == 0 &&
+		       sim_now_ms() - start < 5000)
+			usleep(5000);
+		ASSERT_EQ(-ENOENT, sim_region_info(self->fd, name, &ri));
 		ASSERT_EQ(0, pthread_create(&it, NULL, import_thread, &c));
 		ASSERT_EQ(0, pthread_join(it, NULL));
 		EXPECT_EQ(-ENODEV, c.ret);

@@ -174,6 +174,30 @@ def bw_targets(res, target):
                                              v["restore_page_ratio"]))
 
 
+def ttm_section(md, res, ttm):
+    """Section 5: TTM create + validate + destroy, with a region or not."""
+    if "region" not in ttm or "plain" not in ttm:
+        return
+    md.append("## 5. TTM: buffer object create + validate + destroy\n")
+    md.append("TTM's own mock managers, one carrying a dmem region (every "
+              "buffer object charged to the root's pool and uncharged) and "
+              "one without (the 6.12 path), taking turns in each repetition "
+              "(`kernel/ttm/bench/`); 64 KiB buffer objects, time per "
+              "buffer object; *per repetition* is the ratio of the two "
+              "rounds of one repetition.\n")
+    reg, plain = stat(ttm["region"]), stat(ttm["plain"])
+    pairs = [r / p for r, p in zip(ttm["region"], ttm["plain"])]
+    res["ttm"] = {"region_ns": reg, "plain_ns": plain,
+                  "ratio": reg["median"] / plain["median"],
+                  "ratio_per_rep": stat(pairs)}
+    md.append("| with a region | without | ratio of medians | per repetition |")
+    md.append("|---|---|---|---|")
+    md.append("| %s | %s | %s | %s |" % (
+        fmt_ns(reg), fmt_ns(plain), times(res["ttm"]["ratio"]),
+        fmt(stat(pairs), "×", 2)))
+    md.append("")
+
+
 def main():
     raw, outdir = sys.argv[1], sys.argv[2]
     machine = ""
@@ -186,6 +210,7 @@ def main():
     revoke = defaultdict(list)
     pools = defaultdict(list)
     bw = defaultdict(list)
+    ttm = defaultdict(list)
     mem = {}
     for kind, kv in rows:
         if kind == "charge":
@@ -206,6 +231,8 @@ def main():
         elif kind == "revoke":
             key = (int(kv["k"]), kv["impl"])
             revoke[key].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "ttm_cvd":
+            ttm[kv["impl"]].append(int(kv["ns"]) / int(kv["ops"]))
         elif kind == "mem":
             mem[kv["item"]] = {k: int(v) for k, v in kv.items() if k != "item"}
 
@@ -330,6 +357,8 @@ def main():
                 mem[item]["bytes"]))
     md.append("")
 
+    ttm_section(md, res, ttm)
+
     # Targets.
     def target(name, met, detail):
         res["targets"].append({"target": name, "met": met, "detail": detail})
@@ -382,6 +411,11 @@ def main():
                 % (r, r2))
     pools_targets(res, target)
     bw_targets(res, target)
+    if "ttm" in res:
+        target("TTM create + validate + destroy with a region: ≤ 1.05× without",
+               res["ttm"]["ratio"] <= 1.05, "%.3f× (per repetition %s)" % (
+                   res["ttm"]["ratio"],
+                   fmt(res["ttm"]["ratio_per_rep"], "×", 3)))
     if "buf" in mem:
         target("≤ 96 bytes of tracking per buffer", mem["buf"]["bytes"] <= 96,
                "%d bytes, no allocation" % mem["buf"]["bytes"])

@@ -10,7 +10,7 @@ packages=(
 	cgroup-tools libcgroup-dev
 	bpftool libbpf-dev clang llvm dwarves sparse
 	zlib1g-dev libjson-c-dev
-	runc python3-prometheus-client
+	runc crun python3-prometheus-client
 )
 
 missing=()

@@ -19,6 +19,9 @@
  *   pin BUF    unpin BUF    touch BUF    info BUF
  *   fill BUF SEED                    verify BUF SEED
  *   export BUF                       (the dma-buf is then named BUF too)
+ *   dmabuf BUF FD                    BUF: another exporter's dma-buf,
+ *                                    inherited as descriptor FD (a GPU's
+ *                                    PRIME export), to be imported
  *   import IMP BUF pinned [prompt|manual|delay=MS]
  *   import IMP BUF dynamic           use IMP    ack IMP    detach IMP
  *   events                           print the events queued
@@ -222,10 +225,12 @@ static struct name *print_event(const struct dmem_sim_event *ev)
 		nm = by_id(K_IMP, ev->importer);
 	else
 		nm = by_id(K_BUF, ev->handle);
-	out("event #%llu %s: %s %s (%s in sim/%s)", ev->seq,
+	/* Another exporter's dma-buf has no dmem_sim region. */
+	out("event #%llu %s: %s %s (%s%s%s)", ev->seq,
 	    ev->type < ARRAY_SIZE(event_names) ?
 	    event_names[ev->type] : "?", ev->importer ? "importer" : "buffer",
-	    nm ? nm->name : "?", sz, ev->region);
+	    nm ? nm->name : "?", sz, *ev->region ? " in sim/" : "",
+	    ev->region);
 	return nm;
 }
 
@@ -526,6 +531,23 @@ static int cmd_export(const struct command *c, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_dmabuf(const struct command *c, int argc, char **argv)
+{
+	int fd = atoi(argv[2]);
+	off_t size = lseek(fd, 0, SEEK_END);
+	struct name *b;
+
+	if (size < 0)
+		return -errno;
+	b = add_name(argv[1], K_BUF, 0, size);
+	if (!b)
+		return -ENOMEM;
+	b->fd = fd;
+	out("dmabuf %s: descriptor %d, %lld bytes", b->name, fd,
+	    (long long)size);
+	return 0;
+}
+
 /* "dynamic", or "pinned [prompt|manual|delay=MS]", into @a; NULL if bad. */
 static const char *import_mode(int argc, char **argv,
 			       struct dmem_sim_import *a)
@@ -680,6 +702,7 @@ static const struct command commands[] = {
 	{ "fill", 3, 3, "BUF SEED", cmd_fill, 0 },
 	{ "verify", 3, 3, "BUF SEED", cmd_verify, 0 },
 	{ "export", 2, 2, "BUF", cmd_export, 0 },
+	{ "dmabuf", 3, 3, "BUF FD", cmd_dmabuf, 0 },
 	{ "import", 4, 5,
 	  "IMP BUF pinned [prompt|manual|delay=MS], or IMP BUF dynamic",
 	  cmd_import, 0 },

@@ -2,7 +2,8 @@
 # `make demo`, run inside the VM: the soft-pin story told with the simulated
 # device /dev/dmem_sim, two tenants in cgroups, cgset/cgget from the host,
 # the device's events, the cgroup numbers and the dmem trace events; then
-# the same controller on a real GPU driver (QEMU's qxl under TTM).
+# the same controller on a real GPU driver (QEMU's qxl under TTM), and the
+# soft-pin story again on that GPU, with a PRIME export pinned by the NIC.
 #
 # Tenant A pins a buffer that it exports to a simulated RDMA NIC (a pinned
 # dma-buf importer) and pins a second one; asking for more gets ENOMEM while
@@ -29,11 +30,60 @@ start_dmemtrace() {
 # Waits up to 60 s for file $1 to contain $2.
 waitf_text() { n=0; while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done; }
 
-# Step 8: the same controller on a real driver. qxl's VRAM heap is managed
+# Step 8: a container whose dmem limits come from its OCI config, as an
+# orchestrator would set them, started by crun (the host's, chrooted).
+container_chapter() {
+	local b=$SYNC/ctr dev
+	say "8. A container with dmem limits, from its OCI config (crun)"
+	mkdir -p $b/rootfs/dev $b/state $CG/jobs
+	cp "$(command -v dmemsim)" $b/rootfs/dmemsim
+	echo +dmem >$CG/jobs/cgroup.subtree_control
+	dev=$(stat -c '%t %T' /dev/dmem_sim)
+	set -- $dev
+	cat >$b/config.json <<-JSON
+	{"ociVersion": "1.0.2",
+	 "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["PATH=/"],
+	  "args": ["/dmemsim", "-n", "ctr", "alloc weights vram0 8M pinned; !ENOMEM alloc more vram0 4M pinned; alloc act vram0 2M; alloc tmp vram0 4M; expect-state act evicted; touch-file /ready; wait-file /go 60000"]},
+	 "root": {"path": "rootfs"}, "hostname": "train",
+	 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+	 "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}],
+	  "cgroupsPath": "/jobs/train",
+	  "devices": [{"path": "/dev/dmem_sim", "type": "c", "major": $((16#$1)), "minor": $((16#$2)), "fileMode": 438}],
+	  "resources": {"devices": [{"allow": false, "access": "rwm"},
+	    {"allow": true, "type": "c", "major": $((16#$1)), "minor": $((16#$2)), "access": "rw"}],
+	   "unified": {"dmem.max": "$REGION 12582912", "dmem.pinned.max": "$REGION 8388608"}}}}
+	JSON
+	note "config.json's linux.resources.unified:"
+	grep -o '"unified": {[^}]*}' $b/config.json | sed 's/^/   /'
+	note "the container pins 8M of its 12M, may pin no more, and its last 4M evict its own unpinned 2M:"
+	chroot /host crun --root $b/state run --bundle $b train >$b/out 2>&1 &
+	local crun_pid=$! n=0
+	while [ ! -e $b/rootfs/ready ] && kill -0 $crun_pid 2>/dev/null && [ $n -lt 600 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	cat $b/out
+	run grep "^$REGION " $CG/jobs/train/dmem.max $CG/jobs/train/dmem.current \
+		$CG/jobs/train/dmem.pinned.current
+	if command -v dmemstat >/dev/null; then
+		run dmemstat --cgroup jobs --region $REGION
+		run dmemstat --processes --cgroup jobs
+	fi
+	touch $b/rootfs/go
+	wait $crun_pid
+	if [ -d $CG/jobs/train ]; then
+		note "the container exited, but its cgroup is still there"
+	else
+		note "the container exited, and crun removed its cgroup"
+	fi
+	rmdir $CG/jobs
+}
+
+# Step 9: the same controller on a real driver. qxl's VRAM heap is managed
 # by TTM, which charges every buffer object to its client's cgroup and,
 # when a cgroup hits its dmem.max, evicts inside that cgroup only.
 gpu_chapter() {
-	say "8. A real GPU driver: QEMU's qxl, whose VRAM TTM manages"
+	say "9. A real GPU driver: QEMU's qxl, whose VRAM TTM manages"
 	note "qxl registers its VRAM heap as a dmem region, next to the simulated one:"
 	run cat $CG/dmem.capacity
 	note "B may use 8M of the GPU's VRAM; A has no GPU limit."
@@ -73,6 +123,52 @@ gpu_chapter() {
 		n=$((n + 1))
 	done
 	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/B/dmem.current
+}
+
+# The value of region $GPU in file $1 (dmem.current, dmem.capacity...).
+gpu_value() { awk -v r="$GPU" '$1 == r { print $2 }' "$1"; }
+
+# Step 9: soft pins on the real driver. A's buffer object, exported by
+# PRIME, is pinned by the simulated NIC: A's own allocation gets ENOMEM,
+# and B's makes TTM revoke it as a last resort.
+gpu_softpin_chapter() {
+	say "10. Soft pins on the GPU: A's buffer object, pinned by the NIC through PRIME"
+	run chroot /host cgset -r "dmem.max=$GPU max" tenants/B
+	# MiB: 1M more than is left once A's 4M buffer object is in.
+	more=$(( ($(gpu_value $CG/dmem.capacity) - $(gpu_value $CG/dmem.current)) / 1048576 - 3 ))
+	note "A allocates a 4M buffer object and exports it by PRIME (dmemgpu -e);"
+	note "the simulated NIC imports it, pinned and revocable, like an RDMA NIC."
+	note "Then A asks for ${more}M more, 1M more than is left: only its own soft"
+	note "pin could make room, and that is never a victim for A: ENOMEM."
+	nic="dmabuf bo 3; import nic bo pinned; use nic; touch-file $SYNC/nic.ready"
+	# The NIC's next use waits for B's allocation: TTM's retry after a
+	# revoke only tries the reservation, which that use would hold.
+	nic="$nic; wait-event importer-acked nic 30000; wait-file $SYNC/b.done"
+	nic="$nic; !ENODEV use nic"
+	(echo 0 >$CG/tenants/A/cgroup.procs
+	 exec dmemgpu -e "exec dmemsim -n NIC \"$nic\" >>$SYNC/nic.out" \
+		-w $SYNC/nic.ready -a $more 4 1 $SYNC/gpu2.end) >$SYNC/gpu2.a &
+	gpu_a=$!
+	waitf_text $SYNC/gpu2.a "1 more"
+	cat $SYNC/gpu2.a $SYNC/nic.out
+	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/A/dmem.pinned.current \
+		$CG/tenants/A/dmem.events.local
+	note "B asks for ${more}M: TTM revokes A's buffer object as a last resort."
+	note "The NIC is told, acknowledges by unmapping, and A's bytes move to"
+	note "system memory (test_gpu_prime checks every one)."
+	: >$SYNC/nic.out
+	(echo 0 >$CG/tenants/B/cgroup.procs; exec dmemgpu $more 1 $SYNC/gpu2.end) >$SYNC/gpu2.b &
+	gpu_b=$!
+	waitf_text $SYNC/gpu2.b allocated
+	touch $SYNC/b.done
+	waitf_text $SYNC/nic.out "use failed"
+	cat $SYNC/gpu2.b $SYNC/nic.out
+	run grep "^$GPU " $CG/tenants/A/dmem.current $CG/tenants/A/dmem.pinned.current \
+		$CG/tenants/A/dmem.events.local $CG/tenants/B/dmem.current
+	note "A's dmem.stat counts the revoked bytes:"
+	run grep "^$GPU " $CG/tenants/A/dmem.stat
+	touch $SYNC/gpu2.end
+	wait $gpu_a $gpu_b
 }
 
 rm -rf "$SYNC"
@@ -165,7 +261,9 @@ waitf $SYNC/a.done
 
 say "5. The numbers"
 if command -v dmemstat >/dev/null; then
-	run dmemstat --cgroup tenants
+	run dmemstat --cgroup tenants --region $REGION
+	note "per process, from each /dev/dmem_sim file's fdinfo:"
+	run dmemstat --processes --cgroup tenants
 else
 	for t in A B; do
 		for f in dmem.current dmem.pinned.current dmem.events dmem.stat; do
@@ -198,12 +296,16 @@ fi
 
 touch $SYNC/end
 wait $a_pid $b_pid
+if chroot /host sh -c 'command -v crun' >/dev/null 2>&1; then
+	container_chapter
+fi
 dmemsim -q -n admin "region-destroy vram0" >/dev/null
 
 # --- A real GPU: the demo boots with QEMU's qxl (Makefile, `make demo`).
 GPU=$(awk '$1 ~ /^drm\/.*\/vram0$/ { print $1 }' $CG/dmem.capacity)
 if [ -n "$GPU" ] && command -v dmemgpu >/dev/null; then
 	gpu_chapter
+	gpu_softpin_chapter
 fi
 rmdir $CG/tenants/A $CG/tenants/B $CG/tenants 2>/dev/null
 say "done: nothing lost, the pinned memory was taken back only through a revoke"

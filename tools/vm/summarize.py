@@ -32,14 +32,31 @@ class Tally:
         self.passed = self.failed = self.skipped = 0
         self.failures = []
 
-    def add(self, suite, name, verdict, why=""):
+    def add(self, suite, name, verdict, why="", detail=()):
         if verdict == "pass":
             self.passed += 1
         elif verdict == "skip":
             self.skipped += 1
         else:
             self.failed += 1
-            self.failures.append(f"{suite}: {name}{' (' + why + ')' if why else ''}")
+            self.failures.append((f"{suite}: {name}{' (' + why + ')' if why else ''}",
+                                  list(detail)))
+
+
+# What a failing selftest printed is shown with its name, so that a log
+# that keeps only the end of the output (a CI's) still says why it failed.
+DETAIL_LINES = 12
+DETAIL_SKIP = re.compile(r"^#\s*(RUN|Starting|PASSED|FAILED|Totals)\b|^#\s*$")
+DETAIL_WHY = re.compile(r"Expected|unexpected|[Ff]ail|[Ee]rror|status 0x|arrived|check:")
+
+
+def failure_detail(lines):
+    """At most DETAIL_LINES of @lines: the ones saying why first, in order."""
+    why = {i for i, line in enumerate(lines) if DETAIL_WHY.search(line)}
+    why = set(sorted(why)[:DETAIL_LINES])
+    rest = [i for i in range(len(lines)) if i not in why]
+    keep = why | set(rest[max(0, len(rest) - (DETAIL_LINES - len(why))):])
+    return [lines[i] for i in sorted(keep)]
 
 
 def parse_kunit(path, suite, tally):
@@ -76,6 +93,7 @@ def parse_tap(path, rc_path, suite, tally):
     plan = None
     seen = 0
     p = s = f = 0
+    said = []
     with open(path, errors="replace") as fh:
         for line in fh:
             line = line.rstrip("\n")
@@ -85,6 +103,8 @@ def parse_tap(path, rc_path, suite, tally):
                 continue
             m = TAP_RESULT.match(line)
             if not m:
+                if line.startswith("#") and not DETAIL_SKIP.match(line):
+                    said.append(line)
                 continue
             seen += 1
             ok, _, name, _, directive = m.groups()
@@ -93,7 +113,8 @@ def parse_tap(path, rc_path, suite, tally):
             elif ok == "ok" or directive in ("XFAIL", "TODO"):
                 tally.add(suite, name, "pass"); p += 1
             else:
-                tally.add(suite, name, "fail"); f += 1
+                tally.add(suite, name, "fail", detail=failure_detail(said)); f += 1
+            said = []
     rc = None
     if os.path.exists(rc_path):
         rc = int(open(rc_path).read().strip() or "-1")
@@ -163,8 +184,10 @@ def main():
         print(f"{kind:<9} {suite:<32} {p:>5} {f:>5} {s:>5} {note}")
     if tally.failures:
         print("\nfailures:")
-        for line in tally.failures:
+        for line, detail in tally.failures:
             print("  " + line)
+            for said in detail:
+                print("      " + said)
     print()
     summary = f"{tally.passed} passed, {tally.failed} failed"
     if tally.skipped:

@@ -315,12 +315,15 @@ static enum dmem_buf_state state(struct kt_xbuf *xb)
 	return dmem_buf_state(&xb->kb->buf);
 }
 
-/* A parked revoke is finished by a work item: wait for it, up to 2 s. */
+/*
+ * A parked revoke is finished by a work item: wait for it, up to 10 s (it
+ * takes milliseconds; the bound only has to outlast a loaded debug kernel).
+ */
 static bool kt_wait_revoked(struct kt_xbuf *xb)
 {
 	int i;
 
-	for (i = 0; i < 100 && state(xb) != DMEM_BUF_REVOKED; i++)
+	for (i = 0; i < 500 && state(xb) != DMEM_BUF_REVOKED; i++)
 		msleep(20);
 	return state(xb) == DMEM_BUF_REVOKED;
 }
