@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The TTM benchmark of `make bench` (CONFIG_DRM_TTM_DMEM_BENCH): what a
- * dmem region costs a TTM driver on its hottest path, a buffer object's
- * create + validate + destroy.
+ * The TTM benchmarks of `make bench` (CONFIG_DRM_TTM_DMEM_BENCH). Here:
+ * what a dmem region costs a TTM driver on its hottest path, a buffer
+ * object's create + validate + destroy. The soft-pin decision's is in
+ * ttm_dmem_bench_softpin.c.
  *
  * Two of TTM's own mock managers of the same size on one device, one
  * carrying a dmem region and one without (the 6.12 path, untouched by
@@ -10,8 +11,8 @@
  * created and validated into one (ttm_bo_init_reserved()) and destroyed
  * (ttm_bo_put(); idle, so freed at once), then the same on the other, the
  * order swapped every repetition so that neither always runs warm. The
- * charges go to the running thread's cgroup, the root's, as a driver's
- * would go to its client's.
+ * buffer objects are the kernel's (no DRM client's ioctl creates them):
+ * charged to the root cgroup.
  *
  * It is a KUnit suite only to reuse TTM's KUnit helpers and mock manager;
  * it asserts no time. Its name keeps it out of `make check`'s suites; the
@@ -32,6 +33,8 @@
 
 #include "ttm_kunit_helpers.h"
 #include "ttm_mock_manager.h"
+
+#include "ttm_dmem_bench.h"
 
 #define BENCH_OPS	2000
 #define BENCH_REPS	9
@@ -139,6 +142,8 @@ static void bench_ttm_create_validate_destroy(struct kunit *test)
 
 static struct kunit_case bench_dmem_ttm_cases[] = {
 	KUNIT_CASE_SLOW(bench_ttm_create_validate_destroy),
+	KUNIT_CASE_SLOW(bench_ttm_softpin_evict),
+	KUNIT_CASE_SLOW(bench_ttm_softpin_enomem),
 	{}
 };
 
