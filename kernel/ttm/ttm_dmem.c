@@ -325,8 +325,9 @@ EXPORT_SYMBOL_GPL(ttm_dmem_evict_begin);
  * @ev: the walk's dmem scope
  * @evicted: the buffer object left the manager
  *
- * Counts an "evict" event in the victim's pool, and a "low" event if it
- * was taken below its effective dmem.low.
+ * Counts an "evict" event and the bytes (dmem.stat's evicted_bytes) in the
+ * victim's pool, and a "low" event if it was taken below its effective
+ * dmem.low.
  *
  * Context: any context.
  */
@@ -338,6 +339,8 @@ void ttm_dmem_evict_end(struct ttm_dmem_evict *ev, bool evicted)
 		ttm_dmem_trace(trace_dmem_evict, ev->victim, ev->victim_tgid,
 			       ev->victim_bytes);
 		dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_EVICT);
+		dmem_cgroup_pool_stat_add(ev->victim, DMEM_CGROUP_STAT_EVICTED_BYTES,
+					  ev->victim_bytes);
 		ttm_dmem_usage_add(ev->victim_usage, TTM_DMEM_USAGE_EVICTED,
 				   ev->victim_bytes);
 		if (ev->victim_low)

@@ -66,6 +66,8 @@ static void dmem_ttm_limit_scope(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), SZ_8K);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_EVICTED_BYTES), SZ_8K);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_CGROUP_STAT_EVICTED_BYTES), 0);
 	KUNIT_EXPECT_GT(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_MAX), 0);
 
 	/*
@@ -95,6 +97,7 @@ static void dmem_ttm_full_scope(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K + SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_CGROUP_STAT_EVICTED_BYTES), SZ_32K);
 }
 
 /* Below min never; below low only when nothing unprotected is left. */
