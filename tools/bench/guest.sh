@@ -6,10 +6,12 @@
 # Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS,
 # SIZES (the buffer counts of the victim benchmark), POOLS (the pool
 # counts of the pools benchmark, at most 1000), POOLS_ITERS and
-# POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark).
-# SECTIONS picks the sections of each repetition (default: all of
-# "charge victim pools bw revoke"), to rerun one quickly; report.py leaves
-# out the tables of sections not run.
+# POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark),
+# FUTILE_BUFS, FUTILE_ITERS and FUTILE_PINNED (buffers, operations and
+# most of the region pinned, in percent, per CPU of the
+# evictions-in-vain workload). SECTIONS picks the sections of each
+# repetition (default: all of "charge victim pools bw revoke futile"), to
+# rerun one quickly; report.py leaves out the tables of sections not run.
 set -eu
 
 B=/sys/kernel/debug/dmem_bench
@@ -25,7 +27,10 @@ POOLS=${POOLS:-10 1000}
 POOLS_ITERS=${POOLS_ITERS:-2000}
 POOLS_OLD_ITERS=${POOLS_OLD_ITERS:-200}
 BW=${BW:-4096:200 65536:100 2097152:20 33554432:5}
-SECTIONS=${SECTIONS:-charge victim pools bw revoke}
+FUTILE_BUFS=${FUTILE_BUFS:-64}
+FUTILE_ITERS=${FUTILE_ITERS:-20000}
+FUTILE_PINNED=${FUTILE_PINNED:-90}
+SECTIONS=${SECTIONS:-charge victim pools bw revoke futile}
 
 # Is section $1 picked?
 want() {
@@ -132,6 +137,8 @@ while [ "$rep" -le "$REPS" ]; do
 	want revoke && for k in 1 4 16; do
 		bench revoke k=$k reps=1 iters="$REVOKE_ITERS"
 	done
+	want futile && echo "-- evictions in vain, 2 CPUs"
+	want futile && bench futile n="$FUTILE_BUFS" pinned="$FUTILE_PINNED" reps=1 iters="$FUTILE_ITERS"
 	rep=$((rep + 1))
 done
 echo "guest.sh: done"

@@ -174,6 +174,45 @@ def bw_targets(res, target):
                                              v["restore_page_ratio"]))
 
 
+def futile_section(md, res, futile):
+    if not futile:
+        return
+    md.append("## 2c. Evictions in vain, 2 CPUs\n")
+    md.append("Two kthreads (CPUs 0 and 1), each its own owner with its own "
+              "buffers of 1–16 × 4 KiB, do random make-resident, pin, unpin "
+              "and free-and-renew operations in one 1 MiB region (soft "
+              "policy), each pinning at most 90% of it by its own count (the "
+              "other's revokes end some of its pins unseen). *futile*: evictions and revokes made for an "
+              "allocation that failed anyway (dmem.stat `futile_evictions`), "
+              "because the other CPU took the room meanwhile. Per repetition.\n")
+    md.append("| rep | operations | evictions | futile | futile ÷ evictions "
+              "| -ENOMEM | -EBUSY | pins | revokes |")
+    md.append("|---|---|---|---|---|---|---|---|---|")
+    for i, kv in enumerate(futile):
+        ev, fu = int(kv["evictions"]), int(kv["futile"])
+        md.append("| %s | {:,} | {:,} | {:,} | %s | {:,} | {:,} | {:,} | {:,} |"
+                  .format(int(kv["ops"]), ev, fu, int(kv["enomem"]),
+                          int(kv["busy"]), int(kv["pins"]),
+                          int(kv["revokes"]))
+                  % (i + 1, "%.3f%%" % (100.0 * fu / ev) if ev else "–"))
+    ev = sum(int(kv["evictions"]) for kv in futile)
+    fu = sum(int(kv["futile"]) for kv in futile)
+    res["futile"] = {"evictions": ev, "futile": fu,
+                     "ratio": fu / ev if ev else None}
+    md.append("")
+
+
+def futile_target(res, target):
+    f = res.get("futile")
+    if f:
+        target("evictions in vain, randomized workload on 2 CPUs: < 1% of "
+               "evictions", bool(f["evictions"]) and f["ratio"] < 0.01,
+               "%s futile of %s evictions (%s)" % (
+                   "{:,}".format(f["futile"]), "{:,}".format(f["evictions"]),
+                   "%.3f%%" % (100 * f["ratio"]) if f["evictions"]
+                   else "no eviction: the load did not happen"))
+
+
 def ttm_section(md, res, ttm):
     """Section 5: TTM create + validate + destroy, with a region or not."""
     if "region" not in ttm or "plain" not in ttm:
@@ -275,6 +314,7 @@ def main():
     bw = defaultdict(list)
     ttm = defaultdict(list)
     ttm_sp = defaultdict(list)
+    futile = []
     mem = {}
     for kind, kv in rows:
         if kind == "charge":
@@ -300,6 +340,8 @@ def main():
                 int(kv["ns"]) / int(kv["ops"]))
         elif kind == "ttm_cvd":
             ttm[kv["impl"]].append(int(kv["ns"]) / int(kv["ops"]))
+        elif kind == "futile":
+            futile.append(kv)
         elif kind == "mem":
             mem[kv["item"]] = {k: int(v) for k, v in kv.items() if k != "item"}
 
@@ -379,6 +421,7 @@ def main():
     md.append("")
 
     pools_section(md, res, pools)
+    futile_section(md, res, futile)
 
     # 3. Revoke.
     md.append("## 3. Revoke round trip\n")
@@ -481,6 +524,7 @@ def main():
                 % (r, r2))
     pools_targets(res, target)
     bw_targets(res, target)
+    futile_target(res, target)
     ttm_softpin_targets(res, target)
     if "ttm" in res:
         target("TTM create + validate + destroy with a region: ≤ 1.05× without",
