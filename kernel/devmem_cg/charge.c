@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 
 #include "dmem_internal.h"
+#include "stock.h"
 
 /**
  * dmem_pool_try_charge() - charge a referenced pool and its ancestors

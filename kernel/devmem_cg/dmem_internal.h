@@ -45,11 +45,13 @@
 
 #include <linux/cgroup.h>
 #include <linux/cgroup_dmem.h>
+#include <linux/fault-inject.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/page_counter.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/workqueue.h>
 
@@ -215,11 +217,7 @@ void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool);
 void dmem_pools_kill_cs(struct dmemcg_state *cs);
 
 /* stock.c */
-struct dmem_cgroup_pool_state *dmem_stock_consume(struct dmemcg_state *cs,
-						  struct dmem_cgroup_region *region,
-						  u64 size);
 bool dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size);
-bool dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size);
 void dmem_stock_drain_region(struct dmem_cgroup_region *region);
 void dmem_stock_drain_killed(void);
 unsigned long dmem_stock_bytes(struct dmem_cgroup_pool_state *pool);
@@ -232,7 +230,21 @@ void dmem_pool_reclaim(struct dmem_cgroup_pool_state *pool);
 
 /* fault.c */
 #ifdef CONFIG_DMEM_FAULT_INJECTION
-bool dmem_should_fail_charge(u64 size);
+extern struct fault_attr fail_dmem_charge;
+bool dmem_should_fail_charge_armed(u64 size);
+
+/*
+ * Should this charge fail (-ENOMEM)? should_fail()'s own first checks,
+ * inline: the point is armed only by a probability or by this task's
+ * fail-nth. Unarmed, a charge pays two loads, not three calls.
+ */
+static inline bool dmem_should_fail_charge(u64 size)
+{
+	if (likely(!READ_ONCE(fail_dmem_charge.probability) &&
+		   (!in_task() || !READ_ONCE(current->fail_nth))))
+		return false;
+	return dmem_should_fail_charge_armed(size);
+}
 #else
 static inline bool dmem_should_fail_charge(u64 size)
 {

@@ -31,7 +31,8 @@
 
 #include "dmem_internal.h"
 
-static DECLARE_FAULT_ATTR(fail_dmem_charge);
+/* Read inline by dmem_should_fail_charge(), dmem_internal.h. */
+DECLARE_FAULT_ATTR(fail_dmem_charge);
 
 /*
  * The boot parameter "fail_dmem_charge=<interval>,<probability>,<space>,<times>",
@@ -44,16 +45,17 @@ static int __init setup_fail_dmem_charge(char *str)
 early_param("fail_dmem_charge", setup_fail_dmem_charge);
 
 /**
- * dmem_should_fail_charge() - should this charge fail?
+ * dmem_should_fail_charge_armed() - should this charge fail?
  * @size: bytes about to be charged
  *
- * A zero-byte charge only looks a pool up (the eviction manager does so to
+ * The slow part of dmem_should_fail_charge(), once the point is armed. A
+ * zero-byte charge only looks a pool up (the eviction manager does so to
  * count an "enomem" event) and is never failed.
  *
  * Context: any context (the charge of a pin runs under a spinlock).
  * Return: true if the caller must fail the charge with -ENOMEM.
  */
-bool dmem_should_fail_charge(u64 size)
+bool dmem_should_fail_charge_armed(u64 size)
 {
 	return size && should_fail(&fail_dmem_charge, size);
 }

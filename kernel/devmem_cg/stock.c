@@ -4,9 +4,12 @@
  *
  * Each CPU caches bytes uncharged from one pool, still charged in the
  * pool's page_counters, and hands them to the next charge of that pool on
- * that CPU. A charge+uncharge pair that the stock serves touches only this
- * CPU's stock and the pool's percpu_ref: no page_counter, whatever the
- * depth, and nothing another CPU writes.
+ * that CPU. It caches the uncharged charges' pool references too, and
+ * hands them out with the bytes: a charge+uncharge pair that the stock
+ * serves touches only this CPU's stock, neither a page_counter (whatever
+ * the depth) nor the pool's reference count, and nothing another CPU
+ * writes. The pool is not looked up: the stocked one is compared with
+ * the (cgroup, region) charged.
  *
  * Unlike memcg's stock, ours is filled by uncharges only, never by charging
  * ahead, so that page_counter never holds more than was really charged when
@@ -28,7 +31,11 @@
  *     work, which runs on its CPU, or by a control CPU once its CPU is dead;
  *   - other CPUs drain it by queueing its work and flushing it, CPU
  *     hotplug excluded meanwhile;
- *   - a stock holds one reference on its pool (the uncharged charge's);
+ *   - a stock holds @nr_refs references on its pool, at least one while
+ *     it has a pool: those of the charges uncharged into it and not yet
+ *     handed out again. A charge takes one of them only if another one is
+ *     left for the stock, else a new one (percpu_ref_tryget_live()). So
+ *     @nr_refs - 1 never exceeds @nr_bytes (every charge is >= 1 byte);
  *   - killed pools are never stocked: an uncharge checks @killed with
  *     interrupts disabled, and killing drains every CPU after setting it;
  *   - only pools of cgroups are stocked; the detached pools of the KUnit
@@ -43,23 +50,15 @@
 #include <linux/workqueue.h>
 
 #include "dmem_internal.h"
+#include "stock.h"
+
+DEFINE_PER_CPU(struct dmem_stock, dmem_stock);
 
 /**
- * struct dmem_stock - bytes of one pool cached on one CPU
- * @pool: the pool, referenced; NULL when empty
- * @nr_bytes: bytes charged to @pool's page_counters and not used
- * @work: drains the stock, on its CPU
+ * dmem_stock_drain() - give the stocked bytes and references back
+ * @stock: a stock the caller may touch (see the rules above)
  */
-struct dmem_stock {
-	struct dmem_cgroup_pool_state *pool;
-	unsigned long nr_bytes;
-	struct work_struct work;
-};
-
-static DEFINE_PER_CPU(struct dmem_stock, dmem_stock);
-
-/* Give the stocked bytes back to the page_counters. */
-static void dmem_stock_drain(struct dmem_stock *stock)
+void dmem_stock_drain(struct dmem_stock *stock)
 {
 	struct dmem_cgroup_pool_state *pool = stock->pool;
 
@@ -69,40 +68,8 @@ static void dmem_stock_drain(struct dmem_stock *stock)
 		page_counter_uncharge(&pool->cnt, stock->nr_bytes);
 	WRITE_ONCE(stock->nr_bytes, 0);
 	WRITE_ONCE(stock->pool, NULL);
-	percpu_ref_put(&pool->ref);
-}
-
-/**
- * dmem_stock_consume() - charge from this CPU's stock
- * @cs: the cgroup charged
- * @region: the region
- * @size: bytes
- *
- * Finds the pool without a lookup: the stocked pool of (@cs, @region), if
- * live, is the one dmem_pool_tryget() would return.
- *
- * Return: the pool charged, with a reference; NULL if the stock cannot
- * serve the charge.
- */
-struct dmem_cgroup_pool_state *dmem_stock_consume(struct dmemcg_state *cs,
-						  struct dmem_cgroup_region *region,
-						  u64 size)
-{
-	struct dmem_cgroup_pool_state *pool;
-	struct dmem_stock *stock;
-
-	if (unlikely(!in_task()))
-		return NULL;
-	preempt_disable();
-	stock = this_cpu_ptr(&dmem_stock);
-	pool = stock->pool;
-	if (pool && pool->cs == cs && pool->region == region &&
-	    stock->nr_bytes >= size && percpu_ref_tryget_live(&pool->ref))
-		WRITE_ONCE(stock->nr_bytes, stock->nr_bytes - size);
-	else
-		pool = NULL;
-	preempt_enable();
-	return pool;
+	percpu_ref_put_many(&pool->ref, stock->nr_refs);
+	stock->nr_refs = 0;
 }
 
 /**
@@ -130,39 +97,28 @@ bool dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size)
 }
 
 /**
- * dmem_stock_uncharge() - uncharge into this CPU's stock
- * @pool: the pool; takes over the charge's reference
- * @size: bytes
+ * dmem_stock_refill() - stock another pool on this CPU
+ * @pool: the pool uncharged; takes over the charge's reference
+ * @size: bytes uncharged
  *
- * Return: false if @pool cannot be stocked (the caller uncharges the
- * page_counters and drops the reference itself).
+ * The slow part of dmem_stock_uncharge(): this CPU's stock holds another
+ * pool, or none. Drains it and stocks @pool instead, unless @pool was
+ * killed (killing drained the stocks: do not stock it again).
+ *
+ * Context: preemption disabled, in task context.
+ * Return: false if @pool cannot be stocked.
  */
-bool dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
+bool dmem_stock_refill(struct dmem_cgroup_pool_state *pool, u64 size)
 {
-	struct dmem_stock *stock;
-	bool ret = true;
+	struct dmem_stock *stock = this_cpu_ptr(&dmem_stock);
 
-	if (dmem_pool_detached(pool) || !size || size > DMEM_STOCK_MAX || unlikely(!in_task()))
+	if (READ_ONCE(pool->killed))
 		return false;
-
-	preempt_disable();
-	stock = this_cpu_ptr(&dmem_stock);
-	if (stock->pool == pool) {
-		WRITE_ONCE(stock->nr_bytes, stock->nr_bytes + size);
-		/* The stock holds a reference already. */
-		percpu_ref_put(&pool->ref);
-		if (stock->nr_bytes > DMEM_STOCK_MAX)
-			dmem_stock_drain(stock);
-	} else if (READ_ONCE(pool->killed)) {
-		/* Killing drained the stocks; do not stock it again. */
-		ret = false;
-	} else {
-		dmem_stock_drain(stock);
-		WRITE_ONCE(stock->pool, pool);
-		WRITE_ONCE(stock->nr_bytes, size);
-	}
-	preempt_enable();
-	return ret;
+	dmem_stock_drain(stock);
+	WRITE_ONCE(stock->pool, pool);
+	WRITE_ONCE(stock->nr_bytes, size);
+	stock->nr_refs = 1;
+	return true;
 }
 
 static void dmem_stock_workfn(struct work_struct *work)

@@ -4,7 +4,19 @@
 # (tools/bench/report.py) into build/bench/results.{md,json}.
 #
 #   bench.sh [VAR=VALUE ...]   variables passed to guest.sh (REPS, ...)
+#
+# guest.sh's variables set in the environment (`make bench SECTIONS=charge`)
+# are passed too.
 set -euo pipefail
+
+vars=()
+for v in REPS SECTIONS CHARGE_ITERS VICTIM_ITERS NAIVE_ITERS REVOKE_ITERS \
+	SIZES POOLS POOLS_ITERS POOLS_OLD_ITERS BW FUTILE_BUFS FUTILE_ITERS FUTILE_PINNED; do
+	[ -n "${!v:-}" ] && vars+=("$(printf '%s=%q' "$v" "${!v}")")
+done
+for a in "$@"; do
+	vars+=("$(printf '%q' "$a")")
+done
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$TOP/build/bench
@@ -17,7 +29,7 @@ machine="Host: $(nproc) cores${cpu:+ ($cpu)}, shared with other builds; $qemu, T
 # One KUnit suite at this boot: TTM's benchmark (kernel/ttm/bench), which
 # runs before init and is done when guest.sh starts; nothing else runs.
 "$TOP/tools/vm/run" --name bench --rundir "$OUT/vm" --timeout 1800 \
-	--kunit bench_dmem_ttm -- "$* sh /opt/dmem/bench/guest.sh"
+	--kunit bench_dmem_ttm -- "${vars[*]} sh /opt/dmem/bench/guest.sh"
 ttm=$OUT/vm/kunit/bench_dmem_ttm.ktap
 if ! grep -q '^ok .* bench_dmem_ttm' "$ttm" 2>/dev/null; then
 	echo "bench: the TTM benchmark (KUnit suite bench_dmem_ttm) did not pass; see $ttm" >&2

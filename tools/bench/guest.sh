@@ -6,7 +6,12 @@
 # Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS,
 # SIZES (the buffer counts of the victim benchmark), POOLS (the pool
 # counts of the pools benchmark, at most 1000), POOLS_ITERS and
-# POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark).
+# POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark),
+# FUTILE_BUFS, FUTILE_ITERS and FUTILE_PINNED (buffers, operations and
+# most of the region pinned, in percent, per CPU of the
+# evictions-in-vain workload). SECTIONS picks the sections of each
+# repetition (default: all of "charge victim pools bw revoke futile"), to
+# rerun one quickly; report.py leaves out the tables of sections not run.
 set -eu
 
 B=/sys/kernel/debug/dmem_bench
@@ -22,6 +27,18 @@ POOLS=${POOLS:-10 1000}
 POOLS_ITERS=${POOLS_ITERS:-2000}
 POOLS_OLD_ITERS=${POOLS_OLD_ITERS:-200}
 BW=${BW:-4096:200 65536:100 2097152:20 33554432:5}
+FUTILE_BUFS=${FUTILE_BUFS:-64}
+FUTILE_ITERS=${FUTILE_ITERS:-20000}
+FUTILE_PINNED=${FUTILE_PINNED:-90}
+SECTIONS=${SECTIONS:-charge victim pools bw revoke futile}
+
+# Is section $1 picked?
+want() {
+	case " $SECTIONS " in
+	*" $1 "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
 
 [ -e $B/run ] || { echo "guest.sh: $B missing: kernel without CONFIG_DMEM_BENCH" >&2; exit 1; }
 
@@ -86,15 +103,15 @@ bench mem
 rep=1
 while [ "$rep" -le "$REPS" ]; do
 	echo "== repetition $rep of $REPS"
-	echo "-- charge path ($CHARGE_ITERS pairs per CPU)"
-	for d in 1 4 8; do
+	want charge && echo "-- charge path ($CHARGE_ITERS pairs per CPU)"
+	want charge && for d in 1 4 8; do
 		bench charge depth=$d cpus=1 shared=1 reps=1 iters="$CHARGE_ITERS" cg="$(cgpath $d)"
 		bench charge depth=$d cpus=2 shared=1 reps=1 iters="$CHARGE_ITERS" cg="$(cgpath $d)"
 		bench charge depth=$d cpus=2 shared=0 reps=1 iters="$CHARGE_ITERS" \
 			cg="$(cgpath $d)" cg2="$(cgsibling $d)"
 	done
-	echo "-- victim selection"
-	for mode in resident enomem; do
+	want victim && echo "-- victim selection"
+	want victim && for mode in resident enomem; do
 		for n in $SIZES; do
 			for p in 0 50 99; do
 				bench victim n="$n" pinned="$p" mode=$mode reps=1 \
@@ -102,24 +119,26 @@ while [ "$rep" -le "$REPS" ]; do
 			done
 		done
 	done
-	echo "-- victim choice over many pools"
-	for mode in resident enomem; do
+	want pools && echo "-- victim choice over many pools"
+	want pools && for mode in resident enomem; do
 		for p in $POOLS; do
 			bench pools n="$p" mode=$mode reps=1 iters="$POOLS_ITERS" \
 				naive_iters="$POOLS_OLD_ITERS" cg=/bpools
 		done
 	done
-	echo "-- evict and restore bandwidth"
-	for sz in $BW; do
+	want bw && echo "-- evict and restore bandwidth"
+	want bw && for sz in $BW; do
 		t0=$(date +%s)
 		/opt/dmem/bin/dmem-bench-bw $CG/bw "${sz%%:*}" "${sz##*:}" >>"$OUT"
 		echo "  dmem-bench-bw ${sz%%:*} ${sz##*:} ($(($(date +%s) - t0)) s)"
 		bench memcpy size="${sz%%:*}" reps=1 iters="${sz##*:}"
 	done
-	echo "-- revoke"
-	for k in 1 4 16; do
+	want revoke && echo "-- revoke"
+	want revoke && for k in 1 4 16; do
 		bench revoke k=$k reps=1 iters="$REVOKE_ITERS"
 	done
+	want futile && echo "-- evictions in vain, 2 CPUs"
+	want futile && bench futile n="$FUTILE_BUFS" pinned="$FUTILE_PINNED" reps=1 iters="$FUTILE_ITERS"
 	rep=$((rep + 1))
 done
 echo "guest.sh: done"

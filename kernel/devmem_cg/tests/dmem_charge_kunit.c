@@ -2,8 +2,9 @@
 /*
  * KUnit tests of dmem charging: limits at an ancestor, peak, pinned limits,
  * events and statistics, effective min/low protection and
- * dmem_cgroup_state_evict_valuable() over a 3-level hierarchy, and the
- * lifetime of a region unregistered while charged.
+ * dmem_cgroup_state_evict_valuable() over a 3-level hierarchy, the
+ * lifetime of a region unregistered while charged, and the references
+ * that the per-cpu charge stock hands out.
  *
  * The hierarchy is made of detached pools (no cgroups needed):
  *
@@ -377,6 +378,57 @@ static void dmem_charge_current_and_unregister(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_test_nr_regions(), regions);
 }
 
+/*
+ * The charge stock hands out the references of the charges uncharged into
+ * it: many pairs, and charges served by one stock refill, must leave the
+ * usage exact at every step and every reference accounted for, so that
+ * the pool goes once its region is unregistered (a leaked reference keeps
+ * it; one dropped twice WARNs in percpu_ref).
+ */
+static void dmem_charge_stock_references(struct kunit *test)
+{
+	struct dmem_cgroup_pool_state *pool, *p[3];
+	struct dmem_cgroup_region *region;
+	int pools, i;
+
+	dmem_test_quiesce();
+	pools = dmem_test_nr_pools();
+	region = dmem_cgroup_register_region(1 << 20, "kunit/charge2");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
+
+	/* One CPU, one stock: the pairs below are served by it. */
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 4096, &pool, NULL), 0);
+	dmem_cgroup_uncharge(pool, 4096);
+	for (i = 0; i < 1000; i++) {
+		KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 4096, &p[0],
+							     NULL), 0);
+		KUNIT_ASSERT_PTR_EQ(test, p[0], pool);
+		KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_usage(pool), 4096);
+		dmem_cgroup_uncharge(p[0], 4096);
+		KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_usage(pool), 0);
+	}
+	/* Three charges from one refill of 4096 bytes: one of them new. */
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(region, 1024, &p[i],
+							     NULL), 0);
+		KUNIT_ASSERT_PTR_EQ(test, p[i], pool);
+	}
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 3072);
+	for (i = 0; i < 3; i++)
+		dmem_cgroup_uncharge(p[i], 1024);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_usage(pool), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 4096);
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools + 1);
+
+	/* Unregistering drains the stock: the last reference goes. */
+	dmem_cgroup_unregister_region(region);
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools);
+}
+
 static struct kunit_case dmem_charge_cases[] = {
 	KUNIT_CASE(dmem_charge_ancestor_max),
 	KUNIT_CASE(dmem_charge_peak),
@@ -385,6 +437,7 @@ static struct kunit_case dmem_charge_cases[] = {
 	KUNIT_CASE(dmem_charge_effective_protection),
 	KUNIT_CASE(dmem_charge_evict_valuable_limited),
 	KUNIT_CASE(dmem_charge_current_and_unregister),
+	KUNIT_CASE(dmem_charge_stock_references),
 	{}
 };
 

@@ -197,6 +197,8 @@ static ssize_t dmem_bench_run_write(struct file *file, const char __user *ubuf,
 		ret = dmem_bench_mem(args);
 	else if (!strcmp(cmd, "memcpy"))
 		ret = dmem_bench_memcpy(args);
+	else if (!strcmp(cmd, "futile"))
+		ret = dmem_bench_futile(args);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&dmem_bench_mutex);

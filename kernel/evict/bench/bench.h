@@ -14,6 +14,7 @@
  *   pools n=P mode=resident|enomem reps=R iters=I naive_iters=J cg=PATH
  *   revoke k=K reps=R iters=I
  *   memcpy size=S reps=R iters=I
+ *   futile n=N pinned=PCT reps=R iters=I
  *   mem
  */
 #ifndef _KERNEL_EVICT_BENCH_H
@@ -31,8 +32,9 @@
  * @reps: repetitions
  * @iters: operations per repetition
  * @naive_iters: victim, pools: operations per repetition of the baseline
- * @n: victim: buffers; pools: pools
- * @pinned: victim: percentage of them pinned by the requesting owner
+ * @n: victim: buffers; pools: pools; futile: buffers per CPU
+ * @pinned: victim: percentage of them pinned by the requesting owner;
+ *	futile: most of the region each CPU's owner pins, in percent
  * @enomem: victim, pools: time -ENOMEM decisions instead of evictions
  * @k: revoke: importers of the revoked buffer
  * @size: memcpy: bytes per copy
@@ -64,5 +66,6 @@ int dmem_bench_pools(const struct dmem_bench_args *args);
 int dmem_bench_revoke(const struct dmem_bench_args *args);
 int dmem_bench_mem(const struct dmem_bench_args *args);
 int dmem_bench_memcpy(const struct dmem_bench_args *args);
+int dmem_bench_futile(const struct dmem_bench_args *args);
 
 #endif /* _KERNEL_EVICT_BENCH_H */
