@@ -43,6 +43,7 @@
 #include "ttm_mock_manager.h"
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../testing/ttm_dmem_mock.h"
 #include "ttm_dmem_bench.h"
 
 #define SP_OPS		200
@@ -147,19 +148,14 @@ static void sp_put(struct ttm_buffer_object *bo)
 static void sp_dev_fini(struct kunit *test, struct sp_dev *d)
 {
 	struct ttm_device *bdev = d->devs->ttm_dev;
-	struct ttm_resource_manager *man;
 	unsigned int i, type;
 
 	for (i = 0; i < d->n; i++)
 		if (d->bos[i])
 			sp_put(d->bos[i]);
 	vfree(d->bos);
-	for (type = TTM_PL_TT; type <= TTM_PL_VRAM; type++) {
-		man = ttm_manager_type(bdev, type);
-		ttm_mock_manager_fini(bdev, type);
-		if (man && !ttm_manager_type(bdev, type))
-			kfree(container_of(man, struct ttm_mock_manager, man));
-	}
+	for (type = TTM_PL_TT; type <= TTM_PL_VRAM; type++)
+		ttm_dmem_mock_manager_fini(bdev, type);
 	ttm_dmem_client_close(d->x);
 	ttm_test_devices_put(test, d->devs);
 	if (d->region)
