@@ -463,32 +463,34 @@ static void dmem_ttm_softpin_revoke_contended(struct kunit *test)
 	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *x, *n1, *n2;
 	struct ttm_dmem_usage *u;
+	struct kt_holder *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
 	struct kt_import *imp;
-	struct kt_holder h = {};
 	int ret;
 
+	/* Not on the stack: its work item is queued. */
+	KUNIT_ASSERT_NOT_NULL(test, h);
 	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
 	x = kt_scene(test, true, &imp, &n1);
 	u = x->resource->dmem.usage;
 	KUNIT_ASSERT_NOT_NULL(test, u);
-	init_completion(&h.locked);
-	init_completion(&h.release);
-	INIT_WORK(&h.work, kt_hold_work);
-	kt_holder = &h;
+	init_completion(&h->locked);
+	init_completion(&h->release);
+	INIT_WORK(&h->work, kt_hold_work);
+	kt_holder = h;
 	kunit_activate_static_stub(test, ttm_dmem_revoke_released,
 				   kt_take_released);
 
 	ret = dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2);
 	kunit_deactivate_static_stub(test, ttm_dmem_revoke_released);
-	if (h.calls) {
-		complete(&h.release);
-		flush_work(&h.work);
+	if (h->calls) {
+		complete(&h->release);
+		flush_work(&h->work);
 	}
 	kt_holder = NULL;
 
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, h.calls, 1);
-	KUNIT_EXPECT_PTR_EQ(test, h.bo, x);
+	KUNIT_EXPECT_EQ(test, h->calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->bo, x);
 	KUNIT_EXPECT_EQ(test, imp->notified, 1);
 	KUNIT_EXPECT_FALSE(test, imp->attached);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
