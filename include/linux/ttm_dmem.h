@@ -44,6 +44,8 @@ struct device;
 struct dmem_cgroup_pool_state;
 struct dmem_cgroup_region;
 struct ttm_buffer_object;
+struct ttm_operation_ctx;
+struct ttm_place;
 struct ttm_resource;
 struct ttm_resource_manager;
 struct ttm_dmem_owner;
@@ -131,6 +133,13 @@ struct ttm_dmem_evict {
 	struct ttm_dmem_usage *victim_usage;
 };
 
+/*
+ * TTM's own eviction of one buffer object, in drivers/gpu/drm/ttm/ttm_bo.c
+ * (no longer static since kernel/patches/0014): the revoker moves its
+ * victim out with it while it still holds the victim's reservation.
+ */
+int ttm_bo_evict(struct ttm_buffer_object *bo, struct ttm_operation_ctx *ctx);
+
 #if IS_ENABLED(CONFIG_DRM_TTM_DMEM)
 
 void ttm_dmem_man_init(struct ttm_dmem_man *dm);
@@ -140,7 +149,10 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 				struct dmem_cgroup_pool_state *limit);
 int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
 			struct ttm_buffer_object *evictor,
-			struct dmem_cgroup_pool_state *limit);
+			const struct ttm_place *place,
+			struct ttm_operation_ctx *ctx,
+			struct ttm_resource **res,
+			struct ttm_dmem_evict *ev);
 int ttm_dmem_try_charge(struct ttm_dmem_client *client,
 			struct dmem_cgroup_region *region, u64 size,
 			struct dmem_cgroup_pool_state **ret_pool,
@@ -186,9 +198,12 @@ ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 
 static inline int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
 				      struct ttm_buffer_object *evictor,
-				      struct dmem_cgroup_pool_state *limit)
+				      const struct ttm_place *place,
+				      struct ttm_operation_ctx *ctx,
+				      struct ttm_resource **res,
+				      struct ttm_dmem_evict *ev)
 {
-	return -EBUSY;
+	return 0;
 }
 
 static inline int ttm_dmem_register_region(struct ttm_resource_manager *man,

@@ -263,6 +263,7 @@ void ttm_dmem_unpin(struct ttm_buffer_object *bo)
 		return;
 	}
 	ttm_dmem_revoke_wake();
+	ttm_dmem_lru_follow_pins(bo);
 	if (!res || !res->dmem.pinned)
 		return;
 	ttm_dmem_trace(trace_dmem_unpin, res->dmem.pool, res->dmem.tgid,

@@ -99,7 +99,9 @@ int ttm_dmem_owner_get(struct ttm_dmem_man *dm, struct ttm_buffer_object *bo,
 void ttm_dmem_owner_put(struct ttm_dmem_charge *charge, u64 size);
 enum dmem_pin_class ttm_dmem_pin_class(struct ttm_buffer_object *bo);
 void ttm_dmem_classify(struct ttm_resource *res);
+void ttm_dmem_lru_follow_pins(struct ttm_buffer_object *bo);
 void ttm_dmem_revoke_wake(void);
+void ttm_dmem_revoke_released(struct ttm_buffer_object *bo);
 void ttm_dmem_enomem(struct ttm_resource_manager *man,
 		     struct ttm_buffer_object *evictor,
 		     struct dmem_cgroup_pool_state *limit);

@@ -213,8 +213,35 @@ void ttm_dmem_classify(struct ttm_resource *res)
 void ttm_dmem_pins_changed(struct ttm_buffer_object *bo)
 {
 	dma_resv_assert_held(bo->base.resv);
-	if (bo->resource)
-		ttm_dmem_classify(bo->resource);
+	if (!bo->resource)
+		return;
+	ttm_dmem_classify(bo->resource);
+	ttm_dmem_lru_follow_pins(bo);
+}
+
+/**
+ * ttm_dmem_lru_follow_pins() - a charged resource off the LRU while pinned
+ * @bo: the buffer object, reserved, whose pin count just changed
+ *
+ * 6.12's ttm_bo_pin() and ttm_bo_unpin() leave the resource where it is on
+ * its manager's LRU until the driver next moves it, and the eviction walk
+ * steps over every pinned one: with many soft-pinned buffer objects the
+ * choice of a victim would cost in proportion to them. A resource charged
+ * to a dmem region goes to the device's pinned list at its pin and back to
+ * its manager's LRU tail at its last unpin (ttm_bo_move_to_lru_tail()
+ * does either). A manager without a region keeps 6.12's behaviour.
+ *
+ * Context: process context; the reservation lock of @bo held, not the
+ * device's LRU lock.
+ */
+void ttm_dmem_lru_follow_pins(struct ttm_buffer_object *bo)
+{
+	dma_resv_assert_held(bo->base.resv);
+	if (!bo->resource || !bo->resource->dmem.pool)
+		return;
+	spin_lock(&bo->bdev->lru_lock);
+	ttm_bo_move_to_lru_tail(bo);
+	spin_unlock(&bo->bdev->lru_lock);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_pins_changed);
 

@@ -17,9 +17,20 @@
  *     its importers' pins for as long as they are attached
  *     (drm_gem_map_attach()): there the acknowledgment is the detach.
  *     Both need the reservation lock the revoker no longer holds;
- *  3. once unpinned, the buffer object goes back on its manager's LRU and
- *     the walk runs again: it evicts it like any other, which moves its
- *     data to system memory (the driver's evict_flags), and counts it.
+ *  3. once unpinned, the revoker takes the reservation again and, without
+ *     letting go of it, evicts the buffer object itself with ttm_bo_evict(),
+ *     which moves its data where the driver's evict_flags say (system
+ *     memory); only then does the requester's allocation run again. Were
+ *     the reservation dropped first and the victim left to the walk, whose
+ *     locks are only tried, any thread taking it in between (the importer
+ *     reacting to its notification, say) would hide the room just made:
+ *     the request would fail and the victim stay resident, unpinned.
+ *
+ * A revoked buffer object counts as revoked, not also as evicted, as in
+ * the eviction manager (kernel/evict/revoke.c): one "revoke" event, its
+ * bytes in dmem.stat's revoked_bytes and in its owner's fdinfo
+ * dmem-revoked-, dmem:revoke_done; no "evict" event, evicted_bytes nor
+ * dmem:evict, which stay for the walk's victims.
  *
  * An importer that does not let go in time parks the revoke: the buffer
  * object stays pinned where it is, its memory is not reused, the request
@@ -33,8 +44,17 @@
  * before that lock is dropped. No lock is held while waiting but the
  * requester's reservation (and its ww ticket), which the importers'
  * detach of another buffer object does not take.
+ *
+ * Reservation order: the requester holds its own reservation, with or
+ * without a ww ticket. The victim's is only ever tried (dma_resv_trylock(),
+ * no ticket), never waited for, so no order between the two arises and no
+ * -EDEADLK back-off is needed; ttm_bo_evict() then runs under it as it does
+ * in TTM's own walk, whose first pass also only tries its victims. Any
+ * eviction that the victim's new placement needs sees no ticket on the
+ * victim (dma_resv_locking_ctx()) and so only tries its locks as well.
  */
 
+#include <kunit/static_stub.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/dmem_policy.h>
@@ -89,6 +109,8 @@ ttm_dmem_owner_victim(struct ttm_dmem_owner *own,
  * @pool: the pool its resource is charged to, referenced
  * @tgid: its owner
  * @size: its bytes
+ * @usage: its owner's counters of the region (fdinfo), which outlive the
+ *	resource the eviction frees
  * @start: when the importers were told
  */
 struct ttm_dmem_revoke {
@@ -96,6 +118,7 @@ struct ttm_dmem_revoke {
 	struct dmem_cgroup_pool_state *pool;
 	pid_t tgid;
 	u64 size;
+	struct ttm_dmem_usage *usage;
 	ktime_t start;
 };
 
@@ -142,6 +165,7 @@ static bool ttm_dmem_revoke_pick(struct ttm_resource_manager *man,
 	rv->pool = dmem_cgroup_pool_get(victim->pool);
 	rv->tgid = victim->tgid;
 	rv->size = bo->resource->size;
+	rv->usage = bo->resource->dmem.usage;
 	return true;
 }
 
@@ -161,23 +185,53 @@ static void ttm_dmem_revoke_notify(struct ttm_buffer_object *bo)
 		}
 }
 
-/* @rv's importers let go: count the revoke, put it back on the LRU. */
-static void ttm_dmem_revoke_done(struct ttm_resource_manager *man,
-				 struct ttm_dmem_revoke *rv)
+/*
+ * @rv's importers let go and the revoker holds its reservation: move it out
+ * of @man and count the revoke (0), or, when the eviction fails, leave it
+ * resident and unpinned on the LRU, where a later walk may take it.
+ */
+static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
+				 struct ttm_dmem_revoke *rv,
+				 struct ttm_operation_ctx *ctx)
 {
-	dmem_cgroup_pool_event(rv->pool, DMEM_CGROUP_EVENT_REVOKE);
-	ttm_dmem_usage_add(rv->bo->resource->dmem.usage, TTM_DMEM_USAGE_REVOKED,
-			   rv->size);
-	dmem_cgroup_pool_stat_add(rv->pool, DMEM_CGROUP_STAT_REVOKED_BYTES,
-				  rv->size);
+	struct ttm_buffer_object *bo = rv->bo;
+	struct ttm_resource *res = bo->resource;
+	int ret = 0;
+
+	dma_resv_assert_held(bo->base.resv);
+	/* Unpinned, it was on the LRU: another walk may have moved it. */
+	if (res && ttm_manager_type(bo->bdev, res->mem_type) == man)
+		ret = ttm_bo_evict(bo, ctx);
 	trace_dmem_revoke_done(dmem_cgroup_region_name(man->cg),
 			       dmem_cgroup_pool_cgroup_id(rv->pool), rv->tgid,
 			       rv->size,
-			       ktime_to_ns(ktime_sub(ktime_get(), rv->start)), 0);
-	/* Off the pinned list: the walk may take it now. */
-	spin_lock(&rv->bo->bdev->lru_lock);
-	ttm_bo_move_to_lru_tail(rv->bo);
-	spin_unlock(&rv->bo->bdev->lru_lock);
+			       ktime_to_ns(ktime_sub(ktime_get(), rv->start)), ret);
+	if (ret) {
+		spin_lock(&bo->bdev->lru_lock);
+		ttm_bo_move_to_lru_tail(bo);
+		spin_unlock(&bo->bdev->lru_lock);
+		return ret;
+	}
+	dmem_cgroup_pool_event(rv->pool, DMEM_CGROUP_EVENT_REVOKE);
+	dmem_cgroup_pool_stat_add(rv->pool, DMEM_CGROUP_STAT_REVOKED_BYTES,
+				  rv->size);
+	ttm_dmem_usage_add(rv->usage, TTM_DMEM_USAGE_REVOKED, rv->size);
+	return 0;
+}
+
+/**
+ * ttm_dmem_revoke_released() - the revoker let go of its victim
+ * @bo: the victim, still referenced, no longer reserved
+ *
+ * Does nothing: the point where another thread may take @bo's reservation,
+ * which a KUnit static stub uses to take it there
+ * (dmem_ttm_softpin_revoke_contended).
+ *
+ * Context: process context; the requester's buffer object reserved.
+ */
+void ttm_dmem_revoke_released(struct ttm_buffer_object *bo)
+{
+	KUNIT_STATIC_STUB_REDIRECT(ttm_dmem_revoke_released, bo);
 }
 
 /*
@@ -216,10 +270,15 @@ static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
 	return -ETIMEDOUT;
 }
 
-/* Step 3 itself: see ttm_dmem_revoke_one(). */
+/*
+ * Step 3 itself, see ttm_dmem_revoke_one(). Return: 0 when a victim was
+ * revoked and moved out; -EBUSY when nothing was (parked included); an
+ * error of the wait or of the eviction.
+ */
 static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 			       struct ttm_buffer_object *evictor,
-			       struct dmem_cgroup_pool_state *limit)
+			       struct dmem_cgroup_pool_state *limit,
+			       struct ttm_operation_ctx *ctx)
 {
 	struct dmem_victim_query q = { .limit = limit, .ignore_low = true };
 	struct ttm_dmem_revoke rv;
@@ -240,8 +299,12 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 
 	ret = ttm_dmem_revoke_wait(man, &rv);
 	if (!ret) {
-		ttm_dmem_revoke_done(man, &rv);
+		ret = ttm_dmem_revoke_evict(man, &rv, ctx);
 		dma_resv_unlock(rv.bo->base.resv);
+		ttm_dmem_revoke_released(rv.bo);
+		/* An eviction that failed leaves it to the walk's next pass. */
+		if (ret == -EBUSY)
+			ret = -EAGAIN;
 	} else if (ret == -ETIMEDOUT) {
 		/* Parked: the importers were told; their detach ends it. */
 		ret = -EBUSY;
@@ -251,35 +314,71 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 	return ret;
 }
 
+/*
+ * The room a revoke made: allocate @evictor's resource. Return: 1 when
+ * allocated; -EAGAIN when the room went elsewhere or a dmem.max still
+ * stands (@ev gets the new limit), for the walk to run again; an error.
+ */
+static int ttm_dmem_revoke_alloc(struct ttm_buffer_object *evictor,
+				 const struct ttm_place *place,
+				 struct ttm_resource **res,
+				 struct ttm_dmem_evict *ev)
+{
+	struct dmem_cgroup_pool_state *limit;
+	int ret;
+
+	ret = ttm_resource_alloc_limit(evictor, place, res, &limit);
+	if (ret == -ENOSPC) {
+		ttm_dmem_evict_set_limit(ev, limit);
+		return -EAGAIN;
+	}
+	return ret ? ret : 1;
+}
+
 /**
  * ttm_dmem_revoke_one() - step 3: revoke another owner's soft pin
  * @man: the manager that has no room
  * @evictor: the buffer object that needs room
- * @limit: the pool whose dmem.max was hit, or NULL if @man is full
+ * @place: where it needs it, in @man
+ * @ctx: the operation's context, for the victim's eviction
+ * @res: on success, @evictor's new resource
+ * @ev: the walk's dmem scope: its @limit, the pool whose dmem.max was hit
+ *	(NULL if @man is full), is updated when the allocation hits another
  *
- * For the requester (@evictor's owner), after TTM's walk found
- * nothing unpinned in scope. Does nothing under the "strict" policy. When
- * no revoke makes room, the request has nothing left (step 4): an
- * "enomem" event is counted at the requester's pool.
+ * For the requester (@evictor's owner), after TTM's walk found nothing
+ * unpinned in scope. The victim is revoked, evicted by the revoker under
+ * its reservation and counted, then @evictor's resource is allocated.
+ * Does nothing under the "strict" policy. When no revoke makes room, the
+ * request has nothing left (step 4): an "enomem" event is counted at the
+ * requester's pool.
  *
- * Context: process context, may sleep; the requester's buffer object
- * reserved, with its ww ticket if any.
- * Return: 0 when a buffer object was revoked and is back on the LRU (walk
- * again); -EBUSY when there is nothing to revoke, its reservation is
- * contended or its importers did not let go in time (parked);
- * -ERESTARTSYS on a signal (the revoke stays parked).
+ * Context: process context, may sleep; @evictor reserved, with its ww
+ * ticket if any (the victim's reservation is only tried, see above).
+ * Return: 1 when @res was allocated; 0 when there is nothing to revoke,
+ * its reservation is contended or its importers did not let go in time
+ * (parked); -EAGAIN when a victim was revoked but the room it made is not
+ * enough or went elsewhere, or its eviction found it busy (walk again); an
+ * error of the allocation or the eviction; -ERESTARTSYS on a signal while
+ * waiting (the revoke stays parked).
  */
 int ttm_dmem_revoke_one(struct ttm_resource_manager *man,
 			struct ttm_buffer_object *evictor,
-			struct dmem_cgroup_pool_state *limit)
+			const struct ttm_place *place,
+			struct ttm_operation_ctx *ctx,
+			struct ttm_resource **res,
+			struct ttm_dmem_evict *ev)
 {
 	int ret;
 
 	if (!man->cg)
-		return -EBUSY;
-	ret = ttm_dmem_revoke_try(man, evictor, limit);
-	if (ret == -EBUSY)
-		ttm_dmem_enomem(man, evictor, limit);
-	return ret;
+		return 0;
+	ret = ttm_dmem_revoke_try(man, evictor, ev->limit, ctx);
+	if (ret == -EBUSY) {
+		ttm_dmem_enomem(man, evictor, ev->limit);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	return ttm_dmem_revoke_alloc(evictor, place, res, ev);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_revoke_one);

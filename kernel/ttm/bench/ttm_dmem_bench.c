@@ -34,6 +34,7 @@
 #include "ttm_kunit_helpers.h"
 #include "ttm_mock_manager.h"
 
+#include "../testing/ttm_dmem_mock.h"
 #include "ttm_dmem_bench.h"
 
 #define BENCH_OPS	2000
@@ -48,19 +49,6 @@ static void bench_bo_destroy(struct ttm_buffer_object *bo)
 {
 	drm_gem_object_release(&bo->base);
 	kfree(bo);
-}
-
-/*
- * 6.12's ttm_mock_manager_fini() does not free the manager it allocated:
- * free it once fini has detached it from the device.
- */
-static void bench_fini_manager(struct ttm_device *bdev, u32 mem_type)
-{
-	struct ttm_resource_manager *man = ttm_manager_type(bdev, mem_type);
-
-	ttm_mock_manager_fini(bdev, mem_type);
-	if (man && !ttm_manager_type(bdev, mem_type))
-		kfree(container_of(man, struct ttm_mock_manager, man));
 }
 
 /* One buffer object created, validated into @mem_type and destroyed. */
@@ -134,8 +122,8 @@ static void bench_ttm_create_validate_destroy(struct kunit *test)
 	/* Everything charged was uncharged. */
 	KUNIT_EXPECT_EQ(test, ttm_resource_manager_usage(man), 0);
 
-	bench_fini_manager(devs->ttm_dev, BENCH_REGION);
-	bench_fini_manager(devs->ttm_dev, BENCH_PLAIN);
+	ttm_dmem_mock_manager_fini(devs->ttm_dev, BENCH_REGION);
+	ttm_dmem_mock_manager_fini(devs->ttm_dev, BENCH_PLAIN);
 	ttm_test_devices_put(test, devs);
 	dmem_cgroup_unregister_region(region);
 }

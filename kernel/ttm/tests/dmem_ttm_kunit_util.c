@@ -33,6 +33,7 @@
 #include "ttm_mock_manager.h"
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../testing/ttm_dmem_mock.h"
 #include "dmem_ttm_kunit.h"
 
 static int dmem_ttm_kt_charge(struct ttm_dmem_client *client,
@@ -128,22 +129,6 @@ int dmem_ttm_kt_init(struct kunit *test)
 	return 0;
 }
 
-/*
- * 6.12's ttm_mock_manager_fini() does not free the manager it allocated:
- * free it once fini has detached it from the device.
- */
-static void dmem_ttm_kt_fini_manager(struct dmem_ttm_kt *kt, u32 mem_type)
-{
-	struct ttm_device *bdev = kt->devs->ttm_dev;
-	struct ttm_resource_manager *man = ttm_manager_type(bdev, mem_type);
-
-	if (!man)
-		return;
-	ttm_mock_manager_fini(bdev, mem_type);
-	if (!ttm_manager_type(bdev, mem_type))
-		kfree(container_of(man, struct ttm_mock_manager, man));
-}
-
 void dmem_ttm_kt_exit(struct kunit *test)
 {
 	struct dmem_ttm_kt *kt = test->priv;
@@ -154,8 +139,8 @@ void dmem_ttm_kt_exit(struct kunit *test)
 	for (i = 0; i < kt->nr_bos; i++)
 		if (kt->bos[i])
 			ttm_bo_put(kt->bos[i]);
-	dmem_ttm_kt_fini_manager(kt, TTM_PL_VRAM);
-	dmem_ttm_kt_fini_manager(kt, TTM_PL_TT);
+	ttm_dmem_mock_manager_fini(kt->devs->ttm_dev, TTM_PL_VRAM);
+	ttm_dmem_mock_manager_fini(kt->devs->ttm_dev, TTM_PL_TT);
 	ttm_test_devices_put(test, kt->devs);
 	ttm_dmem_client_close(kt->ca);
 	ttm_dmem_client_close(kt->cb);

@@ -11,7 +11,9 @@
  * the fixture's DRM clients A and B.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/dma-buf.h>
 #include <linux/dmem_policy.h>
@@ -395,10 +397,119 @@ static void dmem_ttm_softpin_revoke_last(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
 	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), SZ_32K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	/* Revoked, not also evicted, as in the eviction manager. */
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_EVICTED_BYTES), 0);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 2);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), 0);
+	KUNIT_EXPECT_EQ(test, kt_pinned(kt->b1), 0);
+	KUNIT_EXPECT_EQ(test, kt_soft_bytes(test), 0);
+	kt_unimport_all(x, &imp, 1);
+}
+
+/**
+ * struct kt_holder - another thread that takes a reservation when told
+ * @bo: the buffer object whose reservation it takes
+ * @calls: times the revoker let go of a victim
+ * @locked: completed once it holds the reservation
+ * @release: completed by the test to make it let go
+ * @work: takes the reservation, holds it until @release
+ */
+struct kt_holder {
+	struct ttm_buffer_object *bo;
+	unsigned int calls;
+	struct completion locked;
+	struct completion release;
+	struct work_struct work;
+};
+
+/* The holder of the running test; the suite's cases run one at a time. */
+static struct kt_holder *kt_holder;
+
+static void kt_hold_work(struct work_struct *work)
+{
+	struct kt_holder *h = container_of(work, struct kt_holder, work);
+
+	dma_resv_lock(h->bo->base.resv, NULL);
+	complete(&h->locked);
+	wait_for_completion(&h->release);
+	dma_resv_unlock(h->bo->base.resv);
+}
+
+/*
+ * ttm_dmem_revoke_released()'s stub: the moment the revoker lets go of
+ * the victim, another thread takes its reservation and keeps it, as an
+ * importer reacting to its notification may.
+ */
+static void kt_take_released(struct ttm_buffer_object *bo)
+{
+	struct kt_holder *h = kt_holder;
+
+	if (h->calls++)
+		return;
+	h->bo = bo;
+	schedule_work(&h->work);
+	wait_for_completion(&h->locked);
+}
+
+/*
+ * The victim's reservation, taken by another thread as soon as the
+ * revoker lets go of it, does not cost the requester the room the revoke
+ * made: the revoker has already moved the victim out.
+ */
+static void dmem_ttm_softpin_revoke_contended(struct kunit *test)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *n1, *n2;
+	struct ttm_dmem_usage *u;
+	struct kt_holder *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct kt_import *imp;
+	int ret;
+
+	/* Not on the stack: its work item is queued. */
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	x = kt_scene(test, true, &imp, &n1);
+	u = x->resource->dmem.usage;
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	init_completion(&h->locked);
+	init_completion(&h->release);
+	INIT_WORK(&h->work, kt_hold_work);
+	kt_holder = h;
+	kunit_activate_static_stub(test, ttm_dmem_revoke_released,
+				   kt_take_released);
+
+	ret = dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2);
+	kunit_deactivate_static_stub(test, ttm_dmem_revoke_released);
+	if (h->calls) {
+		complete(&h->release);
+		flush_work(&h->work);
+	}
+	kt_holder = NULL;
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, h->calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->bo, x);
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_FALSE(test, imp->attached);
+	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_SYSTEM);
+	if (!ret)
+		KUNIT_EXPECT_EQ(test, kt_where(n2), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_EVICTED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&u->bytes[TTM_DMEM_USAGE_REVOKED]), SZ_32K);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&u->bytes[TTM_DMEM_USAGE_EVICTED]), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_CGROUP_STAT_EVICTED_BYTES),
+			SZ_16K + SZ_16K + SZ_8K);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), 0);
+	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), ret ? 0 : SZ_32K + SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_pinned(kt->b1), 0);
 	KUNIT_EXPECT_EQ(test, kt_soft_bytes(test), 0);
 	kt_unimport_all(x, &imp, 1);
@@ -501,6 +612,7 @@ static struct kunit_case dmem_ttm_softpin_cases[] = {
 	KUNIT_CASE(dmem_ttm_softpin_own_limit),
 	KUNIT_CASE(dmem_ttm_softpin_hard_never),
 	KUNIT_CASE(dmem_ttm_softpin_revoke_last),
+	KUNIT_CASE(dmem_ttm_softpin_revoke_contended),
 	KUNIT_CASE(dmem_ttm_softpin_strict),
 	KUNIT_CASE(dmem_ttm_softpin_park),
 	KUNIT_CASE(dmem_ttm_softpin_protected),
