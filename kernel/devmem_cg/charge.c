@@ -358,29 +358,33 @@ EXPORT_SYMBOL_GPL(dmem_cgroup_state_evict_valuable);
  * dmem_pool_reclaim() - evict from a pool's subtree until it fits its limit
  * @pool: the pool, referenced by the caller
  *
- * Stops when usage fits, when the region's reclaim callback frees nothing
- * (or there is none), or when a signal is pending. The callback decides
- * what is evictable, so a call that frees nothing is not retried.
+ * Calls the region's reclaim callback (&struct dmem_cgroup_ops) while usage
+ * is above dmem.max and no signal is pending. Stops when there is no
+ * callback, when it returns an error (-ENOSPC: nothing it may evict), or
+ * when a call left the usage where it was: the callback decides what is
+ * evictable, so a call that frees nothing is not repeated.
  */
 void dmem_pool_reclaim(struct dmem_cgroup_pool_state *pool)
 {
 	struct dmem_cgroup_region *region = pool->region;
+	unsigned long usage = dmem_pool_usage(pool);
 
 	for (;;) {
-		unsigned long usage = dmem_pool_usage(pool);
 		unsigned long max = READ_ONCE(pool->cnt.max);
-		u64 freed = 0;
+		unsigned long before = usage;
+		int ret = -ENOSPC;
 
 		if (usage <= max || signal_pending(current))
 			break;
 
 		down_read(&region->reclaim_rwsem);
 		if (region->reclaim_ops && region->reclaim_ops->reclaim)
-			freed = region->reclaim_ops->reclaim(pool, usage - max,
-							     region->reclaim_priv);
+			ret = region->reclaim_ops->reclaim(pool, usage - max,
+							   region->reclaim_priv);
 		up_read(&region->reclaim_rwsem);
 
-		if (!freed)
+		usage = dmem_pool_usage(pool);
+		if (ret || usage >= before)
 			break;
 		cond_resched();
 	}
