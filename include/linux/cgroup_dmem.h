@@ -9,11 +9,11 @@
  * the allocating task moves afterwards.
  *
  * The first part of this header keeps the signatures of the upstream dmem
- * controller as of 7.3 (registration with struct dmem_cgroup_init), so
- * that drivers written against it build unchanged. The second part is
- * what the eviction layer (include/linux/dmem_evict.h) builds on: charging
- * on behalf of another cgroup, pinned accounting, events, statistics,
- * replacing the reclaim callback, and the pin policy.
+ * controller as of 7.3 (registration with struct dmem_cgroup_init, the
+ * protection queries), so that drivers written against it build unchanged.
+ * The second part is what the eviction layer (include/linux/dmem_evict.h)
+ * builds on: charging on behalf of another cgroup, pinned accounting,
+ * events, statistics, replacing the reclaim callback, and the pin policy.
  *
  * Reference rules: a successful charge returns a pool with one reference,
  * which dmem_cgroup_uncharge() drops. A failed charge may return the pool
@@ -137,6 +137,13 @@ bool dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
 				      struct dmem_cgroup_pool_state *test_pool,
 				      bool ignore_low, bool *ret_hit_low);
 void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool);
+bool dmem_cgroup_below_min(struct dmem_cgroup_pool_state *root,
+			   struct dmem_cgroup_pool_state *test);
+bool dmem_cgroup_below_low(struct dmem_cgroup_pool_state *root,
+			   struct dmem_cgroup_pool_state *test);
+struct dmem_cgroup_pool_state *
+dmem_cgroup_get_common_ancestor(struct dmem_cgroup_pool_state *a,
+				struct dmem_cgroup_pool_state *b);
 
 /* Charging for another cgroup, and pinned accounting. */
 struct cgroup_subsys_state *dmem_cgroup_get_task_css(struct task_struct *task);
@@ -220,6 +227,25 @@ dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
 
 static inline void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool)
 {
+}
+
+static inline bool dmem_cgroup_below_min(struct dmem_cgroup_pool_state *root,
+					 struct dmem_cgroup_pool_state *test)
+{
+	return false;
+}
+
+static inline bool dmem_cgroup_below_low(struct dmem_cgroup_pool_state *root,
+					 struct dmem_cgroup_pool_state *test)
+{
+	return false;
+}
+
+static inline struct dmem_cgroup_pool_state *
+dmem_cgroup_get_common_ancestor(struct dmem_cgroup_pool_state *a,
+				struct dmem_cgroup_pool_state *b)
+{
+	return NULL;
 }
 
 static inline struct cgroup_subsys_state *

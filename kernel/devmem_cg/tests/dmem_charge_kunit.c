@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of dmem charging: limits at an ancestor, peak, pinned limits,
- * events and statistics, effective min/low protection and
- * dmem_cgroup_state_evict_valuable() over a 3-level hierarchy, the reclaim
- * callback given at registration, and the lifetime of a region
- * unregistered while charged.
+ * events and statistics; effective min/low protection,
+ * dmem_cgroup_state_evict_valuable(), dmem_cgroup_below_min(),
+ * dmem_cgroup_below_low() and dmem_cgroup_get_common_ancestor() over a
+ * 3-level hierarchy; the reclaim callback given at registration; and the
+ * lifetime of a region unregistered while charged.
  *
  * The hierarchy is made of detached pools (no cgroups needed):
  *
@@ -330,6 +331,87 @@ static void dmem_charge_evict_valuable_limited(struct kunit *test)
 	teardown_protection(ctx);
 }
 
+/* The protection queries, from the root of the region and from a limit. */
+static void dmem_charge_below_min_low(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+
+	setup_protection(test, ctx);
+
+	/* Region full: a gets min 100 and low 300 and uses 400. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->a));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(NULL, ctx->a));
+	/* b1 uses 150 of its effective low 150, above its effective min 37. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->b1));
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(NULL, ctx->b1));
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->b1), 150);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b1), 37);
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(NULL, ctx->c1));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(NULL, ctx->b2));
+	/* The root given explicitly is the same as NULL. */
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(ctx->root, ctx->c1));
+	/* The top pool and the root of the competition are never protected. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->root));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(NULL, ctx->root));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->b1, ctx->b1));
+
+	/* Limit at a: c1 gets b1's low 200 by usage, 200 * 50 / 150. */
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(ctx->a, ctx->c1));
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->c1), 66);
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(ctx->a, ctx->c1));
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->c1), 0);
+	/* Limit at b1: c1 claims nothing of its own. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->b1, ctx->c1));
+	/* Outside the subtree of the limit: no protection to speak of. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->b1, ctx->b2));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->c1, ctx->b1));
+
+	/* min and low are independent: b2's min 250 covers its 250 bytes. */
+	dmem_test_set_limit(ctx->b2, DMEM_FILE_MIN, 250);
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_min(ctx->a, ctx->b2));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->a, ctx->b2));
+	/* From the root, a's min 100 is all b2 gets: 250 * 100 / 250. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->b2));
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b2), 100);
+
+	teardown_protection(ctx);
+}
+
+static void expect_ancestor(struct kunit *test, struct dmem_cgroup_pool_state *x,
+			    struct dmem_cgroup_pool_state *y,
+			    struct dmem_cgroup_pool_state *want)
+{
+	struct dmem_cgroup_pool_state *got;
+
+	got = dmem_cgroup_get_common_ancestor(x, y);
+	KUNIT_EXPECT_PTR_EQ(test, got, want);
+	dmem_cgroup_pool_state_put(got);
+}
+
+static void dmem_charge_common_ancestor(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	struct dmem_cgroup_pool_state *other;
+	struct dmem_cgroup_region *region;
+
+	expect_ancestor(test, ctx->c1, ctx->b2, ctx->a);
+	expect_ancestor(test, ctx->b2, ctx->c1, ctx->a);
+	expect_ancestor(test, ctx->c1, ctx->b1, ctx->b1);
+	expect_ancestor(test, ctx->b1, ctx->c1, ctx->b1);
+	expect_ancestor(test, ctx->c1, ctx->c1, ctx->c1);
+	expect_ancestor(test, ctx->root, ctx->c1, ctx->root);
+	expect_ancestor(test, NULL, ctx->c1, NULL);
+	expect_ancestor(test, ctx->c1, NULL, NULL);
+
+	/* Pools of different regions have none. */
+	region = dmem_cgroup_register_region(&init_1m, "kunit/charge3");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
+	other = dmem_pool_create_detached(region, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	expect_ancestor(test, ctx->c1, other, NULL);
+	dmem_cgroup_unregister_region(region);
+}
+
 /* What the reclaim callback of dmem_charge_reclaim_ops saw and does. */
 struct reclaim_script {
 	struct dmem_cgroup_pool_state *pool;
@@ -476,6 +558,8 @@ static struct kunit_case dmem_charge_cases[] = {
 	KUNIT_CASE(dmem_charge_events_stats),
 	KUNIT_CASE(dmem_charge_effective_protection),
 	KUNIT_CASE(dmem_charge_evict_valuable_limited),
+	KUNIT_CASE(dmem_charge_below_min_low),
+	KUNIT_CASE(dmem_charge_common_ancestor),
 	KUNIT_CASE(dmem_charge_reclaim_ops),
 	KUNIT_CASE(dmem_charge_current_and_unregister),
 	{}
