@@ -77,6 +77,7 @@ static void sim_region_destroy_workfn(struct work_struct *work)
  */
 int sim_region_create(const struct dmem_sim_region_create *arg)
 {
+	struct dmem_cgroup_init init = {};
 	struct sim_region *region;
 	int ret;
 
@@ -100,8 +101,9 @@ int sim_region_create(const struct dmem_sim_region_create *arg)
 		ret = -EEXIST;
 		goto err_unlock;
 	}
-	region->cg = dmem_cgroup_register_region(region->capacity, "sim/%s",
-						 region->name);
+	/* The eviction manager installs its reclaim callback below. */
+	init.size = region->capacity;
+	region->cg = dmem_cgroup_register_region(&init, "sim/%s", region->name);
 	if (IS_ERR_OR_NULL(region->cg)) {
 		ret = region->cg ? PTR_ERR(region->cg) : -ENODEV;
 		goto err_unlock;

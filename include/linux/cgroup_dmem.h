@@ -8,11 +8,12 @@
  * per-region "pool" and stays there until dmem_cgroup_uncharge(), wherever
  * the allocating task moves afterwards.
  *
- * The first part of this header keeps the signatures of the upstream (6.14+)
- * dmem controller, so that drivers written against it build unchanged. The
- * second part is what the eviction layer (include/linux/dmem_evict.h) builds
- * on: charging on behalf of another cgroup, pinned accounting, events,
- * statistics, the per-region reclaim callback and the pin policy.
+ * The first part of this header keeps the signatures of the upstream dmem
+ * controller as of 7.3 (registration with struct dmem_cgroup_init, the
+ * protection queries), so that drivers written against it build unchanged.
+ * The second part is what the eviction layer (include/linux/dmem_evict.h)
+ * builds on: charging on behalf of another cgroup, pinned accounting,
+ * events, statistics, replacing the reclaim callback, and the pin policy.
  *
  * Reference rules: a successful charge returns a pool with one reference,
  * which dmem_cgroup_uncharge() drops. A failed charge may return the pool
@@ -89,18 +90,32 @@ enum dmem_cgroup_pin_policy {
 };
 
 /**
- * struct dmem_cgroup_reclaim_ops - how the controller asks for eviction
- * @reclaim: evict memory charged to @pool or to its descendants, about
- *	@nr_bytes of it. Called when a write to dmem.max leaves @pool above
- *	its new limit, in process context, with no lock of the controller
- *	held; it may sleep and should return early if a signal is pending.
- *	@pool is referenced for the duration of the call. Returns the number
- *	of bytes uncharged; 0 tells the controller that nothing more can be
- *	evicted.
+ * struct dmem_cgroup_ops - what the controller may ask of a region's driver
+ * @reclaim: optional; evict memory charged to @pool or to its descendants,
+ *	about @target_bytes of it. Called when a write to dmem.max leaves
+ *	@pool above its new limit, in process context, with no lock of the
+ *	controller held; it may sleep and should return early if a signal is
+ *	pending. @pool is referenced for the duration of the call. Returns 0
+ *	if it freed something, -ENOSPC if it could free nothing, or another
+ *	negative errno on failure. The controller calls it again while @pool
+ *	stays above its limit and the last call made @pool's usage fall; it
+ *	stops at the first error, or when a call leaves the usage where it was.
  */
-struct dmem_cgroup_reclaim_ops {
-	u64 (*reclaim)(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
+struct dmem_cgroup_ops {
+	int (*reclaim)(struct dmem_cgroup_pool_state *pool, u64 target_bytes,
 		       void *priv);
+};
+
+/**
+ * struct dmem_cgroup_init - what a driver tells the controller of a region
+ * @size: capacity in bytes, shown in dmem.capacity; 0 registers nothing
+ * @ops: optional callbacks, or NULL
+ * @reclaim_priv: passed to @ops->reclaim
+ */
+struct dmem_cgroup_init {
+	u64 size;
+	const struct dmem_cgroup_ops *ops;
+	void *reclaim_priv;
 };
 
 /*
@@ -109,10 +124,10 @@ struct dmem_cgroup_reclaim_ops {
  */
 #if IS_ENABLED(CONFIG_CGROUP_DMEM)
 
-/* The upstream (6.14+) API. */
-struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
-						       const char *name_fmt, ...)
-	__printf(2, 3);
+/* The upstream (7.3) API. */
+struct dmem_cgroup_region *
+dmem_cgroup_register_region(const struct dmem_cgroup_init *init,
+			    const char *name_fmt, ...) __printf(2, 3);
 void dmem_cgroup_unregister_region(struct dmem_cgroup_region *region);
 int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 			   struct dmem_cgroup_pool_state **ret_pool,
@@ -122,6 +137,13 @@ bool dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
 				      struct dmem_cgroup_pool_state *test_pool,
 				      bool ignore_low, bool *ret_hit_low);
 void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool);
+bool dmem_cgroup_below_min(struct dmem_cgroup_pool_state *root,
+			   struct dmem_cgroup_pool_state *test);
+bool dmem_cgroup_below_low(struct dmem_cgroup_pool_state *root,
+			   struct dmem_cgroup_pool_state *test);
+struct dmem_cgroup_pool_state *
+dmem_cgroup_get_common_ancestor(struct dmem_cgroup_pool_state *a,
+				struct dmem_cgroup_pool_state *b);
 
 /* Charging for another cgroup, and pinned accounting. */
 struct cgroup_subsys_state *dmem_cgroup_get_task_css(struct task_struct *task);
@@ -163,13 +185,14 @@ enum dmem_cgroup_pin_policy
 dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region);
 unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region);
 void dmem_cgroup_region_set_reclaim(struct dmem_cgroup_region *region,
-				    const struct dmem_cgroup_reclaim_ops *ops,
+				    const struct dmem_cgroup_ops *ops,
 				    void *priv);
 
 #else /* CONFIG_CGROUP_DMEM */
 
 static inline __printf(2, 3) struct dmem_cgroup_region *
-dmem_cgroup_register_region(u64 size, const char *name_fmt, ...)
+dmem_cgroup_register_region(const struct dmem_cgroup_init *init,
+			    const char *name_fmt, ...)
 {
 	return NULL;
 }
@@ -204,6 +227,25 @@ dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
 
 static inline void dmem_cgroup_pool_state_put(struct dmem_cgroup_pool_state *pool)
 {
+}
+
+static inline bool dmem_cgroup_below_min(struct dmem_cgroup_pool_state *root,
+					 struct dmem_cgroup_pool_state *test)
+{
+	return false;
+}
+
+static inline bool dmem_cgroup_below_low(struct dmem_cgroup_pool_state *root,
+					 struct dmem_cgroup_pool_state *test)
+{
+	return false;
+}
+
+static inline struct dmem_cgroup_pool_state *
+dmem_cgroup_get_common_ancestor(struct dmem_cgroup_pool_state *a,
+				struct dmem_cgroup_pool_state *b)
+{
+	return NULL;
 }
 
 static inline struct cgroup_subsys_state *
@@ -320,7 +362,7 @@ dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region)
 
 static inline void
 dmem_cgroup_region_set_reclaim(struct dmem_cgroup_region *region,
-			       const struct dmem_cgroup_reclaim_ops *ops,
+			       const struct dmem_cgroup_ops *ops,
 			       void *priv)
 {
 }

@@ -29,7 +29,10 @@
  * ttm_bo_pin(), ttm_bo_unpin() and its eviction walk (kernel/ttm/ttm_dmem.c).
  * Drivers only give a manager its region: ttm_dmem_register_region() at
  * init, ttm_dmem_unregister_region() at teardown
- * (kernel/ttm/ttm_dmem_region.c).
+ * (kernel/ttm/ttm_dmem_region.c). A DRM driver that charges a region
+ * itself registers it with drmm_cgroup_register_region() (upstream's call,
+ * declared by upstream in <drm/drm_drv.h>, here), which unregisters it at
+ * the drm_device's release.
  */
 #ifndef _LINUX_TTM_DMEM_H
 #define _LINUX_TTM_DMEM_H
@@ -41,8 +44,10 @@
 #include <linux/xarray.h>
 
 struct device;
+struct dmem_cgroup_init;
 struct dmem_cgroup_pool_state;
 struct dmem_cgroup_region;
+struct drm_device;
 struct ttm_buffer_object;
 struct ttm_operation_ctx;
 struct ttm_place;
@@ -177,6 +182,9 @@ void ttm_dmem_evict_fini(struct ttm_dmem_evict *ev);
 int ttm_dmem_register_region(struct ttm_resource_manager *man,
 			     struct device *dev, const char *name, u64 size);
 void ttm_dmem_unregister_region(struct ttm_resource_manager *man);
+struct dmem_cgroup_region *
+drmm_cgroup_register_region(struct drm_device *dev, const char *region_name,
+			    const struct dmem_cgroup_init *init);
 
 #else
 
@@ -215,6 +223,13 @@ static inline int ttm_dmem_register_region(struct ttm_resource_manager *man,
 
 static inline void ttm_dmem_unregister_region(struct ttm_resource_manager *man)
 {
+}
+
+static inline struct dmem_cgroup_region *
+drmm_cgroup_register_region(struct drm_device *dev, const char *region_name,
+			    const struct dmem_cgroup_init *init)
+{
+	return NULL;
 }
 
 static inline int ttm_dmem_charge(struct ttm_resource_manager *man,

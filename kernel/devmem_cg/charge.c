@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dmem: charging, pinning, protection and reclaim on a lowered limit.
+ * dmem: charging, pinning and reclaim on a lowered limit.
  *
  * The charge fast path takes no lock and touches no page_counter: this
  * CPU's charge stock (stock.c) serves it, pool lookup included. Otherwise
@@ -278,110 +278,37 @@ void dmem_cgroup_uncharge_pinned(struct dmem_cgroup_pool_state *pool, u64 size)
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_uncharge_pinned);
 
-/*
- * page_counter_calculate_protection() computes a counter's effective
- * protection from its parent's, so walk from @root down to @pool. Pools
- * only link to their parents: find each level from the bottom, which costs
- * depth^2 / 2 pointer loads and no memory.
- */
-static void dmem_pool_calculate_protection(struct dmem_cgroup_pool_state *root,
-					   struct dmem_cgroup_pool_state *pool)
-{
-	struct dmem_cgroup_pool_state *pos;
-	unsigned int depth = 0, level, i;
-
-	for (pos = pool; pos != root; pos = pos->parent)
-		depth++;
-
-	for (level = depth; level > 0; level--) {
-		pos = pool;
-		for (i = 1; i < level; i++)
-			pos = pos->parent;
-		page_counter_calculate_protection(&root->cnt, &pos->cnt, true);
-	}
-}
-
-/**
- * dmem_cgroup_state_evict_valuable() - may memory of a pool be evicted?
- * @limit_pool: the pool whose limit was hit, or NULL when the region itself
- *	is full
- * @test_pool: pool of the candidate victim
- * @ignore_low: evict even below the effective low protection
- * @ret_hit_low: set to true if the answer is "no" only because of the low
- *	protection; the caller may retry with @ignore_low set (and should then
- *	count a %DMEM_CGROUP_EVENT_LOW on @test_pool)
- *
- * Evicting helps only inside the subtree of @limit_pool, and never below a
- * pool's effective dmem.min. Effective protections are computed from
- * @limit_pool (or the root) down to @test_pool as the memory controller
- * does with memory_recursiveprot.
- *
- * Context: any context; the caller holds references on both pools.
- * Return: true if memory charged to @test_pool may be evicted.
- */
-bool dmem_cgroup_state_evict_valuable(struct dmem_cgroup_pool_state *limit_pool,
-				      struct dmem_cgroup_pool_state *test_pool,
-				      bool ignore_low, bool *ret_hit_low)
-{
-	struct dmem_cgroup_pool_state *root;
-	unsigned long used;
-
-	/* Evicting from the pool that hit its limit always helps. */
-	if (limit_pool == test_pool)
-		return true;
-
-	if (limit_pool) {
-		/* Evicting outside the limited subtree does not help. */
-		if (!dmem_cgroup_pool_is_descendant(test_pool, limit_pool))
-			return false;
-		root = limit_pool;
-	} else {
-		/* The region is full: the whole hierarchy competes. */
-		for (root = test_pool; root->parent; root = root->parent)
-			;
-	}
-
-	dmem_pool_calculate_protection(root, test_pool);
-
-	used = dmem_pool_usage(test_pool);
-	if (used <= READ_ONCE(test_pool->cnt.emin))
-		return false;
-	if (!ignore_low && used <= READ_ONCE(test_pool->cnt.elow)) {
-		if (ret_hit_low)
-			*ret_hit_low = true;
-		return false;
-	}
-	return true;
-}
-EXPORT_SYMBOL_GPL(dmem_cgroup_state_evict_valuable);
-
 /**
  * dmem_pool_reclaim() - evict from a pool's subtree until it fits its limit
  * @pool: the pool, referenced by the caller
  *
- * Stops when usage fits, when the region's reclaim callback frees nothing
- * (or there is none), or when a signal is pending. The callback decides
- * what is evictable, so a call that frees nothing is not retried.
+ * Calls the region's reclaim callback (&struct dmem_cgroup_ops) while usage
+ * is above dmem.max and no signal is pending. Stops when there is no
+ * callback, when it returns an error (-ENOSPC: nothing it may evict), or
+ * when a call left the usage where it was: the callback decides what is
+ * evictable, so a call that frees nothing is not repeated.
  */
 void dmem_pool_reclaim(struct dmem_cgroup_pool_state *pool)
 {
 	struct dmem_cgroup_region *region = pool->region;
+	unsigned long usage = dmem_pool_usage(pool);
 
 	for (;;) {
-		unsigned long usage = dmem_pool_usage(pool);
 		unsigned long max = READ_ONCE(pool->cnt.max);
-		u64 freed = 0;
+		unsigned long before = usage;
+		int ret = -ENOSPC;
 
 		if (usage <= max || signal_pending(current))
 			break;
 
 		down_read(&region->reclaim_rwsem);
 		if (region->reclaim_ops && region->reclaim_ops->reclaim)
-			freed = region->reclaim_ops->reclaim(pool, usage - max,
-							     region->reclaim_priv);
+			ret = region->reclaim_ops->reclaim(pool, usage - max,
+							   region->reclaim_priv);
 		up_read(&region->reclaim_rwsem);
 
-		if (!freed)
+		usage = dmem_pool_usage(pool);
+		if (ret || usage >= before)
 			break;
 		cond_resched();
 	}

@@ -101,7 +101,7 @@ struct dmem_cgroup_region {
 	int pin_policy;
 	unsigned int revoke_timeout_ms;
 	struct rw_semaphore reclaim_rwsem;
-	const struct dmem_cgroup_reclaim_ops *reclaim_ops;
+	const struct dmem_cgroup_ops *reclaim_ops;
 	void *reclaim_priv;
 	char name[];
 };

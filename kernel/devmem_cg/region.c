@@ -43,27 +43,56 @@ static struct dmem_cgroup_region *dmem_region_find_locked(const char *name)
 	return NULL;
 }
 
+static struct dmem_cgroup_region *
+dmem_region_alloc(const struct dmem_cgroup_init *init, const char *name)
+{
+	struct dmem_cgroup_region *region;
+	size_t len = strlen(name);
+
+	region = kzalloc(struct_size(region, name, len + 1), GFP_KERNEL);
+	if (!region)
+		return NULL;
+	kref_init(&region->ref);
+	INIT_LIST_HEAD(&region->pools);
+	init_rwsem(&region->reclaim_rwsem);
+	region->size = init->size;
+	region->pin_policy = DMEM_CGROUP_PIN_SOFT;
+	region->revoke_timeout_ms = DMEM_DEFAULT_REVOKE_TIMEOUT_MS;
+	region->reclaim_ops = init->ops;
+	region->reclaim_priv = init->reclaim_priv;
+	memcpy(region->name, name, len + 1);
+	return region;
+}
+
 /**
  * dmem_cgroup_register_region() - register a region of device memory
- * @size: size of the region in bytes, shown in dmem.capacity
+ * @init: the region's size, and optionally its callbacks
+ *	(&struct dmem_cgroup_init); read during the call only
  * @name_fmt: printf format of the region's name, e.g. "drm/%s/vram0"; the
  *	name must be unique, at most 127 characters, without white space
  *
+ * From the return on, charges to the region are accounted and shown in the
+ * dmem.* files, and a write to dmem.max that leaves a pool of the region
+ * above its limit calls @init->ops->reclaim, if any, with
+ * @init->reclaim_priv (see &struct dmem_cgroup_ops).
+ *
  * Context: process context, may sleep.
- * Return: the region; NULL if @size is 0 (nothing to account); an ERR_PTR()
- * on failure: -EINVAL for an invalid name, -EEXIST for a name in use,
- * -ENOMEM.
+ * Return: the region; NULL if @init->size is 0 (nothing to account); an
+ * ERR_PTR() on failure: -EINVAL for a NULL @init or an invalid name,
+ * -EEXIST for a name in use, -ENOMEM.
  */
-struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
-						       const char *name_fmt, ...)
+struct dmem_cgroup_region *
+dmem_cgroup_register_region(const struct dmem_cgroup_init *init,
+			    const char *name_fmt, ...)
 {
 	struct dmem_cgroup_region *region;
 	va_list args;
-	size_t len;
 	char *name;
 	int err;
 
-	if (!size)
+	if (!init)
+		return ERR_PTR(-EINVAL);
+	if (!init->size)
 		return NULL;
 
 	va_start(args, name_fmt);
@@ -77,18 +106,9 @@ struct dmem_cgroup_region *dmem_cgroup_register_region(u64 size,
 		goto out_free_name;
 
 	err = -ENOMEM;
-	len = strlen(name);
-	region = kzalloc(struct_size(region, name, len + 1), GFP_KERNEL);
+	region = dmem_region_alloc(init, name);
 	if (!region)
 		goto out_free_name;
-
-	kref_init(&region->ref);
-	INIT_LIST_HEAD(&region->pools);
-	init_rwsem(&region->reclaim_rwsem);
-	region->size = size;
-	region->pin_policy = DMEM_CGROUP_PIN_SOFT;
-	region->revoke_timeout_ms = DMEM_DEFAULT_REVOKE_TIMEOUT_MS;
-	memcpy(region->name, name, len + 1);
 
 	mutex_lock(&dmem_mutex);
 	if (dmem_region_find_locked(name)) {
@@ -117,7 +137,8 @@ EXPORT_SYMBOL_GPL(dmem_cgroup_register_region);
  * The region disappears from the dmem.* files at once, and later charges to
  * it fail with -ENODEV. Memory still charged to it stays charged, and its
  * pools stay valid, until it is uncharged. Waits for a running reclaim
- * callback of the region to return.
+ * callback of the region to return, and calls none after: the driver may
+ * free the callback's private data once this returns.
  *
  * Context: process context, may sleep.
  */
@@ -252,18 +273,21 @@ unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *reg
 EXPORT_SYMBOL_GPL(dmem_cgroup_region_revoke_timeout_ms);
 
 /**
- * dmem_cgroup_region_set_reclaim() - install the reclaim callback
+ * dmem_cgroup_region_set_reclaim() - replace the reclaim callback
  * @region: the region
  * @ops: the callbacks, or NULL to remove them
  * @priv: passed to the callbacks
  *
- * Replacing or removing the callbacks waits for a running call to return,
- * so @priv may be freed once this returns with @ops NULL.
+ * Replaces what registration installed from &struct dmem_cgroup_init. A
+ * layer that takes over a registered region's eviction (the eviction
+ * manager, dmem_evict_region_create()) installs itself here. Replacing or
+ * removing the callbacks waits for a running call to return, so @priv may
+ * be freed once this returns with @ops NULL.
  *
  * Context: process context, may sleep.
  */
 void dmem_cgroup_region_set_reclaim(struct dmem_cgroup_region *region,
-				    const struct dmem_cgroup_reclaim_ops *ops,
+				    const struct dmem_cgroup_ops *ops,
 				    void *priv)
 {
 	down_write(&region->reclaim_rwsem);

@@ -6,6 +6,11 @@
  * its own age order and asks here what each candidate is; it never decides
  * scope, protection or pins itself.
  *
+ * Protection is the controller's: dmem_cgroup_below_min() and
+ * dmem_cgroup_below_low() with the limiting pool (or, the region full, the
+ * top of the hierarchy) as their root, the queries upstream's TTM eviction
+ * uses.
+ *
  * No locks: the controller's protection and usage figures are read as
  * they are, as the controller's own eviction checks do.
  */
@@ -49,26 +54,21 @@ enum dmem_victim_kind dmem_victim_classify(const struct dmem_victim_query *q,
 					   enum dmem_pin_class pin,
 					   bool requesters, bool *hit_low)
 {
-	bool low = false;
-
 	if (q->limit && !dmem_cgroup_pool_is_descendant(pool, q->limit))
 		return DMEM_VICTIM_NONE;
-	switch (pin) {
-	case DMEM_PIN_NONE:
-		if (dmem_cgroup_state_evict_valuable(q->limit, pool, false, &low))
-			return DMEM_VICTIM_EVICT;
-		if (hit_low && low)
-			*hit_low = true;
-		return low && q->ignore_low ? DMEM_VICTIM_EVICT_LOW :
-					      DMEM_VICTIM_NONE;
-	case DMEM_PIN_SOFT:
-		if (requesters || !dmem_victim_may_revoke(q) ||
-		    !dmem_cgroup_state_evict_valuable(q->limit, pool, false, NULL))
-			return DMEM_VICTIM_NONE;
-		return DMEM_VICTIM_REVOKE;
-	default:
+	if (pin == DMEM_PIN_HARD ||
+	    (pin == DMEM_PIN_SOFT && (requesters || !dmem_victim_may_revoke(q))))
 		return DMEM_VICTIM_NONE;
-	}
+	if (dmem_cgroup_below_min(q->limit, pool))
+		return DMEM_VICTIM_NONE;
+	if (!dmem_cgroup_below_low(q->limit, pool))
+		return pin == DMEM_PIN_SOFT ? DMEM_VICTIM_REVOKE : DMEM_VICTIM_EVICT;
+	/* Below low: unpinned memory waits for step 2; pinned, never. */
+	if (pin == DMEM_PIN_SOFT)
+		return DMEM_VICTIM_NONE;
+	if (hit_low)
+		*hit_low = true;
+	return q->ignore_low ? DMEM_VICTIM_EVICT_LOW : DMEM_VICTIM_NONE;
 }
 EXPORT_SYMBOL_GPL(dmem_victim_classify);
 

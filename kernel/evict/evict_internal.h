@@ -331,7 +331,7 @@ void dmem_evict_enomem(struct dmem_evict_region *region,
 		       struct dmem_owner *owner,
 		       struct dmem_cgroup_pool_state *pool, u64 size,
 		       struct dmem_cgroup_pool_state *limit, unsigned int futile);
-u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
+int dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 target_bytes,
 		       void *priv);
 
 /* revoke.c */

@@ -592,26 +592,27 @@ void dmem_evict_enomem(struct dmem_evict_region *region,
 /**
  * dmem_evict_reclaim() - the region's reclaim callback
  * @pool: the pool above its lowered dmem.max
- * @nr_bytes: how much to free
+ * @target_bytes: how much to free
  * @priv: the eviction region
  *
  * Evicts unpinned buffers from @pool's subtree by steps 1 and 2 of the
  * policy; pinned memory is not revoked for a lowered dmem.max (it is limited
  * by dmem.pinned.max).
  *
- * Return: bytes uncharged.
+ * Return: 0 if it evicted something, -ENOSPC if nothing (&struct
+ * dmem_cgroup_ops).
  */
-u64 dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 nr_bytes,
+int dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 target_bytes,
 		       void *priv)
 {
 	struct dmem_evict_region *region = priv;
 	u64 total = 0, freed;
 
-	while (total < nr_bytes && !signal_pending(current)) {
+	while (total < target_bytes && !signal_pending(current)) {
 		if (dmem_evict_one(region, pool, NULL, false, &freed, NULL))
 			break;
 		total += freed;
 		cond_resched();
 	}
-	return total;
+	return total ? 0 : -ENOSPC;
 }

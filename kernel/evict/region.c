@@ -15,7 +15,7 @@ DEFINE_MUTEX(dmem_evict_mutex);
 /* All eviction regions not destroyed (dmem_evict_mutex). */
 LIST_HEAD(dmem_evict_regions);
 
-static const struct dmem_cgroup_reclaim_ops dmem_evict_reclaim_ops = {
+static const struct dmem_cgroup_ops dmem_evict_reclaim_ops = {
 	.reclaim = dmem_evict_reclaim,
 };
 

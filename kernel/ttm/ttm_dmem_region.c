@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A driver's dmem region on one of its TTM resource managers.
+ * Registering a DRM driver's device memory as a dmem cgroup region.
  *
  * A TTM driver makes the memory of a manager (its VRAM, typically) a dmem
  * cgroup resource with one call at init, ttm_dmem_register_region(), and
  * one at teardown, ttm_dmem_unregister_region(). From then on TTM charges
  * every resource of that manager (kernel/ttm/ttm_dmem.c); the driver does
- * nothing else.
+ * nothing else. A DRM driver that charges by itself registers with
+ * drmm_cgroup_register_region(), upstream's managed call, and the region
+ * goes when the drm_device is released.
+ *
+ * Both name the region "drm/<device>/<name>". Neither installs a reclaim
+ * callback for TTM: a dmem.max lowered below a cgroup's usage of a TTM
+ * manager's region is enforced by the cgroup's next charge in it, which
+ * evicts inside the cgroup's subtree (kernel/ttm/ttm_dmem.c), not at the
+ * write.
  *
  * Locking: ttm_resource_manager::cg is written here only, while no
  * allocation in the manager can run (driver init and teardown), and read
@@ -17,6 +25,8 @@
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/ttm_dmem.h>
+#include <drm/drm_device.h>
+#include <drm/drm_managed.h>
 #include <drm/ttm/ttm_resource.h>
 
 /**
@@ -42,11 +52,12 @@
 int ttm_dmem_register_region(struct ttm_resource_manager *man,
 			     struct device *dev, const char *name, u64 size)
 {
+	struct dmem_cgroup_init init = { .size = size };
 	struct dmem_cgroup_region *region;
 
 	if (man->cg)
 		return -EBUSY;
-	region = dmem_cgroup_register_region(size, "drm/%s/%s", dev_name(dev),
+	region = dmem_cgroup_register_region(&init, "drm/%s/%s", dev_name(dev),
 					     name);
 	if (IS_ERR(region))
 		return PTR_ERR(region);
@@ -79,3 +90,47 @@ void ttm_dmem_unregister_region(struct ttm_resource_manager *man)
 	dmem_cgroup_unregister_region(region);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_unregister_region);
+
+static void drmm_cgroup_unregister_region(struct drm_device *dev, void *region)
+{
+	dmem_cgroup_unregister_region(region);
+}
+
+/**
+ * drmm_cgroup_register_region() - register a DRM device's memory region,
+ *	unregistered when the device is released
+ * @dev: the DRM device, whose unique name (drm_device::unique, the PCI
+ *	name "0000:00:02.0" for a PCI device) is the middle of the region's
+ *	name
+ * @region_name: the last part of the region's name, e.g. "vram0"
+ * @init: the region's size and callbacks, as for
+ *	dmem_cgroup_register_region()
+ *
+ * Registers the dmem region "drm/<unique>/<region_name>" and has it
+ * unregistered by a managed release action of @dev (drm_managed.h), after
+ * the driver's own teardown: a driver whose @init has a reclaim callback
+ * keeps its private data alive until then. The driver charges the region
+ * itself (dmem_cgroup_try_charge()); for a TTM manager,
+ * ttm_dmem_register_region() is the call that makes TTM charge it.
+ *
+ * Context: process context, may sleep.
+ * Return: the region; NULL if @init->size is 0; an ERR_PTR() with the
+ * errors of dmem_cgroup_register_region() or -ENOMEM if the release
+ * action cannot be added (the region is then unregistered).
+ */
+struct dmem_cgroup_region *
+drmm_cgroup_register_region(struct drm_device *dev, const char *region_name,
+			    const struct dmem_cgroup_init *init)
+{
+	struct dmem_cgroup_region *region;
+	int err;
+
+	region = dmem_cgroup_register_region(init, "drm/%s/%s", dev->unique,
+					     region_name);
+	if (IS_ERR_OR_NULL(region))
+		return region;
+	err = drmm_add_action_or_reset(dev, drmm_cgroup_unregister_region,
+				       region);
+	return err ? ERR_PTR(err) : region;
+}
+EXPORT_SYMBOL_GPL(drmm_cgroup_register_region);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of dmem charging: limits at an ancestor, peak, pinned limits,
- * events and statistics, effective min/low protection and
- * dmem_cgroup_state_evict_valuable() over a 3-level hierarchy, the
- * lifetime of a region unregistered while charged, and the references
+ * events and statistics; effective min/low protection,
+ * dmem_cgroup_state_evict_valuable(), dmem_cgroup_below_min(),
+ * dmem_cgroup_below_low() and dmem_cgroup_get_common_ancestor() over a
+ * 3-level hierarchy; the reclaim callback given at registration; the
+ * lifetime of a region unregistered while charged; and the references
  * that the per-cpu charge stock hands out.
  *
  * The hierarchy is made of detached pools (no cgroups needed):
@@ -16,8 +18,12 @@
  */
 
 #include <kunit/test.h>
+#include <linux/sizes.h>
 
 #include "../dmem_test.h"
+
+static const struct dmem_cgroup_init init_1g = { .size = SZ_1G };
+static const struct dmem_cgroup_init init_1m = { .size = SZ_1M };
 
 struct dmem_charge_ctx {
 	struct dmem_cgroup_region *region;
@@ -41,7 +47,7 @@ static int dmem_charge_init(struct kunit *test)
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->region = dmem_cgroup_register_region(1ULL << 30, "kunit/charge0");
+	ctx->region = dmem_cgroup_register_region(&init_1g, "kunit/charge0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->region));
 	ctx->root = new_pool(test, ctx, NULL);
 	ctx->a = new_pool(test, ctx, ctx->root);
@@ -326,6 +332,174 @@ static void dmem_charge_evict_valuable_limited(struct kunit *test)
 	teardown_protection(ctx);
 }
 
+/* The protection queries, from the root of the region and from a limit. */
+static void dmem_charge_below_min_low(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+
+	setup_protection(test, ctx);
+
+	/* Region full: a gets min 100 and low 300 and uses 400. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->a));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(NULL, ctx->a));
+	/* b1 uses 150 of its effective low 150, above its effective min 37. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->b1));
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(NULL, ctx->b1));
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->b1), 150);
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b1), 37);
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(NULL, ctx->c1));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(NULL, ctx->b2));
+	/* The root given explicitly is the same as NULL. */
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(ctx->root, ctx->c1));
+	/* The top pool and the root of the competition are never protected. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->root));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(NULL, ctx->root));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->b1, ctx->b1));
+
+	/* Limit at a: c1 gets b1's low 200 by usage, 200 * 50 / 150. */
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_low(ctx->a, ctx->c1));
+	KUNIT_EXPECT_EQ(test, dmem_test_elow(ctx->c1), 66);
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(ctx->a, ctx->c1));
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->c1), 0);
+	/* Limit at b1: c1 claims nothing of its own. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->b1, ctx->c1));
+	/* Outside the subtree of the limit: no protection to speak of. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->b1, ctx->b2));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->c1, ctx->b1));
+
+	/* min and low are independent: b2's min 250 covers its 250 bytes. */
+	dmem_test_set_limit(ctx->b2, DMEM_FILE_MIN, 250);
+	KUNIT_EXPECT_TRUE(test, dmem_cgroup_below_min(ctx->a, ctx->b2));
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_low(ctx->a, ctx->b2));
+	/* From the root, a's min 100 is all b2 gets: 250 * 100 / 250. */
+	KUNIT_EXPECT_FALSE(test, dmem_cgroup_below_min(NULL, ctx->b2));
+	KUNIT_EXPECT_EQ(test, dmem_test_emin(ctx->b2), 100);
+
+	teardown_protection(ctx);
+}
+
+static void expect_ancestor(struct kunit *test, struct dmem_cgroup_pool_state *x,
+			    struct dmem_cgroup_pool_state *y,
+			    struct dmem_cgroup_pool_state *want)
+{
+	struct dmem_cgroup_pool_state *got;
+
+	got = dmem_cgroup_get_common_ancestor(x, y);
+	KUNIT_EXPECT_PTR_EQ(test, got, want);
+	dmem_cgroup_pool_state_put(got);
+}
+
+static void dmem_charge_common_ancestor(struct kunit *test)
+{
+	struct dmem_charge_ctx *ctx = test->priv;
+	struct dmem_cgroup_pool_state *other;
+	struct dmem_cgroup_region *region;
+
+	expect_ancestor(test, ctx->c1, ctx->b2, ctx->a);
+	expect_ancestor(test, ctx->b2, ctx->c1, ctx->a);
+	expect_ancestor(test, ctx->c1, ctx->b1, ctx->b1);
+	expect_ancestor(test, ctx->b1, ctx->c1, ctx->b1);
+	expect_ancestor(test, ctx->c1, ctx->c1, ctx->c1);
+	expect_ancestor(test, ctx->root, ctx->c1, ctx->root);
+	expect_ancestor(test, NULL, ctx->c1, NULL);
+	expect_ancestor(test, ctx->c1, NULL, NULL);
+
+	/* Pools of different regions have none. */
+	region = dmem_cgroup_register_region(&init_1m, "kunit/charge3");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
+	other = dmem_pool_create_detached(region, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	expect_ancestor(test, ctx->c1, other, NULL);
+	dmem_cgroup_unregister_region(region);
+}
+
+/* What the reclaim callback of dmem_charge_reclaim_ops saw and does. */
+struct reclaim_script {
+	struct dmem_cgroup_pool_state *pool;
+	u64 unit;		/* bytes uncharged per call */
+	int ret;		/* returned */
+	int calls;
+	u64 targets[4];
+};
+
+static int script_reclaim(struct dmem_cgroup_pool_state *pool,
+			  u64 target_bytes, void *priv)
+{
+	struct reclaim_script *rs = priv;
+
+	if (rs->calls < ARRAY_SIZE(rs->targets))
+		rs->targets[rs->calls] = target_bytes;
+	rs->calls++;
+	if (pool == rs->pool && rs->unit)
+		dmem_cgroup_uncharge(pool, rs->unit);
+	return rs->ret;
+}
+
+static const struct dmem_cgroup_ops script_ops = {
+	.reclaim = script_reclaim,
+};
+
+/* The init struct's callback runs for a lowered dmem.max, as documented. */
+static void dmem_charge_reclaim_ops(struct kunit *test)
+{
+	struct reclaim_script rs = { .unit = 100 };
+	struct dmem_cgroup_init init = {
+		.size = SZ_1M, .ops = &script_ops, .reclaim_priv = &rs,
+	};
+	struct dmem_cgroup_pool_state *root, *pool;
+	struct dmem_cgroup_region *region;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(NULL, "kunit/charge2")),
+			-EINVAL);
+	region = dmem_cgroup_register_region(&init, "kunit/charge2");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
+	root = dmem_pool_create_detached(region, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(root));
+	pool = dmem_pool_create_detached(region, root);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	rs.pool = pool;
+	/* Charges of 100 bytes: the callback uncharges one per call. */
+	for (i = 0; i < 5; i++)
+		KUNIT_ASSERT_EQ(test, charge(pool, 100, NULL), 0);
+
+	/* 500 over 250: called for 250, then 150, then 50; 200 fits. */
+	dmem_test_set_limit(pool, DMEM_FILE_MAX, 250);
+	dmem_test_reclaim(pool);
+	KUNIT_EXPECT_EQ(test, rs.calls, 3);
+	KUNIT_EXPECT_EQ(test, rs.targets[0], 250);
+	KUNIT_EXPECT_EQ(test, rs.targets[1], 150);
+	KUNIT_EXPECT_EQ(test, rs.targets[2], 50);
+	KUNIT_EXPECT_EQ(test, usage(pool), 200);
+
+	/* -ENOSPC: nothing more to evict, asked once. */
+	rs = (struct reclaim_script){ .pool = pool, .ret = -ENOSPC };
+	dmem_test_set_limit(pool, DMEM_FILE_MAX, 0);
+	dmem_test_reclaim(pool);
+	KUNIT_EXPECT_EQ(test, rs.calls, 1);
+	KUNIT_EXPECT_EQ(test, rs.targets[0], 200);
+
+	/* 0 without the usage falling is not progress either. */
+	rs = (struct reclaim_script){ .pool = pool };
+	dmem_test_reclaim(pool);
+	KUNIT_EXPECT_EQ(test, rs.calls, 1);
+	KUNIT_EXPECT_EQ(test, usage(pool), 200);
+
+	/* Another error stops it even after progress. */
+	rs = (struct reclaim_script){ .pool = pool, .unit = 100, .ret = -EIO };
+	dmem_test_reclaim(pool);
+	KUNIT_EXPECT_EQ(test, rs.calls, 1);
+	KUNIT_EXPECT_EQ(test, usage(pool), 100);
+
+	/* Unregistered: never called again. */
+	dmem_cgroup_unregister_region(region);
+	rs = (struct reclaim_script){ .pool = pool, .unit = 100 };
+	dmem_test_reclaim(pool);
+	KUNIT_EXPECT_EQ(test, rs.calls, 0);
+	dmem_cgroup_uncharge(pool, 100);
+	KUNIT_EXPECT_EQ(test, usage(root), 0);
+}
+
 /* The real charge path, for the current task (in the root cgroup). */
 static void dmem_charge_current_and_unregister(struct kunit *test)
 {
@@ -337,7 +511,7 @@ static void dmem_charge_current_and_unregister(struct kunit *test)
 	pools = dmem_test_nr_pools();
 	regions = dmem_test_nr_regions();
 
-	region = dmem_cgroup_register_region(1 << 20, "kunit/charge1");
+	region = dmem_cgroup_register_region(&init_1m, "kunit/charge1");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	KUNIT_EXPECT_EQ(test, dmem_test_nr_regions(), regions + 1);
 
@@ -393,7 +567,7 @@ static void dmem_charge_stock_references(struct kunit *test)
 
 	dmem_test_quiesce();
 	pools = dmem_test_nr_pools();
-	region = dmem_cgroup_register_region(1 << 20, "kunit/charge2");
+	region = dmem_cgroup_register_region(&init_1m, "kunit/charge4");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 
 	/* One CPU, one stock: the pairs below are served by it. */
@@ -436,6 +610,9 @@ static struct kunit_case dmem_charge_cases[] = {
 	KUNIT_CASE(dmem_charge_events_stats),
 	KUNIT_CASE(dmem_charge_effective_protection),
 	KUNIT_CASE(dmem_charge_evict_valuable_limited),
+	KUNIT_CASE(dmem_charge_below_min_low),
+	KUNIT_CASE(dmem_charge_common_ancestor),
+	KUNIT_CASE(dmem_charge_reclaim_ops),
 	KUNIT_CASE(dmem_charge_current_and_unregister),
 	KUNIT_CASE(dmem_charge_stock_references),
 	{}

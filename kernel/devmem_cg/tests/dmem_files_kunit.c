@@ -7,12 +7,19 @@
  */
 
 #include <kunit/test.h>
+#include <linux/sizes.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "../dmem_test.h"
 
 #define SHOW_SIZE	512
+
+static const struct dmem_cgroup_init init_0 = { .size = 0 };
+static const struct dmem_cgroup_init init_1 = { .size = 1 };
+static const struct dmem_cgroup_init init_2 = { .size = 2 };
+static const struct dmem_cgroup_init init_4097 = { .size = 4097 };
+static const struct dmem_cgroup_init init_1g = { .size = SZ_1G };
 
 struct dmem_files_ctx {
 	struct dmem_cgroup_region *r0;
@@ -25,9 +32,9 @@ static int dmem_files_init(struct kunit *test)
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->r0 = dmem_cgroup_register_region(1ULL << 30, "kunit/files%d", 0);
+	ctx->r0 = dmem_cgroup_register_region(&init_1g, "kunit/files%d", 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->r0));
-	ctx->r1 = dmem_cgroup_register_region(4097, "kunit/files%d", 1);
+	ctx->r1 = dmem_cgroup_register_region(&init_4097, "kunit/files%d", 1);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->r1));
 	test->priv = ctx;
 	return 0;
@@ -335,15 +342,15 @@ static void dmem_files_region_names(struct kunit *test)
 {
 	struct dmem_cgroup_region *region;
 
-	KUNIT_EXPECT_NULL(test, dmem_cgroup_register_region(0, "kunit/zero"));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(1, "kunit/files0")),
+	KUNIT_EXPECT_NULL(test, dmem_cgroup_register_region(&init_0, "kunit/zero"));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(&init_1, "kunit/files0")),
 			-EEXIST);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(1, "kunit/a b")),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(&init_1, "kunit/a b")),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(1, "%s", "")),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(dmem_cgroup_register_region(&init_1, "%s", "")),
 			-EINVAL);
 
-	region = dmem_cgroup_register_region(1, "drm/0000:03:00.0/vram%d", 0);
+	region = dmem_cgroup_register_region(&init_1, "drm/0000:03:00.0/vram%d", 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	KUNIT_EXPECT_STREQ(test, dmem_cgroup_region_name(region),
 			   "drm/0000:03:00.0/vram0");
@@ -352,7 +359,7 @@ static void dmem_files_region_names(struct kunit *test)
 
 	/* Gone from lookups at once; the name can be registered again. */
 	KUNIT_EXPECT_FALSE(test, dmem_test_region_registered("drm/0000:03:00.0/vram0"));
-	region = dmem_cgroup_register_region(2, "drm/0000:03:00.0/vram0");
+	region = dmem_cgroup_register_region(&init_2, "drm/0000:03:00.0/vram0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	dmem_cgroup_unregister_region(region);
 }

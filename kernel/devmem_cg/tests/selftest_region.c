@@ -119,7 +119,7 @@ static void st_record_uncharge(struct st_record *rec)
 	rec->pool = NULL;
 }
 
-static u64 st_reclaim(struct dmem_cgroup_pool_state *limit, u64 nr_bytes,
+static int st_reclaim(struct dmem_cgroup_pool_state *limit, u64 nr_bytes,
 		      void *priv)
 {
 	unsigned int idx = (uintptr_t)priv;
@@ -155,26 +155,29 @@ static u64 st_reclaim(struct dmem_cgroup_pool_state *limit, u64 nr_bytes,
 	}
 	mutex_unlock(&st_mutex);
 	atomic64_add(freed, &st_reclaim_bytes);
-	return freed;
+	return freed ? 0 : -ENOSPC;
 }
 
-static const struct dmem_cgroup_reclaim_ops st_reclaim_ops = {
+static const struct dmem_cgroup_ops st_reclaim_ops = {
 	.reclaim = st_reclaim,
 };
 
 static int st_register(unsigned int idx, u64 size)
 {
+	struct dmem_cgroup_init init = {
+		.size = size,
+		.ops = &st_reclaim_ops,
+		.reclaim_priv = (void *)(uintptr_t)idx,
+	};
 	struct dmem_cgroup_region *region;
 
 	lockdep_assert_held(&st_reg_mutex);
 
 	if (st_regions[idx])
 		return -EEXIST;
-	region = dmem_cgroup_register_region(size, "%s", st_names[idx]);
+	region = dmem_cgroup_register_region(&init, "%s", st_names[idx]);
 	if (IS_ERR_OR_NULL(region))
 		return region ? PTR_ERR(region) : -EINVAL;
-	dmem_cgroup_region_set_reclaim(region, &st_reclaim_ops,
-				       (void *)(uintptr_t)idx);
 
 	mutex_lock(&st_mutex);
 	st_regions[idx] = region;

@@ -168,6 +168,7 @@ int dmem_bench_charge(const struct dmem_bench_args *args)
 {
 	struct cgroup_subsys_state *css[DMEM_BENCH_MAX_CPUS] = {};
 	struct dmem_bench_cpu *cpus = NULL;
+	struct dmem_cgroup_init init = { .size = 1ULL << 40 };
 	struct dmem_cgroup_region *region;
 	struct page_counter **pc = NULL;
 	unsigned int i, nr = args->cpus, rep;
@@ -177,7 +178,7 @@ int dmem_bench_charge(const struct dmem_bench_args *args)
 	    !args->depth || !args->cg[0] || (nr > 1 && !args->shared && !args->cg2[0]))
 		return -EINVAL;
 
-	region = dmem_cgroup_register_region(1ULL << 40, "bench/charge0");
+	region = dmem_cgroup_register_region(&init, "bench/charge0");
 	if (IS_ERR(region))
 		return PTR_ERR(region);
 

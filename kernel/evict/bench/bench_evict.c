@@ -116,10 +116,11 @@ static void dmem_bench_teardown(struct dmem_bench_ctx *c)
 static int dmem_bench_setup(struct dmem_bench_ctx *c, unsigned int n)
 {
 	u64 capacity = n * DMEM_BENCH_UNIT;
+	struct dmem_cgroup_init init = { .size = capacity };
 
 	memset(c, 0, sizeof(*c));
 	INIT_LIST_HEAD(&c->lru);
-	c->cg = dmem_cgroup_register_region(capacity, "bench/evict0");
+	c->cg = dmem_cgroup_register_region(&init, "bench/evict0");
 	if (IS_ERR(c->cg))
 		return PTR_ERR(c->cg);
 	c->er = dmem_evict_region_create(c->cg, capacity, &dmem_bench_ops, c);

@@ -232,9 +232,12 @@ static int dmem_futile_once(const struct dmem_bench_args *args,
 	struct dmem_evict_region *er;
 	atomic_t ready = ATOMIC_INIT(0);
 	unsigned int i;
+	struct dmem_cgroup_init init = {
+		.size = DMEM_FUTILE_UNITS * DMEM_FUTILE_UNIT,
+	};
 	int ret;
 
-	cg = dmem_cgroup_register_region(capacity, "bench/futile0");
+	cg = dmem_cgroup_register_region(&init, "bench/futile0");
 	if (IS_ERR(cg))
 		return PTR_ERR(cg);
 	er = dmem_evict_region_create(cg, capacity, &dmem_futile_ops, NULL);

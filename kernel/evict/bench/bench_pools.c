@@ -364,8 +364,9 @@ static int dmem_bench_pools_setup(struct dmem_bench_pools *c,
 				  const struct dmem_bench_args *args)
 {
 	u64 capacity = DMEM_BENCH_POOLS_BUFS * DMEM_BENCH_POOLS_UNIT;
+	struct dmem_cgroup_init init = { .size = capacity };
 
-	c->cg = dmem_cgroup_register_region(capacity, "bench/pools0");
+	c->cg = dmem_cgroup_register_region(&init, "bench/pools0");
 	if (IS_ERR(c->cg))
 		return PTR_ERR(c->cg);
 	c->er = dmem_evict_region_create(c->cg, capacity, &dmem_bench_pools_ops,

@@ -77,13 +77,14 @@ dmem_kt_pool(struct kunit *test, struct dmem_kt_region *kr,
  */
 struct dmem_kt_region *dmem_kt_region_create(struct kunit *test, u64 capacity)
 {
+	struct dmem_cgroup_init init = { .size = capacity };
 	struct dmem_kt_region *kr;
 
 	kr = kunit_kzalloc(test, sizeof(*kr), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kr);
 	kr->test = test;
 	spin_lock_init(&kr->lock);
-	kr->cg = dmem_cgroup_register_region(capacity, "kunit/evict0");
+	kr->cg = dmem_cgroup_register_region(&init, "kunit/evict0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(kr->cg));
 	kr->root = dmem_kt_pool(test, kr, NULL);
 	kr->a = dmem_kt_pool(test, kr, kr->root);

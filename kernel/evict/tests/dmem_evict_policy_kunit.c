@@ -448,7 +448,7 @@ static void dmem_evict_policy_reclaim(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 2);
-	KUNIT_EXPECT_EQ(test, dmem_evict_reclaim(kr->b1, U, kr->er), 0);
+	KUNIT_EXPECT_EQ(test, dmem_evict_reclaim(kr->b1, U, kr->er), -ENOSPC);
 }
 
 static void expect_gauges(struct kunit *test, struct dmem_cgroup_pool_state *pool,

@@ -94,12 +94,13 @@ static void bench_ttm_create_validate_destroy(struct kunit *test)
 	static const char * const impl[] = { "region", "plain" };
 	static const u32 mem_type[] = { BENCH_REGION, BENCH_PLAIN };
 	struct ttm_test_devices *devs = ttm_test_devices_all(test);
+	struct dmem_cgroup_init init = { .size = BENCH_MAN_SIZE };
 	struct dmem_cgroup_region *region;
 	struct ttm_resource_manager *man;
 	int rep, k, which;
 	s64 ns;
 
-	region = dmem_cgroup_register_region(BENCH_MAN_SIZE, "bench/ttm0");
+	region = dmem_cgroup_register_region(&init, "bench/ttm0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(region));
 	KUNIT_ASSERT_EQ(test, ttm_mock_manager_init(devs->ttm_dev, BENCH_REGION,
 						    BENCH_MAN_SIZE), 0);

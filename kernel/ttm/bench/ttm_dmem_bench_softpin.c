@@ -187,7 +187,9 @@ static void sp_dev_init(struct kunit *test, struct sp_dev *d,
 						    n * PAGE_SIZE), 0);
 	KUNIT_ASSERT_EQ(test, ttm_mock_manager_init(d->bdev, TTM_PL_TT, SZ_1M), 0);
 	if (with_region) {
-		d->region = dmem_cgroup_register_region(n * PAGE_SIZE, "bench/sp%u", n);
+		struct dmem_cgroup_init init = { .size = n * PAGE_SIZE };
+
+		d->region = dmem_cgroup_register_region(&init, "bench/sp%u", n);
 		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(d->region));
 		ttm_manager_type(d->bdev, TTM_PL_VRAM)->cg = d->region;
 		dmem_test_set_policy(d->region, kernel_pinned ?

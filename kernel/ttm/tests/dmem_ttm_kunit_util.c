@@ -94,6 +94,7 @@ dmem_ttm_kt_pool(struct kunit *test, struct dmem_cgroup_pool_state *parent)
 
 int dmem_ttm_kt_init(struct kunit *test)
 {
+	static const struct dmem_cgroup_init init = { .size = KT_VRAM };
 	struct ttm_resource_manager *man;
 	struct dmem_ttm_kt *kt;
 	int err;
@@ -106,7 +107,7 @@ int dmem_ttm_kt_init(struct kunit *test)
 	kt->funcs.ttm_tt_create = dmem_ttm_kt_tt_create;
 	kt->funcs.ttm_tt_destroy = dmem_ttm_kt_tt_destroy;
 	kt->devs->ttm_dev->funcs = &kt->funcs;
-	kt->cg = dmem_cgroup_register_region(KT_VRAM, "kunit/ttm0");
+	kt->cg = dmem_cgroup_register_region(&init, "kunit/ttm0");
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(kt->cg));
 	kt->root = dmem_ttm_kt_pool(test, NULL);
 	kt->a = dmem_ttm_kt_pool(test, kt->root);
