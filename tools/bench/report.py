@@ -59,6 +59,24 @@ def times(r):
     return ("%.2f×" if r < 10 else "%.0f×") % r
 
 
+def new_vs_old_rows(md, out, data, modes, count, new, old, label):
+    """One table row per (mode, count) with both implementations measured:
+    the new figure, the old one and old ÷ new; each row also goes to
+    @out as a dict (mode, @count, @new + "_ns", @old + "_ns")."""
+    for mode in modes:
+        for n in sorted({k[1] for k in data if k[0] == mode}):
+            a, b = data.get((mode, n, new)), data.get((mode, n, old))
+            if not a or not b:
+                continue
+            sa, sb = stat(a), stat(b)
+            out.append({"mode": mode, count: n, new + "_ns": sa,
+                        old + "_ns": sb})
+            md.append("| %s | %s | %s | %s | %s |" % (
+                label[mode], "{:,}".format(n), fmt_ns(sa), fmt_ns(sb),
+                times(sb["median"] / sa["median"])))
+    md.append("")
+
+
 def pools_section(md, res, pools):
     """Victim choice and the -ENOMEM decision over P pools."""
     if not pools:
@@ -75,19 +93,8 @@ def pools_section(md, res, pools):
               "same repetition; both must agree. Time per decision.\n")
     md.append("| case | P pools | decision | old walk | old ÷ new |")
     md.append("|---|---|---|---|---|")
-    for mode in ("resident", "enomem"):
-        for p in sorted({k[1] for k in pools if k[0] == mode}):
-            new, old = pools.get((mode, p, "new")), pools.get((mode, p, "old"))
-            if not new or not old:
-                continue
-            n, o = stat(new), stat(old)
-            res["pools"].append({"mode": mode, "p": p, "new_ns": n,
-                                 "old_ns": o})
-            md.append("| %s | %s | %s | %s | %s |" % (
-                "evict one" if mode == "resident" else "-ENOMEM",
-                "{:,}".format(p), fmt_ns(n), fmt_ns(o),
-                times(o["median"] / n["median"])))
-    md.append("")
+    new_vs_old_rows(md, res["pools"], pools, ("resident", "enomem"), "p",
+                    "new", "old", {"resident": "evict one", "enomem": "-ENOMEM"})
 
 
 def pools_targets(res, target):
@@ -253,19 +260,8 @@ def ttm_softpin_section(md, res, sp):
     md.append("| case | N | with a region | 6.12 walk | 6.12 ÷ region |")
     md.append("|---|---|---|---|---|")
     res["ttm_softpin"] = []
-    for mode in ("evict", "enomem"):
-        for n in sorted({k[1] for k in sp if k[0] == mode}):
-            reg, old = sp.get((mode, n, "region")), sp.get((mode, n, "plain"))
-            if not reg or not old:
-                continue
-            r, o = stat(reg), stat(old)
-            res["ttm_softpin"].append({"mode": mode, "n": n, "region_ns": r,
-                                       "plain_ns": o})
-            md.append("| %s | %s | %s | %s | %s |" % (
-                "evict one" if mode == "evict" else "-ENOMEM",
-                "{:,}".format(n), fmt_ns(r), fmt_ns(o),
-                times(o["median"] / r["median"])))
-    md.append("")
+    new_vs_old_rows(md, res["ttm_softpin"], sp, ("evict", "enomem"), "n",
+                    "region", "plain", {"evict": "evict one", "enomem": "-ENOMEM"})
 
 
 def ttm_softpin_targets(res, target):
