@@ -218,6 +218,7 @@ void ttm_dmem_pins_changed(struct ttm_buffer_object *bo)
 	ttm_dmem_classify(bo->resource);
 	ttm_dmem_lru_follow_pins(bo);
 }
+EXPORT_SYMBOL_GPL(ttm_dmem_pins_changed);
 
 /**
  * ttm_dmem_lru_follow_pins() - a charged resource off the LRU while pinned
@@ -243,7 +244,6 @@ void ttm_dmem_lru_follow_pins(struct ttm_buffer_object *bo)
 	ttm_bo_move_to_lru_tail(bo);
 	spin_unlock(&bo->bdev->lru_lock);
 }
-EXPORT_SYMBOL_GPL(ttm_dmem_pins_changed);
 
 /**
  * ttm_dmem_enomem() - count a request that found no room
