@@ -6,10 +6,11 @@
  * its own age order and asks here what each candidate is; it never decides
  * scope, protection or pins itself.
  *
- * Protection is the controller's: dmem_cgroup_below_min() and
- * dmem_cgroup_below_low() with the limiting pool (or, the region full, the
- * top of the hierarchy) as their root, the queries upstream's TTM eviction
- * uses.
+ * Protection is the controller's: dmem_cgroup_state_evict_valuable(),
+ * which answers what dmem_cgroup_below_min() and dmem_cgroup_below_low()
+ * would, with the limiting pool (or, the region full, the top of the
+ * hierarchy) as their root, from one computation of the effective
+ * protection: the classifier runs per candidate of every victim choice.
  *
  * No locks: the controller's protection and usage figures are read as
  * they are, as the controller's own eviction checks do.
@@ -54,17 +55,17 @@ enum dmem_victim_kind dmem_victim_classify(const struct dmem_victim_query *q,
 					   enum dmem_pin_class pin,
 					   bool requesters, bool *hit_low)
 {
+	bool low = false;
+
 	if (q->limit && !dmem_cgroup_pool_is_descendant(pool, q->limit))
 		return DMEM_VICTIM_NONE;
 	if (pin == DMEM_PIN_HARD ||
 	    (pin == DMEM_PIN_SOFT && (requesters || !dmem_victim_may_revoke(q))))
 		return DMEM_VICTIM_NONE;
-	if (dmem_cgroup_below_min(q->limit, pool))
-		return DMEM_VICTIM_NONE;
-	if (!dmem_cgroup_below_low(q->limit, pool))
+	if (dmem_cgroup_state_evict_valuable(q->limit, pool, false, &low))
 		return pin == DMEM_PIN_SOFT ? DMEM_VICTIM_REVOKE : DMEM_VICTIM_EVICT;
-	/* Below low: unpinned memory waits for step 2; pinned, never. */
-	if (pin == DMEM_PIN_SOFT)
+	/* Below min: never. Below low: unpinned waits for step 2; pinned, never. */
+	if (!low || pin == DMEM_PIN_SOFT)
 		return DMEM_VICTIM_NONE;
 	if (hit_low)
 		*hit_low = true;
