@@ -1,8 +1,9 @@
 #!/bin/bash
 # Kernel style over the project's C sources:
 #  - scripts/checkpatch.pl --strict on every project .c/.h file;
-#  - sparse (make C=2) over the project's kernel directories.
-# Any checkpatch ERROR/WARNING/CHECK or sparse warning fails.
+#  - sparse (make C=2) over the project's kernel directories;
+#  - no function body longer than 80 lines (fnlen.awk), tests included.
+# Any checkpatch ERROR/WARNING/CHECK, sparse warning or long function fails.
 #
 #   lint.sh OBJDIR
 set -uo pipefail
@@ -28,6 +29,17 @@ if [ -n "$report" ]; then
 	rc=1
 else
 	echo "lint: checkpatch --strict: ${#files[@]} files clean"
+fi
+
+long=$(cd "$TOP" && for f in "${files[@]}"; do
+	[[ -f $f && $f == *.c ]] && echo "$f"
+done | xargs awk -v MAX=80 -f tools/build/fnlen.awk)
+if [ -n "$long" ]; then
+	echo "lint: functions longer than 80 lines:"
+	echo "$long"
+	rc=1
+else
+	echo "lint: function length: none over 80 lines"
 fi
 
 # sparse: rebuild the project's kernel objects with C=2 (checks even when
