@@ -69,6 +69,24 @@ static int dmem_charge_pool(struct dmem_cgroup_pool_state *pool, u64 size,
 	return 0;
 }
 
+/*
+ * The outcomes of a charge known before any pool is looked at: nothing to
+ * charge without a region, and a failure injected by fail_dmem_charge
+ * (not a limit hit: no limit pool, no event; see fault.c). Clears the
+ * returned pools; returns true, with *@ret set, if the charge is settled.
+ */
+static __always_inline bool
+dmem_charge_settled(struct dmem_cgroup_region *region, u64 size,
+		    struct dmem_cgroup_pool_state **ret_pool,
+		    struct dmem_cgroup_pool_state **ret_limit_pool, int *ret)
+{
+	*ret_pool = NULL;
+	if (ret_limit_pool)
+		*ret_limit_pool = NULL;
+	*ret = region && dmem_should_fail_charge(size) ? -ENOMEM : 0;
+	return !region || *ret;
+}
+
 /**
  * dmem_cgroup_try_charge_css() - charge memory to a given cgroup
  * @css: the dmem css of the cgroup to charge (the caller holds a reference)
@@ -90,17 +108,11 @@ int dmem_cgroup_try_charge_css(struct cgroup_subsys_state *css,
 			       struct dmem_cgroup_pool_state **ret_limit_pool)
 {
 	struct dmem_cgroup_pool_state *pool;
+	int ret;
 
 	might_sleep();
-
-	*ret_pool = NULL;
-	if (ret_limit_pool)
-		*ret_limit_pool = NULL;
-	if (!region)
-		return 0;
-	/* Not a limit hit: no limit pool, no event; see fault.c. */
-	if (dmem_should_fail_charge(size))
-		return -ENOMEM;
+	if (dmem_charge_settled(region, size, ret_pool, ret_limit_pool, &ret))
+		return ret;
 
 	pool = dmem_stock_consume(css_to_dmemcs(css), region, size);
 	if (likely(pool)) {
@@ -145,17 +157,11 @@ int dmem_cgroup_try_charge(struct dmem_cgroup_region *region, u64 size,
 	struct cgroup_subsys_state *css;
 	struct dmem_cgroup_pool_state *pool;
 	struct dmemcg_state *cs;
+	int ret;
 
 	might_sleep();
-
-	*ret_pool = NULL;
-	if (ret_limit_pool)
-		*ret_limit_pool = NULL;
-	if (!region)
-		return 0;
-	/* Not a limit hit: no limit pool, no event; see fault.c. */
-	if (dmem_should_fail_charge(size))
-		return -ENOMEM;
+	if (dmem_charge_settled(region, size, ret_pool, ret_limit_pool, &ret))
+		return ret;
 
 	/*
 	 * Fast path: the pool exists and is live. The task's css needs no
