@@ -100,4 +100,16 @@ int st_vram1(const char *cmd);
 /* Waits up to @ms for st_stat(@key) to equal @want; returns the last value. */
 long long st_wait_stat(const char *key, long long want, int ms);
 
+/* The dmem files of a cgroup other than the root, and those of the root. */
+static const char *const dmem_cg_files[] = {
+	"dmem.current", "dmem.min", "dmem.low", "dmem.max", "dmem.peak",
+	"dmem.pinned.current", "dmem.pinned.max", "dmem.events",
+	"dmem.events.local", "dmem.stat",
+};
+
+static const char *const dmem_root_files[] = {
+	"dmem.capacity", "dmem.current", "dmem.pinned.current", "dmem.stat",
+	"dmem.policy",
+};
+
 #endif

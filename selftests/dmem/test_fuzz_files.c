@@ -37,18 +37,7 @@
 static const char *const tree[] = { "a", "a/b", "c", NULL };
 static const char *const cg_sub[NR_CGS] = { "", "/a", "/a/b", "/c" };
 
-static const char *const cg_files[] = {
-	"dmem.current", "dmem.min", "dmem.low", "dmem.max", "dmem.peak",
-	"dmem.pinned.current", "dmem.pinned.max", "dmem.events",
-	"dmem.events.local", "dmem.stat",
-};
-
-static const char *const root_files[] = {
-	"dmem.capacity", "dmem.current", "dmem.pinned.current", "dmem.stat",
-	"dmem.policy",
-};
-
-#define NR_SNAP	(NR_CGS * ARRAY_SIZE(cg_files) + ARRAY_SIZE(root_files))
+#define NR_SNAP	(NR_CGS * ARRAY_SIZE(dmem_cg_files) + ARRAY_SIZE(dmem_root_files))
 
 /* One file of the snapshot, kept open and reread with pread(). */
 struct snap_file {
@@ -436,8 +425,9 @@ static int snap_init(const char *top)
 	ssize_t len;
 
 	for (c = 0; c <= NR_CGS; c++) {
-		const char *const *files = c < NR_CGS ? cg_files : root_files;
-		unsigned int nr = c < NR_CGS ? ARRAY_SIZE(cg_files) : ARRAY_SIZE(root_files);
+		const char *const *files = c < NR_CGS ? dmem_cg_files : dmem_root_files;
+		unsigned int nr = c < NR_CGS ? ARRAY_SIZE(dmem_cg_files) :
+					       ARRAY_SIZE(dmem_root_files);
 
 		if (c < NR_CGS)
 			snprintf(cg, sizeof(cg), "%s%s", top, cg_sub[c]);

@@ -14,17 +14,6 @@
 
 static const char *const tree[] = { "a", NULL };
 
-static const char *const cg_files[] = {
-	"dmem.current", "dmem.min", "dmem.low", "dmem.max", "dmem.peak",
-	"dmem.pinned.current", "dmem.pinned.max", "dmem.events",
-	"dmem.events.local", "dmem.stat",
-};
-
-static const char *const root_files[] = {
-	"dmem.capacity", "dmem.current", "dmem.pinned.current", "dmem.stat",
-	"dmem.policy",
-};
-
 static const struct {
 	const char *text;
 	int err;
@@ -133,19 +122,19 @@ FIXTURE_TEARDOWN(parse)
 #define SNAP_SIZE	4096
 
 struct snapshot {
-	char files[ARRAY_SIZE(cg_files) * 2 + ARRAY_SIZE(root_files)][SNAP_SIZE];
+	char files[ARRAY_SIZE(dmem_cg_files) * 2 + ARRAY_SIZE(dmem_root_files)][SNAP_SIZE];
 };
 
 static void snap(struct snapshot *s, const char *a, const char *top)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < ARRAY_SIZE(cg_files); i++)
-		cg_read(a, cg_files[i], s->files[n++], SNAP_SIZE);
-	for (i = 0; i < ARRAY_SIZE(cg_files); i++)
-		cg_read(top, cg_files[i], s->files[n++], SNAP_SIZE);
-	for (i = 0; i < ARRAY_SIZE(root_files); i++)
-		cg_read("", root_files[i], s->files[n++], SNAP_SIZE);
+	for (i = 0; i < ARRAY_SIZE(dmem_cg_files); i++)
+		cg_read(a, dmem_cg_files[i], s->files[n++], SNAP_SIZE);
+	for (i = 0; i < ARRAY_SIZE(dmem_cg_files); i++)
+		cg_read(top, dmem_cg_files[i], s->files[n++], SNAP_SIZE);
+	for (i = 0; i < ARRAY_SIZE(dmem_root_files); i++)
+		cg_read("", dmem_root_files[i], s->files[n++], SNAP_SIZE);
 }
 
 static int snap_equal(const struct snapshot *x, const struct snapshot *y)
