@@ -290,7 +290,7 @@ int cg_setup_tree(char *top, size_t len, const char *prefix,
 	return err;
 }
 
-static void rmtree(const char *cg)
+void cg_visit_children(const char *cg, cg_child_fn fn, void *arg)
 {
 	char path[512], sub[512];
 	struct dirent *de;
@@ -303,10 +303,16 @@ static void rmtree(const char *cg)
 	while ((de = readdir(dir))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", cg, de->d_name);
-		rmtree(sub);
+		snprintf(sub, sizeof(sub), "%.250s%s%.250s", cg, *cg ? "/" : "",
+			 de->d_name);
+		fn(sub, arg);
 	}
 	closedir(dir);
+}
+
+static void rmtree(const char *cg, void *unused)
+{
+	cg_visit_children(cg, rmtree, NULL);
 	cg_destroy(cg);
 }
 
@@ -314,7 +320,7 @@ void cg_cleanup_tree(const char *cg)
 {
 	cg_enter("");
 	if (*cg)
-		rmtree(cg);
+		rmtree(cg, NULL);
 }
 
 /* The effective capabilities of the caller, from /proc; -1 if unknown. */

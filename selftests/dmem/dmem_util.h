@@ -100,6 +100,10 @@ int st_vram1(const char *cmd);
 /* Waits up to @ms for st_stat(@key) to equal @want; returns the last value. */
 long long st_wait_stat(const char *key, long long want, int ms);
 
+/* Calls @fn for each child cgroup of @cg, named as @cg is (from the root). */
+typedef void (*cg_child_fn)(const char *child, void *arg);
+void cg_visit_children(const char *cg, cg_child_fn fn, void *arg);
+
 /* The dmem files of a cgroup other than the root, and those of the root. */
 static const char *const dmem_cg_files[] = {
 	"dmem.current", "dmem.min", "dmem.low", "dmem.max", "dmem.peak",

@@ -192,28 +192,22 @@ static bool dmem_present(const char *cg)
 	return !access(path, F_OK) || (errno != ENOENT && errno != ENOTDIR);
 }
 
-/* The cgroups dmemstat should show below @cg (which must have dmem). */
-static void expect_walk(struct expect *e, const char *cg)
+static void expect_walk(const char *cg, void *arg);
+
+static void expect_child(const char *child, void *arg)
 {
-	char path[512], sub[256];
-	struct dirent *de;
-	DIR *dir;
+	if (dmem_present(child))
+		expect_walk(child, arg);
+}
+
+/* The cgroups dmemstat should show below @cg (which must have dmem). */
+static void expect_walk(const char *cg, void *arg)
+{
+	struct expect *e = arg;
 
 	if (e->nr < 64)
 		snprintf(e->paths[e->nr++], 256, "/%s", cg);
-	cg_path(path, sizeof(path), cg, NULL);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((de = readdir(dir))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%.120s%s%.120s", cg, *cg ? "/" : "",
-			 de->d_name);
-		if (dmem_present(sub))
-			expect_walk(e, sub);
-	}
-	closedir(dir);
+	cg_visit_children(cg, expect_child, e);
 }
 
 static bool expected(const struct expect *e, const char *path)
@@ -345,7 +339,7 @@ static void check_rows(struct json_object *doc, const char *subtree,
 	for (i = 0; i < nr_names; i++)
 		nr_shown += !region || !strcmp(region, names[i]);
 	e = calloc(1, sizeof(*e));
-	expect_walk(e, subtree);
+	expect_walk(subtree, e);
 	if ((int)js_len(rows) != e->nr * nr_shown)
 		problem("%zu rows, want %d cgroups x %d regions", js_len(rows),
 			e->nr, nr_shown);
