@@ -26,13 +26,11 @@ size_t dmem_test_pool_size(void);
 void dmem_test_set_limit(struct dmem_cgroup_pool_state *pool,
 			 enum dmem_file type, u64 value);
 void dmem_test_reclaim(struct dmem_cgroup_pool_state *pool);
-void dmem_test_set_policy(struct dmem_cgroup_region *region, int mode,
-			  unsigned int timeout_ms);
 
 s64 dmem_test_event(struct dmem_cgroup_pool_state *pool,
 		    enum dmem_cgroup_event event, bool local);
-s64 dmem_test_stat(struct dmem_cgroup_pool_state *pool,
-		   enum dmem_cgroup_stat item);
+s64 dmem_test_ext_event(struct dmem_cgroup_pool_state *pool,
+			unsigned int event, bool local);
 u64 dmem_test_peak(struct dmem_cgroup_pool_state *pool);
 u64 dmem_test_pinned(struct dmem_cgroup_pool_state *pool);
 u64 dmem_test_emin(struct dmem_cgroup_pool_state *pool);

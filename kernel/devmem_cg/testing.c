@@ -172,28 +172,7 @@ void dmem_test_reclaim(struct dmem_cgroup_pool_state *pool)
 }
 
 /**
- * dmem_test_set_policy() - set a region's policy as dmem.policy does
- * @region: the region
- * @mode: enum dmem_cgroup_pin_policy
- * @timeout_ms: the revoke timeout
- */
-void dmem_test_set_policy(struct dmem_cgroup_region *region, int mode,
-			  unsigned int timeout_ms)
-{
-	struct dmem_policy_req req = {
-		.set_mode = true,
-		.mode = mode,
-		.set_timeout = true,
-		.timeout_ms = timeout_ms,
-	};
-
-	mutex_lock(&dmem_mutex);
-	dmem_region_set_policy_locked(region, &req);
-	mutex_unlock(&dmem_mutex);
-}
-
-/**
- * dmem_test_event() - an event count of a pool
+ * dmem_test_event() - a count of one of the controller's events of a pool
  * @pool: the pool
  * @event: the event
  * @local: dmem.events.local's count rather than dmem.events'
@@ -208,16 +187,20 @@ s64 dmem_test_event(struct dmem_cgroup_pool_state *pool,
 }
 
 /**
- * dmem_test_stat() - a dmem.stat value of a pool
+ * dmem_test_ext_event() - a count of one of the extension's events of a pool
  * @pool: the pool
- * @item: the statistic
+ * @event: index into the extension's event_names
+ * @local: dmem.events.local's count rather than dmem.events'
  *
- * Return: the value.
+ * Return: the count.
  */
-s64 dmem_test_stat(struct dmem_cgroup_pool_state *pool,
-		   enum dmem_cgroup_stat item)
+s64 dmem_test_ext_event(struct dmem_cgroup_pool_state *pool,
+			unsigned int event, bool local)
 {
-	return atomic64_read(&pool->stat[item]);
+	unsigned int slot = DMEM_CGROUP_NR_EVENTS + event;
+
+	return atomic64_read(local ? &pool->events_local[slot] :
+				     &pool->events[slot]);
 }
 
 /**
