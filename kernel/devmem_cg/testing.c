@@ -9,6 +9,7 @@
 #include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 
 #include "dmem_internal.h"
 #include "dmem_test.h"
@@ -256,16 +257,26 @@ static struct dmemcg_state *dmem_test_root(void)
 
 /**
  * dmem_test_show_root() - the line a region contributes to a root file
- * @sf: where to print
  * @region: the region
  * @type: the file
+ * @buf: where to put the line, newline included, NUL-terminated
+ * @size: bytes at @buf
+ *
+ * Return: 0; -EOVERFLOW if the line does not fit.
  */
-void dmem_test_show_root(struct seq_file *sf,
-			 struct dmem_cgroup_region *region, enum dmem_file type)
+int dmem_test_show_root(struct dmem_cgroup_region *region, enum dmem_file type,
+			char *buf, size_t size)
 {
+	struct seq_file sf = { .buf = buf, .size = size - 1 };
+
 	rcu_read_lock();
-	dmemcg_show_region(sf, dmem_test_root(), region, type);
+	dmemcg_show_region(&sf, dmem_test_root(), region, type);
 	rcu_read_unlock();
+	/* seq_file marks an overflow by a count of its whole size. */
+	if (sf.count >= sf.size)
+		return -EOVERFLOW;
+	buf[sf.count] = '\0';
+	return 0;
 }
 
 /**

@@ -8,12 +8,9 @@
 
 #include <kunit/test.h>
 #include <linux/sizes.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "../dmem_test.h"
-
-#define SHOW_SIZE	512
 
 static const struct dmem_cgroup_init init_0 = { .size = 0 };
 static const struct dmem_cgroup_init init_1 = { .size = 1 };
@@ -52,17 +49,7 @@ static void dmem_files_exit(struct kunit *test)
 static const char *show(struct kunit *test, struct dmem_cgroup_region *region,
 			enum dmem_file type)
 {
-	struct seq_file sf = {};
-	char *buf;
-
-	buf = kunit_kzalloc(test, SHOW_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	sf.buf = buf;
-	sf.size = SHOW_SIZE - 1;
-	dmem_test_show_root(&sf, region, type);
-	KUNIT_ASSERT_LT(test, sf.count, sf.size);
-	buf[sf.count] = '\0';
-	return buf;
+	return dmem_test_kunit_show_root(test, region, type);
 }
 
 static ssize_t write(struct kunit *test, const char *text, enum dmem_file type)

@@ -8,58 +8,48 @@
  */
 
 #include <kunit/test.h>
-#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "dmem_evict_kunit.h"
 
-#define SHOW_SIZE	512
-
 static const struct dmem_cgroup_init init_1m = { .size = SZ_1M };
 
+/* Two regions of their own, "kunit/policy0" and "kunit/policy1". */
 struct dmem_evict_files_ctx {
-	struct dmem_cgroup_region *r0;
-	struct dmem_cgroup_region *r1;
+	struct dmem_cgroup_region *r[2];
 };
 
 static int dmem_evict_files_init(struct kunit *test)
 {
 	struct dmem_evict_files_ctx *ctx;
+	int i;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->r0 = dmem_cgroup_register_region(&init_1m, "kunit/policy%d", 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->r0));
-	ctx->r1 = dmem_cgroup_register_region(&init_1m, "kunit/policy%d", 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->r1));
 	test->priv = ctx;
+	for (i = 0; i < ARRAY_SIZE(ctx->r); i++) {
+		ctx->r[i] = dmem_cgroup_register_region(&init_1m, "kunit/policy%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ctx->r[i]));
+	}
 	return 0;
 }
 
+/* Unregistering a region kills its pools, those of the counters case too. */
 static void dmem_evict_files_exit(struct kunit *test)
 {
 	struct dmem_evict_files_ctx *ctx = test->priv;
+	int i;
 
-	dmem_cgroup_unregister_region(ctx->r0);
-	dmem_cgroup_unregister_region(ctx->r1);
+	for (i = 0; i < ARRAY_SIZE(ctx->r); i++)
+		dmem_cgroup_unregister_region(ctx->r[i]);
 }
 
 /* The line one region contributes to a root file, newline included. */
 static const char *show(struct kunit *test, struct dmem_cgroup_region *region,
 			enum dmem_file type)
 {
-	struct seq_file sf = {};
-	char *buf;
-
-	buf = kunit_kzalloc(test, SHOW_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	sf.buf = buf;
-	sf.size = SHOW_SIZE - 1;
-	dmem_test_show_root(&sf, region, type);
-	KUNIT_ASSERT_LT(test, sf.count, sf.size);
-	buf[sf.count] = '\0';
-	return buf;
+	return dmem_test_kunit_show_root(test, region, type);
 }
 
 static ssize_t write_policy(struct kunit *test, const char *text)
@@ -123,15 +113,15 @@ static void dmem_evict_files_defaults(struct kunit *test)
 {
 	struct dmem_evict_files_ctx *ctx = test->priv;
 
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r0),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[0]),
 			   "kunit/policy0 soft timeout_ms=1000\n");
-	KUNIT_EXPECT_EQ(test, dmem_evict_pin_policy(ctx->r0), DMEM_PIN_POLICY_SOFT);
-	KUNIT_EXPECT_EQ(test, dmem_evict_revoke_timeout_ms(ctx->r0), 1000);
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_EVENTS),
+	KUNIT_EXPECT_EQ(test, dmem_evict_pin_policy(ctx->r[0]), DMEM_PIN_POLICY_SOFT);
+	KUNIT_EXPECT_EQ(test, dmem_evict_revoke_timeout_ms(ctx->r[0]), 1000);
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r[0], DMEM_FILE_EVENTS),
 			   "kunit/policy0 low=0 max=0 pin_max=0 evict=0 revoke=0 enomem=0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_EVENTS_LOCAL),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r[0], DMEM_FILE_EVENTS_LOCAL),
 			   "kunit/policy0 low=0 max=0 pin_max=0 evict=0 revoke=0 enomem=0\n");
-	KUNIT_EXPECT_STREQ(test, show(test, ctx->r0, DMEM_FILE_STAT),
+	KUNIT_EXPECT_STREQ(test, show(test, ctx->r[0], DMEM_FILE_STAT),
 			   "kunit/policy0 current=0 pinned=0 evictable=0 buffers=0 owners=0 evicted_bytes=0 revoked_bytes=0 futile_evictions=0\n");
 }
 
@@ -140,22 +130,22 @@ static void dmem_evict_files_round_trip(struct kunit *test)
 	struct dmem_evict_files_ctx *ctx = test->priv;
 
 	KUNIT_EXPECT_EQ(test, write_policy(test, "kunit/policy1 strict timeout_ms=5\n"), 0);
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r1),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[1]),
 			   "kunit/policy1 strict timeout_ms=5\n");
-	KUNIT_EXPECT_EQ(test, dmem_evict_pin_policy(ctx->r1), DMEM_PIN_POLICY_STRICT);
-	KUNIT_EXPECT_EQ(test, dmem_evict_revoke_timeout_ms(ctx->r1), 5);
+	KUNIT_EXPECT_EQ(test, dmem_evict_pin_policy(ctx->r[1]), DMEM_PIN_POLICY_STRICT);
+	KUNIT_EXPECT_EQ(test, dmem_evict_revoke_timeout_ms(ctx->r[1]), 5);
 	KUNIT_EXPECT_EQ(test, write_policy(test, "kunit/policy1 soft"), 0);
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r1),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[1]),
 			   "kunit/policy1 soft timeout_ms=5\n");
 	KUNIT_EXPECT_EQ(test, write_policy(test, "kunit/policy1 timeout_ms=1000"), 0);
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r1),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[1]),
 			   "kunit/policy1 soft timeout_ms=1000\n");
 	/* The other region was never touched. */
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r0),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[0]),
 			   "kunit/policy0 soft timeout_ms=1000\n");
-	KUNIT_EXPECT_EQ(test, dmem_evict_test_set_policy(ctx->r0, DMEM_PIN_POLICY_STRICT,
+	KUNIT_EXPECT_EQ(test, dmem_evict_test_set_policy(ctx->r[0], DMEM_PIN_POLICY_STRICT,
 							 600000), 0);
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r0),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[0]),
 			   "kunit/policy0 strict timeout_ms=600000\n");
 }
 
@@ -170,18 +160,18 @@ static void dmem_evict_files_multi_line(struct kunit *test)
 			-ENODEV);
 	KUNIT_EXPECT_EQ(test, write_policy(test, "kunit/policy1 strict\nkunit/policy0\n"),
 			-EINVAL);
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r1),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[1]),
 			   "kunit/policy1 soft timeout_ms=1000\n");
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r0),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[0]),
 			   "kunit/policy0 soft timeout_ms=1000\n");
 
 	/* Both lines apply, in order: a later line for a region wins. */
 	KUNIT_EXPECT_EQ(test, write_policy(test, "kunit/policy1 strict\n\n"
 					   "kunit/policy0 timeout_ms=7\n"
 					   "kunit/policy1 timeout_ms=9\n"), 0);
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r1),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[1]),
 			   "kunit/policy1 strict timeout_ms=9\n");
-	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r0),
+	KUNIT_EXPECT_STREQ(test, policy(test, ctx->r[0]),
 			   "kunit/policy0 soft timeout_ms=7\n");
 }
 
@@ -191,9 +181,9 @@ static void dmem_evict_files_counters(struct kunit *test)
 	struct dmem_evict_files_ctx *ctx = test->priv;
 	struct dmem_cgroup_pool_state *a, *b;
 
-	a = dmem_pool_create_detached(ctx->r0, NULL);
+	a = dmem_pool_create_detached(ctx->r[0], NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	b = dmem_pool_create_detached(ctx->r0, a);
+	b = dmem_pool_create_detached(ctx->r[0], a);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 
 	dmem_evict_pool_event(b, DMEM_EVICT_EVENT_REVOKE);
