@@ -10,6 +10,7 @@ OBJ_DEBUG := $(BUILD)/obj-debug
 FRAGMENTS_DEBUG := $(FRAGMENTS) $(TOP)/kernel/configs/debug.config
 OBJ_DRIVERS := $(BUILD)/obj-drivers
 FRAGMENTS_DRIVERS := $(FRAGMENTS) $(TOP)/kernel/configs/drivers.config
+OBJ_STANDALONE := $(BUILD)/obj-standalone
 BZIMAGE := $(OBJ)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 VM := $(TOP)/tools/vm/run
@@ -20,7 +21,7 @@ ifdef REPEAT
 export DMEM_TEST_REPEAT := $(REPEAT)
 endif
 
-.PHONY: help deps src kernel kernel-debug check-debug compile-drivers selftests tools initramfs vm vm-run check check-runner \
+.PHONY: help deps src kernel kernel-debug check-debug compile-drivers compile-standalone selftests tools initramfs vm vm-run check check-runner \
 	lint demo bench reliability-doc clean distclean
 
 help:
@@ -31,6 +32,7 @@ help:
 	@echo "                   (REPEAT=N runs each selftest program N times)"
 	@echo "make check-debug   the tests on a KASAN/lockdep/kmemleak/UBSAN kernel"
 	@echo "make compile-drivers  compile the GPU driver objects kernel/patches hook"
+	@echo "make compile-standalone  compile the dmem controller without kernel/evict"
 	@echo "make demo          boot the VM and show what the kernel offers"
 	@echo "make bench         the benchmarks and their baselines, in one VM run"
 	@echo "make reliability-doc  docs/reliability.md's figures from the last check runs"
@@ -49,6 +51,10 @@ kernel: deps
 # are not in the test kernel: build their touched objects alone.
 compile-drivers: deps
 	@$(TOP)/tools/build/compile-drivers.sh $(OBJ_DRIVERS) $(FRAGMENTS_DRIVERS)
+
+# The controller without the eviction layer (kernel/configs/standalone.config).
+compile-standalone: deps
+	@$(TOP)/tools/build/compile-standalone.sh $(OBJ_STANDALONE)
 
 kernel-debug: deps
 	@$(TOP)/tools/build/kernel.sh $(OBJ_DEBUG) $(FRAGMENTS_DEBUG)

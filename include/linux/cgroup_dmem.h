@@ -13,7 +13,11 @@
  * protection queries), so that drivers written against it build unchanged.
  * The second part is what the eviction layer (include/linux/dmem_evict.h)
  * builds on: charging on behalf of another cgroup, pinned accounting,
- * events, statistics, replacing the reclaim callback, and the pin policy.
+ * the controller's events, replacing the reclaim callback, and one
+ * "extension": a layer above the controller (the eviction layer,
+ * kernel/evict/cgroup.c) that adds its own event and dmem.stat keys and a
+ * per-region settings file (dmem.policy), whose values the controller
+ * stores without interpreting them.
  *
  * Reference rules: a successful charge returns a pool with one reference,
  * which dmem_cgroup_uncharge() drops. A failed charge may return the pool
@@ -29,64 +33,29 @@
 #include <linux/err.h>
 
 struct cgroup_subsys_state;
+struct seq_file;
 struct task_struct;
 struct dmem_cgroup_region;
 struct dmem_cgroup_pool_state;
 
 /**
- * enum dmem_cgroup_event - events counted per pool, shown in dmem.events
+ * enum dmem_cgroup_event - the controller's events, the first keys of
+ *	dmem.events and dmem.events.local
  * @DMEM_CGROUP_EVENT_LOW: a pool was reclaimed below its effective low
- *	protection because nothing else could be evicted
+ *	protection because nothing else could be evicted (counted by whoever
+ *	evicts, as memcg counts memory.events' low)
  * @DMEM_CGROUP_EVENT_MAX: a charge failed because dmem.max was reached
  * @DMEM_CGROUP_EVENT_PIN_MAX: a pin failed because dmem.pinned.max was reached
- * @DMEM_CGROUP_EVENT_EVICT: a buffer of the pool was evicted
- * @DMEM_CGROUP_EVENT_REVOKE: a pinned buffer of the pool was revoked
- * @DMEM_CGROUP_EVENT_ENOMEM: an allocation charged to the pool failed for
- *	lack of anything that could be evicted
  * @DMEM_CGROUP_NR_EVENTS: number of events
+ *
+ * A layer registered with dmem_cgroup_register_extension() appends its own
+ * keys after these.
  */
 enum dmem_cgroup_event {
 	DMEM_CGROUP_EVENT_LOW,
 	DMEM_CGROUP_EVENT_MAX,
 	DMEM_CGROUP_EVENT_PIN_MAX,
-	DMEM_CGROUP_EVENT_EVICT,
-	DMEM_CGROUP_EVENT_REVOKE,
-	DMEM_CGROUP_EVENT_ENOMEM,
 	DMEM_CGROUP_NR_EVENTS,
-};
-
-/**
- * enum dmem_cgroup_stat - counters maintained by the eviction layer,
- *	shown in dmem.stat next to the controller's own current and pinned
- * @DMEM_CGROUP_STAT_EVICTABLE: bytes that could be evicted (gauge)
- * @DMEM_CGROUP_STAT_BUFFERS: buffers charged (gauge)
- * @DMEM_CGROUP_STAT_OWNERS: owners with memory in the region (gauge)
- * @DMEM_CGROUP_STAT_EVICTED_BYTES: bytes evicted so far (counter)
- * @DMEM_CGROUP_STAT_REVOKED_BYTES: bytes revoked so far (counter)
- * @DMEM_CGROUP_STAT_FUTILE_EVICTIONS: evictions and revokes made for an
- *	allocation that then failed, because others took the room meanwhile
- *	(counter)
- * @DMEM_CGROUP_NR_STATS: number of statistics
- */
-enum dmem_cgroup_stat {
-	DMEM_CGROUP_STAT_EVICTABLE,
-	DMEM_CGROUP_STAT_BUFFERS,
-	DMEM_CGROUP_STAT_OWNERS,
-	DMEM_CGROUP_STAT_EVICTED_BYTES,
-	DMEM_CGROUP_STAT_REVOKED_BYTES,
-	DMEM_CGROUP_STAT_FUTILE_EVICTIONS,
-	DMEM_CGROUP_NR_STATS,
-};
-
-/**
- * enum dmem_cgroup_pin_policy - what may happen to pinned memory of a region
- * @DMEM_CGROUP_PIN_SOFT: pinned buffers of other owners may be revoked as a
- *	last resort (the default)
- * @DMEM_CGROUP_PIN_STRICT: pinned buffers are never revoked
- */
-enum dmem_cgroup_pin_policy {
-	DMEM_CGROUP_PIN_SOFT,
-	DMEM_CGROUP_PIN_STRICT,
 };
 
 /**
@@ -116,6 +85,55 @@ struct dmem_cgroup_init {
 	u64 size;
 	const struct dmem_cgroup_ops *ops;
 	void *reclaim_priv;
+};
+
+/* What one extension may add; the controller reserves this much per pool. */
+#define DMEM_CGROUP_EXT_MAX_EVENTS	4
+#define DMEM_CGROUP_EXT_MAX_STATS	8
+/* Private words per region, and bytes of one parsed line of its file. */
+#define DMEM_CGROUP_EXT_REGION_WORDS	2
+#define DMEM_CGROUP_EXT_REQ_SIZE	32
+
+/**
+ * struct dmem_cgroup_extension - what a layer above the controller adds to
+ *	the dmem.* files
+ * @event_names: keys appended to dmem.events and dmem.events.local, in the
+ *	order of the slots dmem_cgroup_pool_ext_event() counts
+ * @nr_events: number of @event_names, at most %DMEM_CGROUP_EXT_MAX_EVENTS
+ * @stat_names: keys appended to dmem.stat, after current and pinned, in
+ *	the order of the slots dmem_cgroup_pool_ext_stat_add() changes
+ * @nr_stats: number of @stat_names, at most %DMEM_CGROUP_EXT_MAX_STATS
+ * @region_file: name, without "dmem.", of a root-only file with one
+ *	"<region> <settings>" line per region, whose settings live in the
+ *	region's private words (dmem_cgroup_region_ext_data()); or NULL
+ * @region_init: sets a region's private words to their defaults; called
+ *	with the controller's lock held, once for every region registered
+ *	before the extension and once for each region registered after it,
+ *	before the region appears in any file. Must not sleep.
+ * @region_show: prints the settings of a region's line, after "<region> "
+ *	and before the newline; called under rcu_read_lock()
+ * @region_parse: parses the settings of a written line into @req, a
+ *	zeroed buffer of %DMEM_CGROUP_EXT_REQ_SIZE bytes; looks at text only,
+ *	without locks. Returns 0 or -EINVAL.
+ * @region_apply: applies what @region_parse parsed to a live region;
+ *	called with the controller's lock held, after every line of the
+ *	write was parsed and every region named was found live. Must not
+ *	fail or sleep.
+ *
+ * The controller stores, but never interprets, the extension's event and
+ * statistic counters (per pool) and private words (per region). See
+ * dmem_cgroup_register_extension() for when it may register.
+ */
+struct dmem_cgroup_extension {
+	const char *const *event_names;
+	unsigned int nr_events;
+	const char *const *stat_names;
+	unsigned int nr_stats;
+	const char *region_file;
+	void (*region_init)(unsigned long *data);
+	void (*region_show)(struct seq_file *sf, const unsigned long *data);
+	int (*region_parse)(char *args, void *req);
+	void (*region_apply)(unsigned long *data, const void *req);
 };
 
 /*
@@ -170,20 +188,23 @@ u64 dmem_cgroup_pool_max(struct dmem_cgroup_pool_state *pool);
 u64 dmem_cgroup_pool_pinned(struct dmem_cgroup_pool_state *pool);
 u64 dmem_cgroup_pool_cgroup_id(struct dmem_cgroup_pool_state *pool);
 
-/* Events and statistics the eviction layer counts. */
+/* The controller's events, counted by whoever evicts or charges. */
 void dmem_cgroup_pool_event(struct dmem_cgroup_pool_state *pool,
 			    enum dmem_cgroup_event event);
-void dmem_cgroup_pool_stat_add(struct dmem_cgroup_pool_state *pool,
-			       enum dmem_cgroup_stat item, s64 delta);
-s64 dmem_cgroup_pool_stat(struct dmem_cgroup_pool_state *pool,
-			  enum dmem_cgroup_stat item);
 
-/* Regions: name, size, dmem.policy, the reclaim callback. */
+/* The one extension: its counters and per-region words. */
+int dmem_cgroup_register_extension(const struct dmem_cgroup_extension *ext);
+void dmem_cgroup_pool_ext_event(struct dmem_cgroup_pool_state *pool,
+				unsigned int event);
+void dmem_cgroup_pool_ext_stat_add(struct dmem_cgroup_pool_state *pool,
+				   unsigned int item, s64 delta);
+s64 dmem_cgroup_pool_ext_stat(struct dmem_cgroup_pool_state *pool,
+			      unsigned int item);
+unsigned long *dmem_cgroup_region_ext_data(struct dmem_cgroup_region *region);
+
+/* Regions: name, size, the reclaim callback. */
 const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region);
 u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region);
-enum dmem_cgroup_pin_policy
-dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region);
-unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region);
 void dmem_cgroup_region_set_reclaim(struct dmem_cgroup_region *region,
 				    const struct dmem_cgroup_ops *ops,
 				    void *priv);
@@ -326,15 +347,34 @@ static inline void dmem_cgroup_pool_event(struct dmem_cgroup_pool_state *pool,
 {
 }
 
-static inline void dmem_cgroup_pool_stat_add(struct dmem_cgroup_pool_state *pool,
-					     enum dmem_cgroup_stat item, s64 delta)
+static inline int
+dmem_cgroup_register_extension(const struct dmem_cgroup_extension *ext)
+{
+	return -ENODEV;
+}
+
+static inline void
+dmem_cgroup_pool_ext_event(struct dmem_cgroup_pool_state *pool,
+			   unsigned int event)
 {
 }
 
-static inline s64 dmem_cgroup_pool_stat(struct dmem_cgroup_pool_state *pool,
-					enum dmem_cgroup_stat item)
+static inline void
+dmem_cgroup_pool_ext_stat_add(struct dmem_cgroup_pool_state *pool,
+			      unsigned int item, s64 delta)
+{
+}
+
+static inline s64 dmem_cgroup_pool_ext_stat(struct dmem_cgroup_pool_state *pool,
+					    unsigned int item)
 {
 	return 0;
+}
+
+static inline unsigned long *
+dmem_cgroup_region_ext_data(struct dmem_cgroup_region *region)
+{
+	return NULL;
 }
 
 static inline
@@ -344,18 +384,6 @@ const char *dmem_cgroup_region_name(struct dmem_cgroup_region *region)
 }
 
 static inline u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region)
-{
-	return 0;
-}
-
-static inline enum dmem_cgroup_pin_policy
-dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region)
-{
-	return DMEM_CGROUP_PIN_SOFT;
-}
-
-static inline unsigned int
-dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region)
 {
 	return 0;
 }

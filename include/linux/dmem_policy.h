@@ -11,6 +11,7 @@
 #define _LINUX_DMEM_POLICY_H
 
 #include <linux/cgroup_dmem.h>
+#include <linux/dmem_evict_cgroup.h>
 #include <linux/types.h>
 
 /**
@@ -49,7 +50,7 @@ enum dmem_pin_class {
  */
 struct dmem_victim_query {
 	struct dmem_cgroup_pool_state *limit;
-	enum dmem_cgroup_pin_policy policy;
+	enum dmem_pin_policy policy;
 	bool ignore_low;
 };
 

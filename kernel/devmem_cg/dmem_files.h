@@ -17,24 +17,8 @@
  */
 #define DMEM_VALUE_MAX		((u64)PAGE_COUNTER_MAX)
 
-/**
- * struct dmem_policy_req - a parsed dmem.policy line
- * @set_mode: @mode was given
- * @mode: enum dmem_cgroup_pin_policy
- * @set_timeout: @timeout_ms was given
- * @timeout_ms: revoke timeout in milliseconds
- */
-struct dmem_policy_req {
-	bool set_mode;
-	int mode;
-	bool set_timeout;
-	unsigned int timeout_ms;
-};
-
 int dmem_parse_value(const char *str, u64 *value);
 int dmem_parse_line(char *line, char **region, char **args);
-int dmem_parse_policy(char *args, struct dmem_policy_req *req);
-const char *dmem_pin_policy_name(int mode);
 
 /* What a dmem.* file shows; stored in cftype::private. */
 enum dmem_file {
@@ -49,7 +33,7 @@ enum dmem_file {
 	DMEM_FILE_EVENTS,
 	DMEM_FILE_EVENTS_LOCAL,
 	DMEM_FILE_STAT,
-	DMEM_FILE_POLICY,
+	DMEM_FILE_EXT_REGION,	/* the extension's region_file */
 };
 
 #endif /* _KERNEL_DEVMEM_CG_DMEM_FILES_H */

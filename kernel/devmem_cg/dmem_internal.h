@@ -11,7 +11,8 @@
  *   - dmemcg_state::offline and dmem_cgroup_pool_state::killed,
  *   - the limits and protections of every pool (page_counter requires
  *     writers of max/min/low to be serialized),
- *   - the pin policy of every region.
+ *   - the registered extension (extension.c) and the private words it
+ *     keeps in every region (dmem_cgroup_region::ext_data).
  *
  * RCU protects readers of dmem_regions and of dmemcg_state::pools: the
  * charge fast path and the seq_file readers. Regions and pools are freed
@@ -20,7 +21,8 @@
  * dmem_cgroup_region::reclaim_rwsem: held for read around a call of the
  * reclaim callback, for write to change it.
  *
- * Usage, events and statistics are atomics, updated without locks.
+ * Usage, events and the extension's statistics are atomics, updated
+ * without locks.
  *
  * Lifetimes:
  *   - a region is reference counted (kref): one reference from its
@@ -67,12 +69,18 @@
  */
 #define DMEM_STOCK_MAX		SZ_1M
 
-#define DMEM_DEFAULT_REVOKE_TIMEOUT_MS	1000
-#define DMEM_MAX_REVOKE_TIMEOUT_MS	600000
+/*
+ * Event slots of a pool: the controller's enum dmem_cgroup_event first,
+ * then the registered extension's.
+ */
+#define DMEM_NR_EVENT_SLOTS	(DMEM_CGROUP_NR_EVENTS + DMEM_CGROUP_EXT_MAX_EVENTS)
 
 extern struct mutex dmem_mutex;
 extern struct list_head dmem_regions;
 extern struct cftype dmemcg_files[];
+/* The extension's file, named when it registers (extension.c). */
+extern struct cftype dmemcg_ext_files[];
+extern struct cftype dmemcg_ext_legacy_files[];
 /* Runs the release of pools (pool.c). */
 extern struct workqueue_struct *dmem_wq;
 
@@ -84,8 +92,8 @@ extern struct workqueue_struct *dmem_wq;
  * @pools: all pools of the region (dmem_mutex)
  * @size: capacity in bytes
  * @dead: set by unregistration (dmem_mutex; read locklessly)
- * @pin_policy: enum dmem_cgroup_pin_policy (dmem_mutex; read locklessly)
- * @revoke_timeout_ms: revoke timeout (dmem_mutex; read locklessly)
+ * @ext_data: the extension's private words, set by its region_init and
+ *	region_apply (dmem_mutex; read locklessly by the extension)
  * @reclaim_rwsem: protects @reclaim_ops and @reclaim_priv
  * @reclaim_ops: reclaim callbacks, or NULL
  * @reclaim_priv: argument of the reclaim callbacks
@@ -98,8 +106,7 @@ struct dmem_cgroup_region {
 	struct list_head pools;
 	u64 size;
 	bool dead;
-	int pin_policy;
-	unsigned int revoke_timeout_ms;
+	unsigned long ext_data[DMEM_CGROUP_EXT_REGION_WORDS];
 	struct rw_semaphore reclaim_rwsem;
 	const struct dmem_cgroup_ops *reclaim_ops;
 	void *reclaim_priv;
@@ -136,9 +143,9 @@ struct dmemcg_state {
  * @region_node: entry in @region->pools
  * @killed: the initial reference was dropped (dmem_mutex; read locklessly
  *	by the charge stock)
- * @events_local: events of this pool
- * @events: events of this pool and of its descendants
- * @stat: statistics of this pool and of its descendants
+ * @events_local: events of this pool, in slots (DMEM_NR_EVENT_SLOTS)
+ * @events: events of this pool and of its descendants, in slots
+ * @ext_stat: the extension's statistics of this pool and of its descendants
  * @release_work: unlinks and frees the pool once unreferenced
  * @rcu: frees the pool after readers of @css_node are gone
  *
@@ -155,9 +162,9 @@ struct dmem_cgroup_pool_state {
 	struct list_head css_node;
 	struct list_head region_node;
 	bool killed;
-	atomic64_t events_local[DMEM_CGROUP_NR_EVENTS];
-	atomic64_t events[DMEM_CGROUP_NR_EVENTS];
-	atomic64_t stat[DMEM_CGROUP_NR_STATS];
+	atomic64_t events_local[DMEM_NR_EVENT_SLOTS];
+	atomic64_t events[DMEM_NR_EVENT_SLOTS];
+	atomic64_t ext_stat[DMEM_CGROUP_EXT_MAX_STATS];
 	struct work_struct release_work;
 	struct rcu_head rcu;
 };
@@ -254,9 +261,12 @@ static inline bool dmem_should_fail_charge(u64 size)
 
 /* events.c */
 void dmem_pool_event_add(struct dmem_cgroup_pool_state *pool,
-			 enum dmem_cgroup_event event, u64 count);
+			 unsigned int slot, u64 count);
 extern const char *const dmem_event_names[DMEM_CGROUP_NR_EVENTS];
-extern const char *const dmem_stat_names[DMEM_CGROUP_NR_STATS];
+
+/* extension.c */
+const struct dmem_cgroup_extension *dmem_extension(void);
+void dmem_ext_region_init_locked(struct dmem_cgroup_region *region);
 
 /* files.c; parse.c and the file types: dmem_files.h */
 void dmemcg_show_region(struct seq_file *sf, struct dmemcg_state *cs,
@@ -265,7 +275,5 @@ ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 		     bool nonblock);
 void dmem_pool_set_limit_locked(struct dmem_cgroup_pool_state *pool,
 				enum dmem_file type, u64 value);
-void dmem_region_set_policy_locked(struct dmem_cgroup_region *region,
-				   const struct dmem_policy_req *req);
 
 #endif /* _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H */

@@ -23,26 +23,31 @@ static void dmem_seq_put_value(struct seq_file *sf, u64 value)
 		seq_printf(sf, "%llu", value);
 }
 
+/* The controller's event keys, then the extension's. */
 static void dmem_show_events(struct seq_file *sf, atomic64_t *events)
 {
-	int i;
+	const struct dmem_cgroup_extension *ext = dmem_extension();
+	unsigned int i, nr_ext = ext ? ext->nr_events : 0;
 
-	for (i = 0; i < DMEM_CGROUP_NR_EVENTS; i++)
-		seq_printf(sf, "%s%s=%lld", i ? " " : "", dmem_event_names[i],
+	for (i = 0; i < DMEM_CGROUP_NR_EVENTS + nr_ext; i++)
+		seq_printf(sf, "%s%s=%lld", i ? " " : "",
+			   i < DMEM_CGROUP_NR_EVENTS ? dmem_event_names[i] :
+			   ext->event_names[i - DMEM_CGROUP_NR_EVENTS],
 			   events ? atomic64_read(&events[i]) : 0);
 }
 
 static void dmem_show_stat(struct seq_file *sf,
 			   struct dmem_cgroup_pool_state *pool)
 {
-	int i;
+	const struct dmem_cgroup_extension *ext = dmem_extension();
+	unsigned int i;
 
 	seq_printf(sf, "current=%lu pinned=%lu",
 		   pool ? dmem_pool_usage(pool) : 0,
 		   pool ? page_counter_read(&pool->pinned) : 0);
-	for (i = 0; i < DMEM_CGROUP_NR_STATS; i++)
-		seq_printf(sf, " %s=%lld", dmem_stat_names[i],
-			   pool ? atomic64_read(&pool->stat[i]) : 0);
+	for (i = 0; ext && i < ext->nr_stats; i++)
+		seq_printf(sf, " %s=%lld", ext->stat_names[i],
+			   pool ? atomic64_read(&pool->ext_stat[i]) : 0);
 }
 
 /**
@@ -98,10 +103,9 @@ void dmemcg_show_region(struct seq_file *sf, struct dmemcg_state *cs,
 	case DMEM_FILE_STAT:
 		dmem_show_stat(sf, pool);
 		break;
-	case DMEM_FILE_POLICY:
-		seq_printf(sf, "%s timeout_ms=%u",
-			   dmem_pin_policy_name(READ_ONCE(region->pin_policy)),
-			   READ_ONCE(region->revoke_timeout_ms));
+	case DMEM_FILE_EXT_REGION:
+		/* The file exists only once an extension has registered. */
+		dmem_extension()->region_show(sf, region->ext_data);
 		break;
 	}
 	seq_putc(sf, '\n');
@@ -124,13 +128,14 @@ static int dmemcg_seq_show(struct seq_file *sf, void *v)
  * struct dmem_write_req - one parsed line of a write
  * @region: the region named, referenced
  * @value: the value, for the limit and protection files
- * @policy: the settings, for dmem.policy
+ * @ext_req: the settings, for the extension's file, as its region_parse
+ *	left them
  * @pool: the pool to change, once looked up under dmem_mutex
  */
 struct dmem_write_req {
 	struct dmem_cgroup_region *region;
 	u64 value;
-	struct dmem_policy_req policy;
+	u64 ext_req[DMEM_CGROUP_EXT_REQ_SIZE / sizeof(u64)];
 	struct dmem_cgroup_pool_state *pool;
 };
 
@@ -144,8 +149,8 @@ static int dmem_parse_req(char *line, enum dmem_file type,
 	if (ret)
 		return ret;
 
-	if (type == DMEM_FILE_POLICY)
-		ret = dmem_parse_policy(args, &req->policy);
+	if (type == DMEM_FILE_EXT_REGION)
+		ret = dmem_extension()->region_parse(args, req->ext_req);
 	else
 		ret = dmem_parse_value(args, &req->value);
 	if (ret)
@@ -194,27 +199,10 @@ void dmem_pool_set_limit_locked(struct dmem_cgroup_pool_state *pool,
 	}
 }
 
-/**
- * dmem_region_set_policy_locked() - apply a dmem.policy line to a region
- * @region: the region
- * @req: the settings parsed; those not given stay as they are
- *
- * The caller holds dmem_mutex.
- */
-void dmem_region_set_policy_locked(struct dmem_cgroup_region *region,
-				   const struct dmem_policy_req *req)
-{
-	lockdep_assert_held(&dmem_mutex);
-
-	if (req->set_mode)
-		WRITE_ONCE(region->pin_policy, req->mode);
-	if (req->set_timeout)
-		WRITE_ONCE(region->revoke_timeout_ms, req->timeout_ms);
-}
-
 /*
  * Step 2 of dmemcg_write(): the pool of every line (for the limit files), or
- * a check that every region is still live (dmem.policy). Under dmem_mutex.
+ * a check that every region is still live (the extension's file). Under
+ * dmem_mutex.
  */
 static int dmem_write_get_pools_locked(struct dmemcg_state *cs,
 				       struct dmem_write_req *reqs,
@@ -226,7 +214,7 @@ static int dmem_write_get_pools_locked(struct dmemcg_state *cs,
 	lockdep_assert_held(&dmem_mutex);
 
 	for (i = 0; i < nr; i++) {
-		if (type == DMEM_FILE_POLICY) {
+		if (type == DMEM_FILE_EXT_REGION) {
 			if (reqs[i].region->dead)
 				return -ENODEV;
 			continue;
@@ -247,7 +235,8 @@ static int dmem_write_get_pools_locked(struct dmemcg_state *cs,
  * @nonblock: do not evict after lowering dmem.max (O_NONBLOCK)
  *
  * Return: 0 if every line was applied. -EINVAL if any line is malformed or
- * out of range, -ENODEV if a region is unknown, -ENOMEM: then nothing was
+ * out of range, -ENODEV if a region is unknown, -ENOMEM, or -EOPNOTSUPP
+ * for the extension's file while none is registered: then nothing was
  * applied.
  */
 ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
@@ -258,6 +247,8 @@ ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 	char *line;
 	ssize_t ret = 0;
 
+	if (type == DMEM_FILE_EXT_REGION && !dmem_extension())
+		return -EOPNOTSUPP;
 	for (line = buf; *line; line++)
 		nr_lines += *line == '\n';
 	reqs = kcalloc(nr_lines, sizeof(*reqs), GFP_KERNEL);
@@ -290,9 +281,9 @@ ssize_t dmemcg_write(struct dmemcg_state *cs, char *buf, enum dmem_file type,
 
 	/* 3. Apply, in the order written: a later line wins. */
 	for (i = 0; i < nr; i++) {
-		if (type == DMEM_FILE_POLICY)
-			dmem_region_set_policy_locked(reqs[i].region,
-						      &reqs[i].policy);
+		if (type == DMEM_FILE_EXT_REGION)
+			dmem_extension()->region_apply(reqs[i].region->ext_data,
+						       reqs[i].ext_req);
 		else
 			dmem_pool_set_limit_locked(reqs[i].pool, type,
 						   reqs[i].value);
@@ -407,12 +398,29 @@ struct cftype dmemcg_files[] = {
 		.seq_show = dmemcg_seq_show,
 		.private = DMEM_FILE_STAT,
 	},
-	{
-		.name = "policy",
-		.flags = CFTYPE_ONLY_ON_ROOT,
-		.seq_show = dmemcg_seq_show,
-		.write = dmemcg_file_write,
-		.private = DMEM_FILE_POLICY,
-	},
+	{ }	/* terminate */
+};
+
+/*
+ * A root-only file with one line per region, for the extension's settings
+ * (dmem.policy with the eviction layer); named, and added to the cgroup
+ * hierarchies, by dmem_cgroup_register_extension(). Two copies, as the
+ * cgroup core adds an array of cftypes to one kind of hierarchy only, and
+ * the controller's own files are on both.
+ */
+#define DMEMCG_EXT_FILE {					\
+		.flags = CFTYPE_ONLY_ON_ROOT,			\
+		.seq_show = dmemcg_seq_show,			\
+		.write = dmemcg_file_write,			\
+		.private = DMEM_FILE_EXT_REGION,		\
+	}
+
+struct cftype dmemcg_ext_files[] = {
+	DMEMCG_EXT_FILE,
+	{ }	/* terminate */
+};
+
+struct cftype dmemcg_ext_legacy_files[] = {
+	DMEMCG_EXT_FILE,
 	{ }	/* terminate */
 };

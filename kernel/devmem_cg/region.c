@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dmem: registration of device memory regions and their per-region settings.
+ * dmem: registration of device memory regions.
  */
 
 #include <linux/ctype.h>
@@ -56,8 +56,6 @@ dmem_region_alloc(const struct dmem_cgroup_init *init, const char *name)
 	INIT_LIST_HEAD(&region->pools);
 	init_rwsem(&region->reclaim_rwsem);
 	region->size = init->size;
-	region->pin_policy = DMEM_CGROUP_PIN_SOFT;
-	region->revoke_timeout_ms = DMEM_DEFAULT_REVOKE_TIMEOUT_MS;
 	region->reclaim_ops = init->ops;
 	region->reclaim_priv = init->reclaim_priv;
 	memcpy(region->name, name, len + 1);
@@ -117,6 +115,7 @@ dmem_cgroup_register_region(const struct dmem_cgroup_init *init,
 		err = -EEXIST;
 		goto out_free_name;
 	}
+	dmem_ext_region_init_locked(region);
 	list_add_tail_rcu(&region->node, &dmem_regions);
 	dmem_test_count(DMEM_TEST_OBJ_REGION, 1);
 	mutex_unlock(&dmem_mutex);
@@ -245,32 +244,6 @@ u64 dmem_cgroup_region_size(struct dmem_cgroup_region *region)
 	return region->size;
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_region_size);
-
-/**
- * dmem_cgroup_region_pin_policy() - pin policy set in dmem.policy
- * @region: the region
- *
- * Return: the policy; %DMEM_CGROUP_PIN_SOFT unless set otherwise.
- */
-enum dmem_cgroup_pin_policy
-dmem_cgroup_region_pin_policy(struct dmem_cgroup_region *region)
-{
-	return READ_ONCE(region->pin_policy);
-}
-EXPORT_SYMBOL_GPL(dmem_cgroup_region_pin_policy);
-
-/**
- * dmem_cgroup_region_revoke_timeout_ms() - revoke timeout set in dmem.policy
- * @region: the region
- *
- * Return: how long a revoke waits for importers to acknowledge, in
- * milliseconds; 1000 unless set otherwise.
- */
-unsigned int dmem_cgroup_region_revoke_timeout_ms(struct dmem_cgroup_region *region)
-{
-	return READ_ONCE(region->revoke_timeout_ms);
-}
-EXPORT_SYMBOL_GPL(dmem_cgroup_region_revoke_timeout_ms);
 
 /**
  * dmem_cgroup_region_set_reclaim() - replace the reclaim callback

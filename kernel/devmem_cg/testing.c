@@ -9,6 +9,7 @@
 #include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 
 #include "dmem_internal.h"
 #include "dmem_test.h"
@@ -172,28 +173,7 @@ void dmem_test_reclaim(struct dmem_cgroup_pool_state *pool)
 }
 
 /**
- * dmem_test_set_policy() - set a region's policy as dmem.policy does
- * @region: the region
- * @mode: enum dmem_cgroup_pin_policy
- * @timeout_ms: the revoke timeout
- */
-void dmem_test_set_policy(struct dmem_cgroup_region *region, int mode,
-			  unsigned int timeout_ms)
-{
-	struct dmem_policy_req req = {
-		.set_mode = true,
-		.mode = mode,
-		.set_timeout = true,
-		.timeout_ms = timeout_ms,
-	};
-
-	mutex_lock(&dmem_mutex);
-	dmem_region_set_policy_locked(region, &req);
-	mutex_unlock(&dmem_mutex);
-}
-
-/**
- * dmem_test_event() - an event count of a pool
+ * dmem_test_event() - a count of one of the controller's events of a pool
  * @pool: the pool
  * @event: the event
  * @local: dmem.events.local's count rather than dmem.events'
@@ -208,16 +188,20 @@ s64 dmem_test_event(struct dmem_cgroup_pool_state *pool,
 }
 
 /**
- * dmem_test_stat() - a dmem.stat value of a pool
+ * dmem_test_ext_event() - a count of one of the extension's events of a pool
  * @pool: the pool
- * @item: the statistic
+ * @event: index into the extension's event_names
+ * @local: dmem.events.local's count rather than dmem.events'
  *
- * Return: the value.
+ * Return: the count.
  */
-s64 dmem_test_stat(struct dmem_cgroup_pool_state *pool,
-		   enum dmem_cgroup_stat item)
+s64 dmem_test_ext_event(struct dmem_cgroup_pool_state *pool,
+			unsigned int event, bool local)
 {
-	return atomic64_read(&pool->stat[item]);
+	unsigned int slot = DMEM_CGROUP_NR_EVENTS + event;
+
+	return atomic64_read(local ? &pool->events_local[slot] :
+				     &pool->events[slot]);
 }
 
 /**
@@ -273,16 +257,26 @@ static struct dmemcg_state *dmem_test_root(void)
 
 /**
  * dmem_test_show_root() - the line a region contributes to a root file
- * @sf: where to print
  * @region: the region
  * @type: the file
+ * @buf: where to put the line, newline included, NUL-terminated
+ * @size: bytes at @buf
+ *
+ * Return: 0; -EOVERFLOW if the line does not fit.
  */
-void dmem_test_show_root(struct seq_file *sf,
-			 struct dmem_cgroup_region *region, enum dmem_file type)
+int dmem_test_show_root(struct dmem_cgroup_region *region, enum dmem_file type,
+			char *buf, size_t size)
 {
+	struct seq_file sf = { .buf = buf, .size = size - 1 };
+
 	rcu_read_lock();
-	dmemcg_show_region(sf, dmem_test_root(), region, type);
+	dmemcg_show_region(&sf, dmem_test_root(), region, type);
 	rcu_read_unlock();
+	/* seq_file marks an overflow by a count of its whole size. */
+	if (sf.count >= sf.size)
+		return -EOVERFLOW;
+	buf[sf.count] = '\0';
+	return 0;
 }
 
 /**

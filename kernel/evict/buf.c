@@ -224,7 +224,7 @@ dmem_link_get_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
 	link->nr_bufs = 1;
 	hash_add(region->link_hash, &link->hnode, dmem_link_key(owner, pool));
 	epool->nr_links++;
-	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_OWNERS, 1);
+	dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_OWNERS, 1);
 	return link;
 }
 
@@ -239,7 +239,7 @@ void dmem_link_put_locked(struct dmem_evict_region *region,
 	WARN_ON_ONCE(!list_empty(&link->pinned));
 	list_del(&link->pool_node);
 	hash_del(&link->hnode);
-	dmem_cgroup_pool_stat_add(epool->pool, DMEM_CGROUP_STAT_OWNERS, -1);
+	dmem_evict_pool_stat_add(epool->pool, DMEM_EVICT_STAT_OWNERS, -1);
 	kfree(link);
 
 	if (--epool->nr_links)
@@ -273,11 +273,11 @@ void dmem_buf_release_locked(struct dmem_buf *buf)
 		atomic64_sub(buf->size, &owner->pinned);
 		buf->flags &= ~DMEM_BUF_F_PINNED;
 	} else {
-		dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE,
-					  -(s64)buf->size);
+		dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_EVICTABLE,
+					 -(s64)buf->size);
 	}
 	buf->pin_count = 0;
-	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_BUFFERS, -1);
+	dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_BUFFERS, -1);
 	atomic64_sub(buf->size, &owner->resident);
 	region->used -= buf->size;
 	dmem_buf_trace(buf, trace_dmem_uncharge);
@@ -494,8 +494,8 @@ static int dmem_buf_publish_resident(struct dmem_buf *buf,
 	lockdep_assert_held(&region->lock);
 
 	buf->state = DMEM_BUF_RESIDENT;
-	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_BUFFERS, 1);
-	dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE, buf->size);
+	dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_BUFFERS, 1);
+	dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_EVICTABLE, buf->size);
 	atomic64_add(buf->size, &owner->resident);
 	dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
 	dmem_buf_trace(buf, trace_dmem_charge);
@@ -649,9 +649,9 @@ int dmem_buf_pin(struct dmem_buf *buf)
 		if (list_empty(&link->pinned))
 			list_add_tail(&link->pool_node, &link->epool->pinned_links);
 		dmem_buf_stamp_locked(buf, &link->pinned);
-		dmem_cgroup_pool_stat_add(link->epool->pool,
-					  DMEM_CGROUP_STAT_EVICTABLE,
-					  -(s64)buf->size);
+		dmem_evict_pool_stat_add(link->epool->pool,
+					 DMEM_EVICT_STAT_EVICTABLE,
+					 -(s64)buf->size);
 		atomic64_add(buf->size, &buf->owner->pinned);
 		dmem_buf_trace(buf, trace_dmem_pin);
 	}
@@ -693,8 +693,8 @@ int dmem_buf_unpin(struct dmem_buf *buf)
 	buf->flags &= ~DMEM_BUF_F_PINNED;
 	dmem_cgroup_uncharge_pinned(epool->pool, buf->size);
 	dmem_buf_stamp_locked(buf, &epool->lru);
-	dmem_cgroup_pool_stat_add(epool->pool, DMEM_CGROUP_STAT_EVICTABLE,
-				  buf->size);
+	dmem_evict_pool_stat_add(epool->pool, DMEM_EVICT_STAT_EVICTABLE,
+				 buf->size);
 	atomic64_sub(buf->size, &buf->owner->pinned);
 	dmem_buf_trace(buf, trace_dmem_unpin);
 unlock:

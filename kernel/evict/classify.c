@@ -28,7 +28,7 @@
  */
 bool dmem_victim_may_revoke(const struct dmem_victim_query *q)
 {
-	return q->policy == DMEM_CGROUP_PIN_SOFT;
+	return q->policy == DMEM_PIN_POLICY_SOFT;
 }
 EXPORT_SYMBOL_GPL(dmem_victim_may_revoke);
 

@@ -74,6 +74,7 @@
 #include <linux/cgroup_dmem.h>
 #include <linux/completion.h>
 #include <linux/dmem_evict.h>
+#include <linux/dmem_evict_cgroup.h>
 #include <linux/dmem_policy.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
@@ -355,5 +356,23 @@ void dmem_evict_region_put(struct dmem_evict_region *region);
 
 /* Per-buffer tracking must stay within the budget (docs/design.md). */
 static_assert(sizeof(struct dmem_buf) <= DMEM_BUF_SIZE_BUDGET);
+
+/* cgroup.c: dmem.policy, parsed */
+
+/**
+ * struct dmem_evict_policy_req - a parsed dmem.policy line
+ * @set_mode: @mode was given
+ * @mode: the pin policy
+ * @set_timeout: @timeout_ms was given
+ * @timeout_ms: revoke timeout in milliseconds
+ */
+struct dmem_evict_policy_req {
+	bool set_mode;
+	enum dmem_pin_policy mode;
+	bool set_timeout;
+	unsigned int timeout_ms;
+};
+
+int dmem_evict_parse_policy(char *args, struct dmem_evict_policy_req *req);
 
 #endif /* _KERNEL_EVICT_EVICT_INTERNAL_H */

@@ -34,7 +34,7 @@ static bool dmem_epool_may_revoke(struct dmem_evict_pool *epool,
 {
 	struct dmem_victim_query q = {
 		.limit = limit,
-		.policy = DMEM_CGROUP_PIN_SOFT,
+		.policy = DMEM_PIN_POLICY_SOFT,
 	};
 
 	return !list_empty(&epool->pinned_links) &&
@@ -146,7 +146,7 @@ struct dmem_buf *dmem_evict_pick_locked(struct dmem_evict_region *region,
 {
 	struct dmem_victim_query q = {
 		.limit = limit,
-		.policy = dmem_cgroup_region_pin_policy(region->cg),
+		.policy = dmem_evict_pin_policy(region->cg),
 	};
 	struct dmem_buf *victim;
 
@@ -262,8 +262,8 @@ static u64 dmem_evict_bound_locked(struct dmem_evict_region *region,
 	lockdep_assert_held(&region->lock);
 	bound = region->lru_bytes + (revoke ? region->pinned_bytes : 0);
 	if (limit) {
-		sub = max_t(s64, 0, dmem_cgroup_pool_stat(limit,
-							  DMEM_CGROUP_STAT_EVICTABLE));
+		sub = max_t(s64, 0, dmem_evict_pool_stat(limit,
+							 DMEM_EVICT_STAT_EVICTABLE));
 		if (revoke)
 			sub += dmem_cgroup_pool_pinned(limit);
 		bound = min(bound, sub);
@@ -307,7 +307,7 @@ bool dmem_evict_can_cover(struct dmem_evict_region *region,
 {
 	bool revoke, covered;
 
-	revoke = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
+	revoke = dmem_evict_pin_policy(region->cg) == DMEM_PIN_POLICY_SOFT;
 	spin_lock(&region->lock);
 	if (region->nr_inflight || !need)
 		covered = true;
@@ -362,7 +362,7 @@ bool dmem_evict_can_succeed(struct dmem_evict_region *region,
 	 * Under the soft policy the bound of the region's room leaves the
 	 * owner's own pinned bytes out: find its pool first then.
 	 */
-	soft = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
+	soft = dmem_evict_pin_policy(region->cg) == DMEM_PIN_POLICY_SOFT;
 	if (soft)
 		pool = dmem_evict_own_pool(region, owner);
 	ok = !region_need ||
@@ -395,9 +395,9 @@ static int dmem_evict_victim(struct dmem_buf *victim)
 	}
 	if (!ret) {
 		pool = dmem_buf_pool(victim);
-		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_EVICT);
-		dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTED_BYTES,
-					  victim->size);
+		dmem_evict_pool_event(pool, DMEM_EVICT_EVENT_EVICT);
+		dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_EVICTED_BYTES,
+					 victim->size);
 		atomic64_add(victim->size, &owner->evicted);
 		trace_dmem_evict(dmem_cgroup_region_name(region->cg),
 				 dmem_cgroup_pool_cgroup_id(pool), owner->tgid,
@@ -577,11 +577,11 @@ void dmem_evict_enomem(struct dmem_evict_region *region,
 	if (!pool)
 		pool = limit;
 	if (pool) {
-		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_ENOMEM);
+		dmem_evict_pool_event(pool, DMEM_EVICT_EVENT_ENOMEM);
 		if (futile)
-			dmem_cgroup_pool_stat_add(pool,
-						  DMEM_CGROUP_STAT_FUTILE_EVICTIONS,
-						  futile);
+			dmem_evict_pool_stat_add(pool,
+						 DMEM_EVICT_STAT_FUTILE_EVICTIONS,
+						 futile);
 		trace_dmem_enomem(dmem_cgroup_region_name(region->cg),
 				  dmem_cgroup_pool_cgroup_id(pool), owner->tgid,
 				  size);

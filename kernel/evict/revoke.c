@@ -219,9 +219,9 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 	pool = dmem_buf_pool(buf);
 	cgroup_id = dmem_cgroup_pool_cgroup_id(pool);
 	if (!ret) {
-		dmem_cgroup_pool_event(pool, DMEM_CGROUP_EVENT_REVOKE);
-		dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_REVOKED_BYTES,
-					  buf->size);
+		dmem_evict_pool_event(pool, DMEM_EVICT_EVENT_REVOKE);
+		dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_REVOKED_BYTES,
+					 buf->size);
 		atomic64_add(buf->size, &owner->revoked);
 		dmem_buf_release_locked(buf);
 		buf->state = DMEM_BUF_REVOKED;
@@ -231,8 +231,8 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 			buf->flags &= ~DMEM_BUF_F_PINNED;
 			dmem_cgroup_uncharge_pinned(pool, buf->size);
 			atomic64_sub(buf->size, &owner->pinned);
-			dmem_cgroup_pool_stat_add(pool, DMEM_CGROUP_STAT_EVICTABLE,
-						  buf->size);
+			dmem_evict_pool_stat_add(pool, DMEM_EVICT_STAT_EVICTABLE,
+						 buf->size);
 		}
 		buf->state = DMEM_BUF_RESIDENT;
 		dmem_buf_stamp_locked(buf, &buf->link->epool->lru);
@@ -295,7 +295,7 @@ unsigned long dmem_revoke_deadline_left(struct dmem_revoke_deadline *deadline,
 
 	if (!deadline->set) {
 		deadline->at = now +
-			msecs_to_jiffies(dmem_cgroup_region_revoke_timeout_ms(region->cg));
+			msecs_to_jiffies(dmem_evict_revoke_timeout_ms(region->cg));
 		deadline->set = true;
 	}
 	return time_after(deadline->at, now) ? deadline->at - now : 0;

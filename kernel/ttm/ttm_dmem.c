@@ -307,7 +307,7 @@ bool ttm_dmem_evict_begin(struct ttm_dmem_evict *ev,
 	if (!pool)
 		return true;
 	/* The walk passes over pinned buffer objects before asking. */
-	q.policy = dmem_cgroup_region_pin_policy(dmem_cgroup_pool_region(pool));
+	q.policy = dmem_evict_pin_policy(dmem_cgroup_pool_region(pool));
 	kind = dmem_victim_classify(&q, pool, ttm_dmem_pin_class(bo), false,
 				    &ev->hit_low);
 	if (kind != DMEM_VICTIM_EVICT && kind != DMEM_VICTIM_EVICT_LOW)
@@ -339,9 +339,9 @@ void ttm_dmem_evict_end(struct ttm_dmem_evict *ev, bool evicted)
 	if (evicted) {
 		ttm_dmem_trace(trace_dmem_evict, ev->victim, ev->victim_tgid,
 			       ev->victim_bytes);
-		dmem_cgroup_pool_event(ev->victim, DMEM_CGROUP_EVENT_EVICT);
-		dmem_cgroup_pool_stat_add(ev->victim, DMEM_CGROUP_STAT_EVICTED_BYTES,
-					  ev->victim_bytes);
+		dmem_evict_pool_event(ev->victim, DMEM_EVICT_EVENT_EVICT);
+		dmem_evict_pool_stat_add(ev->victim, DMEM_EVICT_STAT_EVICTED_BYTES,
+					 ev->victim_bytes);
 		ttm_dmem_usage_add(ev->victim_usage, TTM_DMEM_USAGE_EVICTED,
 				   ev->victim_bytes);
 		if (ev->victim_low)

@@ -265,7 +265,7 @@ void ttm_dmem_enomem(struct ttm_resource_manager *man,
 		pool = NULL;
 	at = pool ? pool : limit;
 	if (at) {
-		dmem_cgroup_pool_event(at, DMEM_CGROUP_EVENT_ENOMEM);
+		dmem_evict_pool_event(at, DMEM_EVICT_EVENT_ENOMEM);
 		trace_dmem_enomem(dmem_cgroup_region_name(man->cg),
 				  dmem_cgroup_pool_cgroup_id(at),
 				  ttm_dmem_bo_tgid(evictor), evictor->base.size);
@@ -329,7 +329,7 @@ bool ttm_dmem_evict_may_succeed(struct ttm_resource_manager *man,
 	if (!need)
 		return true;
 
-	q.policy = dmem_cgroup_region_pin_policy(man->cg);
+	q.policy = dmem_evict_pin_policy(man->cg);
 	revoke = dmem_victim_may_revoke(&q);
 	used = ttm_resource_manager_usage(man);
 	xa_lock(&man->dmem.owners);

@@ -212,9 +212,9 @@ static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 		spin_unlock(&bo->bdev->lru_lock);
 		return ret;
 	}
-	dmem_cgroup_pool_event(rv->pool, DMEM_CGROUP_EVENT_REVOKE);
-	dmem_cgroup_pool_stat_add(rv->pool, DMEM_CGROUP_STAT_REVOKED_BYTES,
-				  rv->size);
+	dmem_evict_pool_event(rv->pool, DMEM_EVICT_EVENT_REVOKE);
+	dmem_evict_pool_stat_add(rv->pool, DMEM_EVICT_STAT_REVOKED_BYTES,
+				 rv->size);
 	ttm_dmem_usage_add(rv->usage, TTM_DMEM_USAGE_REVOKED, rv->size);
 	return 0;
 }
@@ -243,7 +243,7 @@ void ttm_dmem_revoke_released(struct ttm_buffer_object *bo)
 static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
 				struct ttm_dmem_revoke *rv)
 {
-	unsigned int ms = dmem_cgroup_region_revoke_timeout_ms(man->cg);
+	unsigned int ms = dmem_evict_revoke_timeout_ms(man->cg);
 	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
 	long left;
 
@@ -284,7 +284,7 @@ static int ttm_dmem_revoke_try(struct ttm_resource_manager *man,
 	struct ttm_dmem_revoke rv;
 	int ret;
 
-	q.policy = dmem_cgroup_region_pin_policy(man->cg);
+	q.policy = dmem_evict_pin_policy(man->cg);
 	if (!dmem_victim_may_revoke(&q) ||
 	    !ttm_dmem_revoke_pick(man, ttm_dmem_client_key(evictor->dmem.client),
 				  &q, &rv))

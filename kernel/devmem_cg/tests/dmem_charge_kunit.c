@@ -208,22 +208,29 @@ static void dmem_charge_events_stats(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		dmem_cgroup_pool_event(ctx->c1, DMEM_CGROUP_EVENT_EVICT);
-	dmem_cgroup_pool_event(ctx->b2, DMEM_CGROUP_EVENT_REVOKE);
-	KUNIT_EXPECT_EQ(test, event(ctx->c1, DMEM_CGROUP_EVENT_EVICT, true), 3);
-	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_EVICT, true), 0);
-	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_EVICT, false), 3);
-	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_EVICT, false), 3);
-	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_REVOKE, false), 1);
-	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_REVOKE, false), 0);
+		dmem_cgroup_pool_event(ctx->c1, DMEM_CGROUP_EVENT_LOW);
+	dmem_cgroup_pool_event(ctx->b2, DMEM_CGROUP_EVENT_PIN_MAX);
+	KUNIT_EXPECT_EQ(test, event(ctx->c1, DMEM_CGROUP_EVENT_LOW, true), 3);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_LOW, true), 0);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_LOW, false), 3);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_LOW, false), 3);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_PIN_MAX, false), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->b1, DMEM_CGROUP_EVENT_PIN_MAX, false), 0);
 
-	dmem_cgroup_pool_stat_add(ctx->c1, DMEM_CGROUP_STAT_BUFFERS, 2);
-	dmem_cgroup_pool_stat_add(ctx->b2, DMEM_CGROUP_STAT_BUFFERS, 5);
-	dmem_cgroup_pool_stat_add(ctx->c1, DMEM_CGROUP_STAT_BUFFERS, -1);
-	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->c1, DMEM_CGROUP_STAT_BUFFERS), 1);
-	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->b1, DMEM_CGROUP_STAT_BUFFERS), 1);
-	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->a, DMEM_CGROUP_STAT_BUFFERS), 6);
-	KUNIT_EXPECT_EQ(test, dmem_test_stat(ctx->root, DMEM_CGROUP_STAT_BUFFERS), 6);
+	/* The extension's slots, whether or not one is registered. */
+	dmem_cgroup_pool_ext_event(ctx->c1, 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_ext_event(ctx->c1, 0, true), 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_ext_event(ctx->b1, 0, true), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_ext_event(ctx->a, 0, false), 1);
+	KUNIT_EXPECT_EQ(test, event(ctx->a, DMEM_CGROUP_EVENT_LOW, false), 3);
+	dmem_cgroup_pool_ext_stat_add(ctx->c1, 1, 2);
+	dmem_cgroup_pool_ext_stat_add(ctx->b2, 1, 5);
+	dmem_cgroup_pool_ext_stat_add(ctx->c1, 1, -1);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_ext_stat(ctx->c1, 1), 1);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_ext_stat(ctx->b1, 1), 1);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_ext_stat(ctx->a, 1), 6);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_ext_stat(ctx->root, 1), 6);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_ext_stat(ctx->root, 0), 0);
 }
 
 /*

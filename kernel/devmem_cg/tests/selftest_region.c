@@ -37,6 +37,7 @@
  */
 
 #include <linux/cgroup_dmem.h>
+#include <linux/dmem_evict_cgroup.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/list.h>
@@ -95,10 +96,10 @@ static LIST_HEAD(st_records);
 static atomic64_t st_reclaim_calls;
 static atomic64_t st_reclaim_bytes;
 
-static void st_stat_add(struct st_record *rec, enum dmem_cgroup_stat item,
+static void st_stat_add(struct st_record *rec, enum dmem_evict_stat item,
 			s64 delta)
 {
-	dmem_cgroup_pool_stat_add(rec->pool, item, delta);
+	dmem_evict_pool_stat_add(rec->pool, item, delta);
 }
 
 /* Uncharge a record, as freeing a buffer would; it stays listed. */
@@ -110,11 +111,11 @@ static void st_record_uncharge(struct st_record *rec)
 		return;
 	if (rec->pinned) {
 		dmem_cgroup_uncharge_pinned(rec->pool, rec->pinned);
-		st_stat_add(rec, DMEM_CGROUP_STAT_EVICTABLE, rec->pinned);
+		st_stat_add(rec, DMEM_EVICT_STAT_EVICTABLE, rec->pinned);
 		rec->pinned = 0;
 	}
-	st_stat_add(rec, DMEM_CGROUP_STAT_EVICTABLE, -(s64)rec->size);
-	st_stat_add(rec, DMEM_CGROUP_STAT_BUFFERS, -1);
+	st_stat_add(rec, DMEM_EVICT_STAT_EVICTABLE, -(s64)rec->size);
+	st_stat_add(rec, DMEM_EVICT_STAT_BUFFERS, -1);
 	dmem_cgroup_uncharge(rec->pool, rec->size);
 	rec->pool = NULL;
 }
@@ -147,8 +148,8 @@ static int st_reclaim(struct dmem_cgroup_pool_state *limit, u64 nr_bytes,
 			if (ignore_low)
 				dmem_cgroup_pool_event(rec->pool,
 						       DMEM_CGROUP_EVENT_LOW);
-			dmem_cgroup_pool_event(rec->pool, DMEM_CGROUP_EVENT_EVICT);
-			st_stat_add(rec, DMEM_CGROUP_STAT_EVICTED_BYTES, rec->size);
+			dmem_evict_pool_event(rec->pool, DMEM_EVICT_EVENT_EVICT);
+			st_stat_add(rec, DMEM_EVICT_STAT_EVICTED_BYTES, rec->size);
 			st_record_uncharge(rec);
 			freed += rec->size;
 		}
@@ -244,8 +245,8 @@ static int st_charge(struct st_client *client, unsigned int idx, u64 size)
 	rec->idx = idx;
 	rec->pool = pool;
 	rec->size = size;
-	st_stat_add(rec, DMEM_CGROUP_STAT_BUFFERS, 1);
-	st_stat_add(rec, DMEM_CGROUP_STAT_EVICTABLE, size);
+	st_stat_add(rec, DMEM_EVICT_STAT_BUFFERS, 1);
+	st_stat_add(rec, DMEM_EVICT_STAT_EVICTABLE, size);
 	list_add_tail(&rec->node, &st_records);
 	return 0;
 }
@@ -288,7 +289,7 @@ static int st_pin(struct st_client *client, unsigned int idx, u64 size)
 		}
 		client->limit_cgroup_id = 0;
 		rec->pinned += size;
-		st_stat_add(rec, DMEM_CGROUP_STAT_EVICTABLE, -(s64)size);
+		st_stat_add(rec, DMEM_EVICT_STAT_EVICTABLE, -(s64)size);
 		return 0;
 	}
 	return -ENOENT;
@@ -306,7 +307,7 @@ static int st_unpin(struct st_client *client, unsigned int idx, u64 size)
 			continue;
 		dmem_cgroup_uncharge_pinned(rec->pool, size);
 		rec->pinned -= size;
-		st_stat_add(rec, DMEM_CGROUP_STAT_EVICTABLE, size);
+		st_stat_add(rec, DMEM_EVICT_STAT_EVICTABLE, size);
 		return 0;
 	}
 	return -ENOENT;

@@ -31,6 +31,7 @@
 #include <linux/timekeeping.h>
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../tests/dmem_evict_test_policy.h"
 #include "bench.h"
 #include "../evict_internal.h"
 
@@ -183,7 +184,7 @@ static bool dmem_bench_naive_ok(struct dmem_buf *buf, struct dmem_owner *req,
 static struct dmem_buf *dmem_bench_naive_pick(struct dmem_bench_ctx *c,
 					      struct dmem_owner *req)
 {
-	bool soft = dmem_cgroup_region_pin_policy(c->cg) == DMEM_CGROUP_PIN_SOFT;
+	bool soft = dmem_evict_pin_policy(c->cg) == DMEM_PIN_POLICY_SOFT;
 	struct dmem_bench_buf *bb;
 
 	lockdep_assert_held(&c->er->lock);
@@ -299,10 +300,9 @@ int dmem_bench_victim(const struct dmem_bench_args *args)
 	ret = dmem_bench_setup(c, n);
 	if (ret)
 		goto out;
-	if (args->enomem) {
-		dmem_test_set_policy(c->cg, DMEM_CGROUP_PIN_STRICT,
-				     dmem_cgroup_region_revoke_timeout_ms(c->cg));
-	}
+	if (args->enomem)
+		ret = dmem_evict_test_set_policy(c->cg, DMEM_PIN_POLICY_STRICT,
+						 dmem_evict_revoke_timeout_ms(c->cg));
 	for (i = 0; i < n && !ret; i++) {
 		if (i < npin)
 			ret = dmem_bench_add(c, c->x, true);

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../tests/dmem_evict_test_policy.h"
 #include "bench.h"
 #include "../evict_internal.h"
 
@@ -269,12 +270,12 @@ static int dmem_futile_once(const struct dmem_bench_args *args,
 		dmem_bench_out("futile cpus=%u rep=%u ops=%u evictions=%d futile=%lld ",
 			       DMEM_FUTILE_CPUS, rep, 2 * args->iters,
 			       atomic_read(&dmem_futile_evicted),
-			       dmem_test_stat(pool, DMEM_CGROUP_STAT_FUTILE_EVICTIONS));
+			       dmem_evict_pool_stat(pool, DMEM_EVICT_STAT_FUTILE_EVICTIONS));
 		dmem_bench_out("enomem=%u busy=%u pins=%u revokes=%lld parked=%llu\n",
 			       th[0].enomem + th[1].enomem,
 			       th[0].busy + th[1].busy,
 			       th[0].pins + th[1].pins,
-			       dmem_test_event(pool, DMEM_CGROUP_EVENT_REVOKE, true),
+			       dmem_evict_test_event(pool, DMEM_EVICT_EVENT_REVOKE, true),
 			       rs.parked);
 		dmem_cgroup_uncharge(pool, 0);
 	}

@@ -30,6 +30,7 @@
 #include <linux/timekeeping.h>
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../tests/dmem_evict_test_policy.h"
 #include "bench.h"
 #include "../evict_internal.h"
 
@@ -145,7 +146,7 @@ static struct dmem_buf *dmem_bench_old_pick(struct dmem_evict_region *region,
 	head = dmem_bench_old_pick_lru(region, limit);
 	if (head)
 		return head;
-	if (dmem_cgroup_region_pin_policy(region->cg) != DMEM_CGROUP_PIN_SOFT)
+	if (dmem_evict_pin_policy(region->cg) != DMEM_PIN_POLICY_SOFT)
 		return NULL;
 	list_for_each_entry(epool, &region->pools, node) {
 		if (!dmem_bench_old_may_revoke(epool, limit))
@@ -185,7 +186,7 @@ static bool dmem_bench_old_can_cover(struct dmem_evict_region *region,
 	bool revoke, covered = false;
 	u64 sum = 0;
 
-	revoke = dmem_cgroup_region_pin_policy(region->cg) == DMEM_CGROUP_PIN_SOFT;
+	revoke = dmem_evict_pin_policy(region->cg) == DMEM_PIN_POLICY_SOFT;
 	spin_lock(&region->lock);
 	if (region->nr_inflight || !need) {
 		covered = true;
@@ -374,8 +375,11 @@ static int dmem_bench_pools_setup(struct dmem_bench_pools *c,
 	if (IS_ERR(c->er))
 		return PTR_ERR(c->er);
 	if (args->enomem) {
-		dmem_test_set_policy(c->cg, DMEM_CGROUP_PIN_STRICT,
-				     dmem_cgroup_region_revoke_timeout_ms(c->cg));
+		int ret = dmem_evict_test_set_policy(c->cg, DMEM_PIN_POLICY_STRICT,
+						     dmem_evict_revoke_timeout_ms(c->cg));
+
+		if (ret)
+			return ret;
 	}
 	c->x = dmem_owner_create(NULL, NULL);
 	c->owners = kcalloc(args->n, sizeof(*c->owners), GFP_KERNEL);

@@ -360,7 +360,7 @@ static void dmem_dmabuf_revoke_no_importer(struct kunit *test)
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
 	struct kt_xbuf *x0;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), 0);
@@ -378,7 +378,7 @@ static void dmem_dmabuf_revoke_one(struct kunit *test)
 	struct kt_imp *nic;
 	struct sg_table *sgt;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_REVOCABLE, true);
 	KUNIT_EXPECT_TRUE(test, dma_buf_attach_revocable(nic->attach));
@@ -404,7 +404,7 @@ static void dmem_dmabuf_revoke_mixed(struct kunit *test)
 	struct kt_imp *nic0, *nic1, *gpu;
 	struct kt_xbuf *x0;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	gpu = kt_import(test, x0, KT_DYNAMIC, false);
 	nic0 = kt_import(test, x0, KT_REVOCABLE, true);
@@ -430,7 +430,7 @@ static void dmem_dmabuf_revoke_late_unmap(struct kunit *test)
 	struct kt_xbuf *x0;
 	struct kt_imp *nic;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_REVOCABLE, false);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
@@ -455,7 +455,7 @@ static void dmem_dmabuf_revoke_detach(struct kunit *test)
 	struct kt_xbuf *x0;
 	struct kt_imp *nic;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_REVOCABLE, false);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
@@ -476,7 +476,7 @@ static void dmem_dmabuf_revoke_release(struct kunit *test)
 	struct kt_xbuf *x0;
 	struct kt_imp *nic;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_REVOCABLE, false);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
@@ -496,7 +496,7 @@ static void dmem_dmabuf_hard_pin(struct kunit *test)
 	struct kt_xbuf *x0;
 	struct kt_imp *nic;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_HARD, false);
 	KUNIT_EXPECT_FALSE(test, dma_buf_attach_revocable(nic->attach));
@@ -550,7 +550,7 @@ static void dmem_dmabuf_fence_parks(struct kunit *test)
 	struct dma_fence *fence;
 	struct kt_xbuf *x0;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
 	fence = kt_fence(test, x0);
@@ -586,7 +586,7 @@ static void dmem_dmabuf_fence_delays(struct kunit *test)
 	struct kt_xbuf *x0;
 	int i;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
 	fence = kt_fence(test, x0);

@@ -24,6 +24,7 @@
 #include <linux/workqueue.h>
 
 #include "../../devmem_cg/dmem_test.h"
+#include "dmem_evict_test_policy.h"
 #include "../evict_internal.h"
 
 /* The unit of buffer sizes in the tests. */
@@ -154,8 +155,10 @@ void dmem_kt_set_policy(struct dmem_kt_region *kr, int policy,
 
 s64 dmem_kt_event(struct dmem_cgroup_pool_state *pool,
 		  enum dmem_cgroup_event event);
+s64 dmem_kt_evict_event(struct dmem_cgroup_pool_state *pool,
+			enum dmem_evict_event event);
 s64 dmem_kt_stat(struct dmem_cgroup_pool_state *pool,
-		 enum dmem_cgroup_stat item);
+		 enum dmem_evict_stat item);
 u64 dmem_kt_usage(struct dmem_cgroup_pool_state *pool);
 u64 dmem_kt_pinned(struct dmem_cgroup_pool_state *pool);
 u64 dmem_kt_used(struct dmem_kt_region *kr);

@@ -295,13 +295,13 @@ void dmem_kt_set_limit(struct dmem_cgroup_pool_state *pool,
 /**
  * dmem_kt_set_policy() - set what dmem.policy would
  * @kr: the region
- * @policy: enum dmem_cgroup_pin_policy
+ * @policy: enum dmem_pin_policy
  * @timeout_ms: the revoke timeout
  */
 void dmem_kt_set_policy(struct dmem_kt_region *kr, int policy,
 			unsigned int timeout_ms)
 {
-	dmem_test_set_policy(kr->cg, policy, timeout_ms);
+	WARN_ON(dmem_evict_test_set_policy(kr->cg, policy, timeout_ms));
 }
 
 s64 dmem_kt_event(struct dmem_cgroup_pool_state *pool,
@@ -310,9 +310,15 @@ s64 dmem_kt_event(struct dmem_cgroup_pool_state *pool,
 	return dmem_test_event(pool, event, true);
 }
 
-s64 dmem_kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat item)
+s64 dmem_kt_evict_event(struct dmem_cgroup_pool_state *pool,
+			enum dmem_evict_event event)
 {
-	return dmem_test_stat(pool, item);
+	return dmem_evict_test_event(pool, event, true);
+}
+
+s64 dmem_kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_evict_stat item)
+{
+	return dmem_evict_pool_stat(pool, item);
 }
 
 u64 dmem_kt_usage(struct dmem_cgroup_pool_state *pool)

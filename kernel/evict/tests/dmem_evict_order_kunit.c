@@ -82,7 +82,7 @@ static struct order_ctx *order_setup(struct kunit *test)
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->kr = kr;
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, 1000);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, 1000);
 	for (i = 0; i < NR_MIDS; i++)
 		ctx->mid[i] = order_pool(test, kr, kr->root);
 	for (i = 0; i < NR_LEAVES; i++)
@@ -220,8 +220,8 @@ static s64 victim_event(struct dmem_kt_buf *kb, enum dmem_victim_kind kind)
 	struct dmem_cgroup_pool_state *pool = kb->ko->pool;
 
 	if (kind == DMEM_VICTIM_REVOKE)
-		return dmem_kt_event(pool, DMEM_CGROUP_EVENT_REVOKE);
-	return dmem_kt_event(pool, DMEM_CGROUP_EVENT_EVICT) * 1000 +
+		return dmem_kt_evict_event(pool, DMEM_EVICT_EVENT_REVOKE);
+	return dmem_kt_evict_event(pool, DMEM_EVICT_EVENT_EVICT) * 1000 +
 	       dmem_kt_event(pool, DMEM_CGROUP_EVENT_LOW);
 }
 
@@ -288,9 +288,9 @@ static void dmem_evict_order_region_full(struct kunit *test)
 	struct order_counts c = {};
 
 	/* Strict first: the decision without pinned buffers. */
-	dmem_kt_set_policy(ctx->kr, DMEM_CGROUP_PIN_STRICT, 1000);
+	dmem_kt_set_policy(ctx->kr, DMEM_PIN_POLICY_STRICT, 1000);
 	expect_cover(test, ctx, NULL, req, false, 0);
-	dmem_kt_set_policy(ctx->kr, DMEM_CGROUP_PIN_SOFT, 1000);
+	dmem_kt_set_policy(ctx->kr, DMEM_PIN_POLICY_SOFT, 1000);
 
 	run_sequence(test, ctx, NULL, req, &c);
 	/* m10..m19: 100 leaves x 2 unpinned. */
@@ -312,9 +312,9 @@ static void dmem_evict_order_limit(struct kunit *test)
 	struct dmem_kt_owner *req = ctx->ko[12 * NR_PER_MID];
 	struct order_counts c = {};
 
-	dmem_kt_set_policy(ctx->kr, DMEM_CGROUP_PIN_STRICT, 1000);
+	dmem_kt_set_policy(ctx->kr, DMEM_PIN_POLICY_STRICT, 1000);
 	expect_cover(test, ctx, ctx->mid[12], req, false, 0);
-	dmem_kt_set_policy(ctx->kr, DMEM_CGROUP_PIN_SOFT, 1000);
+	dmem_kt_set_policy(ctx->kr, DMEM_PIN_POLICY_SOFT, 1000);
 	run_sequence(test, ctx, ctx->mid[12], req, &c);
 	KUNIT_EXPECT_EQ(test, c.kind[DMEM_VICTIM_EVICT], 20);
 	KUNIT_EXPECT_EQ(test, c.kind[DMEM_VICTIM_EVICT_LOW], 0);

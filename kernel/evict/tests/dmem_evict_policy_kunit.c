@@ -83,12 +83,12 @@ static void dmem_evict_policy_lru_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->root), 4 * U);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 2);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_LOW), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_EVICTED_BYTES),
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_EVICTED_BYTES),
 			2 * U);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->a, DMEM_CGROUP_STAT_EVICTED_BYTES),
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->a, DMEM_EVICT_STAT_EVICTED_BYTES),
 			2 * U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_evicted), 2);
 	dmem_owner_get_stats(a->owner, &st);
@@ -132,8 +132,8 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	s2 = pinned(test, s, "s2");
 	expect_log(test, (struct dmem_kt_buf *[]){ q0, q1, p0 }, 3);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_LOW), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_EVICT), 2);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_LOW), 0);
 
 	/* Now b1 keeps p1 by min: nothing else may go. */
@@ -143,15 +143,15 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&s3->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(s3), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->root, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 0);
 
 	/* Even pinned by another owner, under soft: below min is never taken. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p1->buf), 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&s3->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->root, DMEM_CGROUP_EVENT_ENOMEM), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_ENOMEM), 2);
 
 	/* Without min, p1 (pinned, another owner's) is revoked last. */
 	dmem_kt_set_limit(kr->b1, KT_MIN, 0);
@@ -160,7 +160,7 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	dmem_kt_set_limit(kr->a, KT_LOW, 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&s3->buf), 0);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 
 	/* Only s's own pinned buffers are left: -ENOMEM, untouched. */
 	s4 = dmem_kt_buf(test, s, U, "s4");
@@ -169,7 +169,7 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(s1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(s2), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(s3), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->root, DMEM_CGROUP_EVENT_ENOMEM), 3);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_ENOMEM), 3);
 	expect_log(test, (struct dmem_kt_buf *[]){ q0, q1, p0, p1 }, 4);
 }
 
@@ -197,8 +197,8 @@ static void dmem_evict_policy_own_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(y), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 0);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 2);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 4 * U);
 
@@ -207,7 +207,7 @@ static void dmem_evict_policy_own_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w->buf), 0);
 	KUNIT_EXPECT_EQ(test, state(x[0]), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 }
 
 /*
@@ -247,11 +247,11 @@ static void dmem_evict_policy_soft_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_evicted), 2);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 2);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), U);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_EVICTED_BYTES),
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_REVOKED_BYTES), U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_EVICTED_BYTES),
 			2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
@@ -279,7 +279,7 @@ static void dmem_evict_policy_strict(struct kunit *test)
 	struct dmem_kt_importer *ki;
 	int i;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_STRICT, 1000);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_STRICT, 1000);
 	a0 = pinned(test, a, "a0");
 	a1 = pinned(test, a, "a1");
 	ki = dmem_kt_importer(test, a0, KT_PROMPT);
@@ -290,8 +290,8 @@ static void dmem_evict_policy_strict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
 
 	/* Unpinned buffers are still evicted under strict. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_unpin(&a1->buf), 0);
@@ -300,7 +300,7 @@ static void dmem_evict_policy_strict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&w[2]->buf), 0);
 
 	/* Back to soft: a0 goes, revoked. */
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, 1000);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, 1000);
 	w3 = resident(test, b, "w3");
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
@@ -329,7 +329,7 @@ static void dmem_evict_policy_limit_subtree(struct kunit *test)
 	p1 = resident(test, p, "p1");
 	expect_log(test, (struct dmem_kt_buf *[]){ p0 }, 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_MAX), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->c1, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->c1, DMEM_EVICT_EVENT_EVICT), 1);
 
 	/* r1 in b1 itself: r0 is b1's oldest. */
 	r1 = resident(test, r, "r1");
@@ -375,7 +375,7 @@ static void dmem_evict_policy_limit_revoke(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p1->buf), 0);
 	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, state(q0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_MAX), 1);
 
 	p2 = dmem_kt_buf(test, p, U, "p2");
@@ -383,8 +383,8 @@ static void dmem_evict_policy_limit_revoke(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(p0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(q0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->c1, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->c1, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_MAX), 2);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 3 * U);
@@ -407,7 +407,7 @@ static void dmem_evict_policy_pinned_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_FALSE(test, dmem_buf_is_pinned(&p1->buf));
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->c1), U);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->c1, DMEM_CGROUP_STAT_EVICTABLE), U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->c1, DMEM_EVICT_STAT_EVICTABLE), U);
 
 	/* A second pin of a pinned buffer charges nothing more. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p0->buf), 0);
@@ -418,7 +418,7 @@ static void dmem_evict_policy_pinned_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->a), 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_unpin(&p0->buf), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p1->buf), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->c1, DMEM_CGROUP_STAT_EVICTABLE), U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->c1, DMEM_EVICT_STAT_EVICTABLE), U);
 }
 
 /* Lowering dmem.max evicts from the subtree, unpinned only. */
@@ -454,10 +454,10 @@ static void dmem_evict_policy_reclaim(struct kunit *test)
 static void expect_gauges(struct kunit *test, struct dmem_cgroup_pool_state *pool,
 			  s64 evictable, s64 buffers, s64 owners)
 {
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(pool, DMEM_CGROUP_STAT_EVICTABLE),
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(pool, DMEM_EVICT_STAT_EVICTABLE),
 			evictable);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(pool, DMEM_CGROUP_STAT_BUFFERS), buffers);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(pool, DMEM_CGROUP_STAT_OWNERS), owners);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(pool, DMEM_EVICT_STAT_BUFFERS), buffers);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(pool, DMEM_EVICT_STAT_OWNERS), owners);
 }
 
 /* dmem.stat gauges through every transition; free returns everything. */
@@ -578,16 +578,16 @@ static void dmem_evict_policy_no_evict_in_vain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(p0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_FUTILE_EVICTIONS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_FUTILE_EVICTIONS), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 3 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 3 * U);
 
 	fits = dmem_kt_buf(test, a, 2 * U, "fits");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&fits->buf), 0);
 	expect_log(test, (struct dmem_kt_buf *[]){ r0 }, 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 }
 
@@ -614,8 +614,8 @@ static void dmem_evict_policy_no_evict_in_vain_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
 	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, state(other), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->root, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_EVICT), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 3 * U);
 }
 

@@ -52,7 +52,7 @@ static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 	struct dmem_kt_importer *fast, *slow;
 	struct dmem_kt_buf *a0, *w1;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	a0 = pinned(test, a, "a0");
 	fast = dmem_kt_importer(test, a0, KT_PROMPT);
 	slow = dmem_kt_importer(test, a0, KT_SLOW);
@@ -68,7 +68,7 @@ static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 0);
 	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
 	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
 	KUNIT_EXPECT_FALSE(test, test_bit(DMEM_IMP_TIMED_OUT, &slow->imp.flags));
@@ -84,7 +84,7 @@ static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fast->nr_notify), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&slow->nr_notify), 2);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 2);
 }
 
 /*
@@ -101,7 +101,7 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	struct dmem_kt_importer *never, *never1;
 	struct dmem_kt_buf *a0, *a1, *w0;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	a0 = pinned(test, a, "a0");
 	a1 = pinned(test, a, "a1");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
@@ -123,9 +123,9 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b2), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b2, DMEM_CGROUP_STAT_FUTILE_EVICTIONS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b2, DMEM_EVICT_STAT_FUTILE_EVICTIONS), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 0);
 
 	/* Parked revokes are not victims again, and a1 alone is too small. */
@@ -133,7 +133,7 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&never->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 0);
 	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_ENOMEM), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_ENOMEM), 2);
 
 	/* The late ack finishes the revoke of a0 only. */
 	dmem_importer_ack(&never->imp);
@@ -146,7 +146,7 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), U);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 	/* A second ack is harmless. */
 	dmem_importer_ack(&never->imp);
 
@@ -168,7 +168,7 @@ static void dmem_evict_revoke_timeout_moves_on(struct kunit *test)
 	struct dmem_kt_importer *never, *fast;
 	struct dmem_kt_buf *a0, *a1, *w0;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	a0 = pinned(test, a, "a0");
 	a1 = pinned(test, a, "a1");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
@@ -192,7 +192,7 @@ static void dmem_evict_revoke_timeout_moves_on(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 2);
 }
 
@@ -226,12 +226,12 @@ static void dmem_evict_revoke_owner(struct kunit *test)
 	/* Not resident: nothing to revoke, nobody notified. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&i2->nr_notify), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 2);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 2);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_REVOKED_BYTES),
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_REVOKED_BYTES),
 			U + U / 2);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_CGROUP_STAT_OWNERS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_OWNERS), 0);
 	KUNIT_EXPECT_EQ(test, stats(kr).used, U / 2);
 	dmem_owner_get_stats(a->owner, &st);
 	KUNIT_EXPECT_EQ(test, st.resident, 0);
@@ -251,7 +251,7 @@ static void dmem_evict_revoke_owner_timeout(struct kunit *test)
 	struct dmem_kt_importer *never;
 	struct dmem_kt_buf *a0, *a1;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	a0 = pinned(test, a, "a0");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
 	a1 = pinned(test, a, "a1");
@@ -282,7 +282,7 @@ static void dmem_evict_revoke_teardown(struct kunit *test)
 	struct dmem_kt_importer *iv, *ik, *ip;
 	int i;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
 	v0 = pinned(test, a, "v0");
 	iv = dmem_kt_importer(test, v0, KT_PROMPT);
 	k0 = pinned(test, a, "k0");
@@ -321,11 +321,11 @@ static void dmem_evict_revoke_teardown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, stats(kr).used, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->root), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->root), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_CGROUP_STAT_BUFFERS), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_CGROUP_STAT_EVICTABLE), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_CGROUP_STAT_OWNERS), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 4);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b2, DMEM_CGROUP_EVENT_REVOKE), 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_EVICT_STAT_BUFFERS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_EVICT_STAT_EVICTABLE), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_EVICT_STAT_OWNERS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 4);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_REVOKE), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 4);
 	KUNIT_EXPECT_EQ(test, atomic_read(&b->nr_revoked), 2);
 
@@ -352,7 +352,7 @@ static void dmem_evict_revoke_evict_busy(struct kunit *test)
 	struct dmem_kt_importer *nic;
 	struct dmem_kt_buf *a0, *w1;
 
-	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
+	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
 	a0 = pinned(test, a, "a0");
 	nic = dmem_kt_importer(test, a0, KT_PROMPT);
 	a0->evict_ret = -EBUSY;
@@ -370,7 +370,7 @@ static void dmem_evict_revoke_evict_busy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, os.revoke_failures, 1);
 	KUNIT_EXPECT_EQ(test, os.pinned, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
 }
 
 static struct kunit_case dmem_evict_revoke_cases[] = {

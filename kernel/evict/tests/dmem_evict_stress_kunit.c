@@ -171,13 +171,13 @@ static void expect_invariants(struct kunit *test, struct dmem_kt_region *kr,
 		KUNIT_EXPECT_EQ_MSG(test, dmem_kt_pinned(pools[p]), pinned[p],
 				    "pool %d", p);
 		KUNIT_EXPECT_EQ_MSG(test, dmem_kt_stat(pools[p],
-						       DMEM_CGROUP_STAT_EVICTABLE),
+						       DMEM_EVICT_STAT_EVICTABLE),
 				    evictable[p], "pool %d", p);
 		KUNIT_EXPECT_EQ_MSG(test, dmem_kt_stat(pools[p],
-						       DMEM_CGROUP_STAT_BUFFERS),
+						       DMEM_EVICT_STAT_BUFFERS),
 				    bufs[p], "pool %d", p);
 		KUNIT_EXPECT_EQ_MSG(test, dmem_kt_stat(pools[p],
-						       DMEM_CGROUP_STAT_OWNERS),
+						       DMEM_EVICT_STAT_OWNERS),
 				    owners[p], "pool %d", p);
 	}
 }
@@ -295,7 +295,7 @@ static void dmem_evict_stress_teardown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->root), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->root), 0);
-	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_CGROUP_STAT_BUFFERS), 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_EVICT_STAT_BUFFERS), 0);
 	expect_invariants(test, kr, threads, 2);
 }
 

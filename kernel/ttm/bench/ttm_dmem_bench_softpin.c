@@ -44,6 +44,7 @@
 #include "ttm_mock_manager.h"
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../../evict/tests/dmem_evict_test_policy.h"
 #include "../testing/ttm_dmem_mock.h"
 #include "ttm_dmem_bench.h"
 
@@ -192,8 +193,9 @@ static void sp_dev_init(struct kunit *test, struct sp_dev *d,
 		d->region = dmem_cgroup_register_region(&init, "bench/sp%u", n);
 		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(d->region));
 		ttm_manager_type(d->bdev, TTM_PL_VRAM)->cg = d->region;
-		dmem_test_set_policy(d->region, kernel_pinned ?
-				     DMEM_CGROUP_PIN_STRICT : DMEM_CGROUP_PIN_SOFT, 1000);
+		KUNIT_ASSERT_EQ(test, dmem_evict_test_set_policy(d->region, kernel_pinned ?
+								 DMEM_PIN_POLICY_STRICT :
+								 DMEM_PIN_POLICY_SOFT, 1000), 0);
 	}
 	d->x = ttm_dmem_client_open(SP_CLIENT_X);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(d->x));

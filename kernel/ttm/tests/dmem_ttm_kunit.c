@@ -41,7 +41,7 @@ static void dmem_ttm_charge_exact(struct kunit *test)
 	dmem_ttm_kt_put(test, y);
 	dmem_ttm_kt_put(test, t);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->root), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 0);
 }
 
 /* A dmem.max hit evicts inside the limiting pool's subtree only. */
@@ -64,10 +64,10 @@ static void dmem_ttm_limit_scope(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), SZ_8K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_EVICTED_BYTES), SZ_8K);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_CGROUP_STAT_EVICTED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_EVICTED_BYTES), SZ_8K);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_EVICT_STAT_EVICTED_BYTES), 0);
 	KUNIT_EXPECT_GT(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_MAX), 0);
 
 	/*
@@ -78,7 +78,7 @@ static void dmem_ttm_limit_scope(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), SZ_8K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 0);
 }
 
 /* A full region evicts across cgroups, oldest first. */
@@ -95,9 +95,9 @@ static void dmem_ttm_full_scope(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(n), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K + SZ_16K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_CGROUP_STAT_EVICTED_BYTES), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_EVICT_STAT_EVICTED_BYTES), SZ_32K);
 }
 
 /* Below min never; below low only when nothing unprotected is left. */
@@ -124,11 +124,11 @@ static void dmem_ttm_min_low(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(m), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_where(l), TTM_PL_SYSTEM);
 	KUNIT_EXPECT_EQ(test, kt_where(f), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(pfree, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(pfree, DMEM_EVICT_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(pfree, DMEM_CGROUP_EVENT_LOW), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(plow, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(plow, DMEM_EVICT_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(plow, DMEM_CGROUP_EVENT_LOW), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(pmin, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(pmin, DMEM_EVICT_EVENT_EVICT), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(pnew), SZ_32K + SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_usage(pmin), SZ_16K);
 
@@ -139,7 +139,7 @@ static void dmem_ttm_min_low(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(m), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_usage(pmin), SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_usage(pfree), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(pmin, DMEM_CGROUP_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(pmin, DMEM_EVICT_EVENT_EVICT), 0);
 }
 
 /* Pins count in pinned; a pin over pinned.max fails and changes nothing. */

@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/cgroup_dmem.h>
+#include <linux/dmem_evict_cgroup.h>
 #include <linux/page_counter.h>
 #include <linux/sizes.h>
 #include <drm/ttm/ttm_bo.h>
@@ -66,10 +67,12 @@ int dmem_ttm_kt_validate(struct kunit *test, struct dmem_cgroup_pool_state *pool
 u64 kt_usage(struct dmem_cgroup_pool_state *pool);
 u64 kt_pinned(struct dmem_cgroup_pool_state *pool);
 s64 kt_event(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_event event);
+s64 kt_evict_event(struct dmem_cgroup_pool_state *pool,
+		   enum dmem_evict_event event);
 void kt_set(struct dmem_cgroup_pool_state *pool, u64 min, u64 low, u64 max,
 	    u64 pinned_max);
 u32 kt_where(struct ttm_buffer_object *bo);
 void kt_policy(struct kunit *test, int policy, unsigned int timeout_ms);
-s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat stat);
+s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_evict_stat stat);
 
 #endif /* _DMEM_TTM_KUNIT_H */

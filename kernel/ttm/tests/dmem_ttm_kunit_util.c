@@ -33,6 +33,7 @@
 #include "ttm_mock_manager.h"
 
 #include "../../devmem_cg/dmem_test.h"
+#include "../../evict/tests/dmem_evict_test_policy.h"
 #include "../testing/ttm_dmem_mock.h"
 #include "dmem_ttm_kunit.h"
 
@@ -230,6 +231,12 @@ s64 kt_event(struct dmem_cgroup_pool_state *pool,
 	return dmem_test_event(pool, event, true);
 }
 
+s64 kt_evict_event(struct dmem_cgroup_pool_state *pool,
+		   enum dmem_evict_event event)
+{
+	return dmem_evict_test_event(pool, event, true);
+}
+
 void kt_set(struct dmem_cgroup_pool_state *pool, u64 min, u64 low,
 	    u64 max, u64 pinned_max)
 {
@@ -249,10 +256,10 @@ void kt_policy(struct kunit *test, int policy, unsigned int timeout_ms)
 {
 	struct dmem_ttm_kt *kt = test->priv;
 
-	dmem_test_set_policy(kt->cg, policy, timeout_ms);
+	KUNIT_EXPECT_EQ(test, dmem_evict_test_set_policy(kt->cg, policy, timeout_ms), 0);
 }
 
-s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_cgroup_stat stat)
+s64 kt_stat(struct dmem_cgroup_pool_state *pool, enum dmem_evict_stat stat)
 {
-	return dmem_cgroup_pool_stat(pool, stat);
+	return dmem_evict_pool_stat(pool, stat);
 }

@@ -272,10 +272,10 @@ static void dmem_ttm_softpin_own_enomem(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_where(y), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K + SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), SZ_8K);
 
@@ -283,8 +283,8 @@ static void dmem_ttm_softpin_own_enomem(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_16K, TTM_PL_VRAM, &n), 0);
 	KUNIT_EXPECT_EQ(test, kt_where(y), TTM_PL_SYSTEM);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
 	kt_unimport_all(x, &imp, 1);
 }
 
@@ -306,7 +306,7 @@ static void dmem_ttm_softpin_own_limit(struct kunit *test)
 	/* 28K + 8K over 32K lacks 4K... which z covers: z goes. */
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_8K, TTM_PL_VRAM, &n), 0);
 	KUNIT_EXPECT_EQ(test, kt_where(z), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 1);
 
 	/* 32K + 8K lacks 8K; only n's 8K is unpinned... */
 	dmem_ttm_kt_put(test, n);
@@ -316,8 +316,8 @@ static void dmem_ttm_softpin_own_limit(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, kt_where(z), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_16K + SZ_8K + SZ_4K);
 	kt_unimport_all(x, &imp, 1);
 }
@@ -338,15 +338,15 @@ static void dmem_ttm_softpin_hard_never(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_32K + SZ_16K, TTM_PL_VRAM, &n),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, kt_where(a), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
 
 	/* 32K lacks 16K: a goes, the hard-pinned h stays. */
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b1, SZ_32K, TTM_PL_VRAM, &n), 0);
 	KUNIT_EXPECT_EQ(test, kt_where(a), TTM_PL_SYSTEM);
 	KUNIT_EXPECT_EQ(test, kt_where(h), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 1);
 	kt_driver_unpin(h);
 }
 
@@ -373,7 +373,7 @@ static struct ttm_buffer_object *kt_scene(struct kunit *test, bool acks,
 	KUNIT_EXPECT_EQ(test, kt_where(y), TTM_PL_SYSTEM);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, (*imp)->notified, 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 1);
 	return x;
 }
 
@@ -384,7 +384,7 @@ static void dmem_ttm_softpin_revoke_last(struct kunit *test)
 	struct ttm_buffer_object *x, *n1, *n2;
 	struct kt_import *imp;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, 5000);
 	x = kt_scene(test, true, &imp, &n1);
 
 	KUNIT_ASSERT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2), 0);
@@ -395,13 +395,13 @@ static void dmem_ttm_softpin_revoke_last(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, imp->attached);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_REVOKED_BYTES), SZ_32K);
 	/* Revoked, not also evicted, as in the eviction manager. */
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_EVICTED_BYTES), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 2);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_EVICTED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), 0);
 	KUNIT_EXPECT_EQ(test, kt_pinned(kt->b1), 0);
 	KUNIT_EXPECT_EQ(test, kt_soft_bytes(test), 0);
@@ -469,7 +469,7 @@ static void dmem_ttm_softpin_revoke_contended(struct kunit *test)
 
 	/* Not on the stack: its work item is queued. */
 	KUNIT_ASSERT_NOT_NULL(test, h);
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, 5000);
 	x = kt_scene(test, true, &imp, &n1);
 	u = x->resource->dmem.usage;
 	KUNIT_ASSERT_NOT_NULL(test, u);
@@ -498,16 +498,16 @@ static void dmem_ttm_softpin_revoke_contended(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_SYSTEM);
 	if (!ret)
 		KUNIT_EXPECT_EQ(test, kt_where(n2), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 1);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), SZ_32K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 0);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_EVICTED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 1);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_REVOKED_BYTES), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_EVICTED_BYTES), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&u->bytes[TTM_DMEM_USAGE_REVOKED]), SZ_32K);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&u->bytes[TTM_DMEM_USAGE_EVICTED]), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 2);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_CGROUP_STAT_EVICTED_BYTES),
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 2);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b2, DMEM_EVICT_STAT_EVICTED_BYTES),
 			SZ_16K + SZ_16K + SZ_8K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), 0);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b2), ret ? 0 : SZ_32K + SZ_16K);
 	KUNIT_EXPECT_EQ(test, kt_pinned(kt->b1), 0);
@@ -522,7 +522,7 @@ static void dmem_ttm_softpin_strict(struct kunit *test)
 	struct ttm_buffer_object *x, *n1, *n2;
 	struct kt_import *imp;
 
-	kt_policy(test, DMEM_CGROUP_PIN_STRICT, 5000);
+	kt_policy(test, DMEM_PIN_POLICY_STRICT, 5000);
 	x = kt_scene(test, true, &imp, &n1);
 
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
@@ -531,9 +531,9 @@ static void dmem_ttm_softpin_strict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, x->pin_count, 1);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 1);
 	kt_unimport_all(x, &imp, 1);
 }
 
@@ -547,7 +547,7 @@ static void dmem_ttm_softpin_park(struct kunit *test)
 	struct ttm_buffer_object *x, *n1, *n2;
 	struct kt_import *imp;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 20);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, 20);
 	x = kt_scene(test, false, &imp, &n1);
 
 	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
@@ -557,9 +557,9 @@ static void dmem_ttm_softpin_park(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, x->pin_count, 1);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_CGROUP_STAT_REVOKED_BYTES), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_REVOKED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_TRUE(test, x->resource->dmem.revoking);
 
 	/* Parked: not asked again, its 32K not handed to B. */
@@ -568,7 +568,7 @@ static void dmem_ttm_softpin_park(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, imp->notified, 1);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
 	KUNIT_EXPECT_EQ(test, kt_usage(kt->b1), SZ_32K);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 2);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 2);
 
 	/* The late detach ends the park. */
 	kt_unimport_all(x, &imp, 1);
@@ -584,7 +584,7 @@ static void dmem_ttm_softpin_protected(struct kunit *test)
 	struct ttm_buffer_object *x, *n1, *n2;
 	struct kt_import *imp;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, 5000);
 	kt_set(kt->a, 0, SZ_32K, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
 	kt_set(kt->b1, 0, SZ_32K, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
 	x = kt_scene(test, true, &imp, &n1);
@@ -593,7 +593,7 @@ static void dmem_ttm_softpin_protected(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, imp->notified, 0);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 0);
 
 	kt_set(kt->a, SZ_32K, 0, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
 	kt_set(kt->b1, SZ_32K, 0, PAGE_COUNTER_MAX, PAGE_COUNTER_MAX);
@@ -601,8 +601,8 @@ static void dmem_ttm_softpin_protected(struct kunit *test)
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, imp->notified, 0);
 	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_VRAM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 2);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 2);
 	kt_unimport_all(x, &imp, 1);
 }
 
