@@ -64,6 +64,7 @@
 #include <kunit/static_stub.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/dmem_evict.h>
 #include <linux/dmem_export.h>
 #include <linux/dmem_policy.h>
 #include <linux/jiffies.h>
@@ -192,10 +193,44 @@ static void ttm_dmem_revoke_notify(struct ttm_buffer_object *bo)
 			dma_buf_revoke_notify(attach);
 }
 
+/**
+ * ttm_dmem_revoke_evict_bo() - evict a revoked buffer object
+ * @bo: the victim, unpinned and reserved by the revoker
+ * @ctx: the operation's context
+ *
+ * ttm_bo_evict(), behind a KUnit static stub that makes it fail
+ * (dmem_ttm_softpin_revoke_failed).
+ *
+ * Context: process context, may sleep; @bo reserved.
+ * Return: as ttm_bo_evict().
+ */
+int ttm_dmem_revoke_evict_bo(struct ttm_buffer_object *bo,
+			     struct ttm_operation_ctx *ctx)
+{
+	KUNIT_STATIC_STUB_REDIRECT(ttm_dmem_revoke_evict_bo, bo, ctx);
+	return ttm_bo_evict(bo, ctx);
+}
+
+/*
+ * A revoke ended @rv's pins but could not evict it: its owner sees it in
+ * its fdinfo (dmem-revoke-failed-) and in its revoke_failures
+ * (dmem_owner_get_stats()), as /dev/dmem_sim's owners do.
+ */
+static void ttm_dmem_revoke_count_failure(struct ttm_dmem_revoke *rv)
+{
+	struct ttm_dmem_client *client = rv->bo->dmem.client;
+
+	if (rv->usage)
+		atomic64_inc(&rv->usage->revoke_failures);
+	if (client)
+		dmem_owner_count_revoke_failure(client->owner);
+}
+
 /*
  * @rv's importers let go and the revoker holds its reservation: move it out
  * of @man and count the revoke (0), or, when the eviction fails, leave it
- * resident and unpinned on the LRU, where a later walk may take it.
+ * resident and unpinned on the LRU, where a later walk may take it, and
+ * count the failure.
  */
 static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 				 struct ttm_dmem_revoke *rv,
@@ -208,7 +243,7 @@ static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 	dma_resv_assert_held(bo->base.resv);
 	/* Unpinned, it was on the LRU: another walk may have moved it. */
 	if (res && ttm_manager_type(bo->bdev, res->mem_type) == man)
-		ret = ttm_bo_evict(bo, ctx);
+		ret = ttm_dmem_revoke_evict_bo(bo, ctx);
 	trace_dmem_revoke_done(dmem_cgroup_region_name(man->cg),
 			       dmem_cgroup_pool_cgroup_id(rv->pool), rv->tgid,
 			       rv->size,
@@ -217,6 +252,7 @@ static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 		spin_lock(&bo->bdev->lru_lock);
 		ttm_bo_move_to_lru_tail(bo);
 		spin_unlock(&bo->bdev->lru_lock);
+		ttm_dmem_revoke_count_failure(rv);
 		return ret;
 	}
 	dmem_cgroup_pool_event(rv->pool, DMEM_CGROUP_EVENT_REVOKE);
