@@ -100,6 +100,7 @@ void dmem_export_attach_init(struct dmem_export_attach *ea,
 			     const struct dmem_export_ops *ops);
 int dmem_export_pin(struct dmem_export_attach *ea);
 void dmem_export_unpin(struct dmem_export_attach *ea);
+int dmem_export_map_check(const struct dmem_export_attach *ea);
 int dmem_export_map(struct dmem_export_attach *ea, struct sg_table *sgt,
 		    enum dma_data_direction dir);
 void dmem_export_unmap(struct dmem_export_attach *ea, struct sg_table *sgt,

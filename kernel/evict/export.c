@@ -137,8 +137,19 @@ void dmem_export_revoke(struct dmem_export_attach *ea)
 }
 EXPORT_SYMBOL_GPL(dmem_export_revoke);
 
-/* May @ea map now? 0, or the error for map_dma_buf. */
-static int dmem_export_may_map(const struct dmem_export_attach *ea)
+/**
+ * dmem_export_map_check() - may an attachment map now?
+ * @ea: the attachment's state
+ *
+ * For an exporter that has work to do before dmem_export_map() or
+ * dmem_export_map_io() (which check it too), so that a refused importer
+ * gets the contract's error first.
+ *
+ * Context: the reservation lock held (asserted).
+ * Return: 0; -ENODEV once a revoke ended the attachment's pin; -EINVAL for
+ * an importer with revoke_notify alone that did not pin first.
+ */
+int dmem_export_map_check(const struct dmem_export_attach *ea)
 {
 	const struct dma_buf_attach_ops *ops = ea->attach->importer_ops;
 
@@ -150,6 +161,7 @@ static int dmem_export_may_map(const struct dmem_export_attach *ea)
 		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(dmem_export_map_check);
 
 /* A mapping is gone: the last one may acknowledge a revoke. */
 static void dmem_export_unmapped(struct dmem_export_attach *ea)
@@ -178,7 +190,7 @@ static void dmem_export_unmapped(struct dmem_export_attach *ea)
 int dmem_export_map(struct dmem_export_attach *ea, struct sg_table *sgt,
 		    enum dma_data_direction dir)
 {
-	int ret = dmem_export_may_map(ea);
+	int ret = dmem_export_map_check(ea);
 
 	if (!ret)
 		ret = dma_map_sgtable(ea->attach->dev, sgt, dir, 0);
@@ -283,7 +295,7 @@ struct sg_table *dmem_export_map_io(struct dmem_export_attach *ea,
 				    enum dma_data_direction dir)
 {
 	struct sg_table *sgt;
-	int ret = dmem_export_may_map(ea);
+	int ret = dmem_export_map_check(ea);
 
 	if (ret)
 		return ERR_PTR(ret);

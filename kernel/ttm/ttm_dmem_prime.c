@@ -188,19 +188,18 @@ static struct sg_table *ttm_dmem_prime_map(struct dma_buf_attachment *attach,
 					   enum dma_data_direction dir)
 {
 	struct ttm_dmem_prime_attach *ta = attach->priv;
-	const struct dma_buf_attach_ops *ops = attach->importer_ops;
 	bool own_pin;
 	struct sg_table *sgt;
 	int ret;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
+	ret = dmem_export_map_check(&ta->ea);
+	if (ret)
+		return ERR_PTR(ret);
 	/*
 	 * An unpinned dynamic importer's mapping holds a hard pin of its own,
-	 * so that the memory never moves under it. The helper refuses the
-	 * others that did not pin: revoked, or without move_notify.
+	 * so that the memory never moves under it.
 	 */
-	own_pin = !ta->ea.pinned && !ta->ea.revoked &&
-		  (!ops || ops->move_notify);
+	own_pin = !ta->ea.pinned;
 	if (own_pin) {
 		ret = ttm_dmem_prime_pin_bo(attach, false);
 		if (ret)

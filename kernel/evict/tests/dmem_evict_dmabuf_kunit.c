@@ -10,14 +10,13 @@
  * makes w1 resident in a region of two units: x0 is the only victim.
  */
 
-#include <kunit/device.h>
 #include <linux/delay.h>
-#include <linux/dma-mapping.h>
 #include <linux/dmem_dmabuf.h>
 #include <linux/fcntl.h>
 #include <linux/slab.h>
 
 #include "dmem_evict_kunit.h"
+#include "../testing/dmem_kunit_importer.h"
 
 #define U	KT_U
 #define SHORT_MS	20
@@ -40,21 +39,10 @@ struct kt_xattach {
 	struct kt_xbuf *xb;
 };
 
-/* An importer. */
-struct kt_imp {
-	struct dma_buf *dmabuf;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;
-	bool pinned;
-	bool unmap_at_once;
-	atomic_t nr_revoke;
-	atomic_t nr_move;
-};
-
 /* What the exit tears down, in this order (tests run one at a time). */
 static struct {
 	struct device *dev;
-	struct kt_imp *imps[KT_DB_MAX];
+	struct dmem_kt_imp *imps[KT_DB_MAX];
 	unsigned int nr_imps;
 	struct kt_xbuf *xbufs[KT_DB_MAX];
 	unsigned int nr_xbufs;
@@ -178,99 +166,25 @@ static struct kt_xbuf *kt_export(struct kunit *test, struct dmem_kt_owner *ko,
 	return xb;
 }
 
-static void kt_imp_revoke(struct dma_buf_attachment *at)
-{
-	struct kt_imp *ki = at->importer_priv;
-
-	atomic_inc(&ki->nr_revoke);
-	if (ki->unmap_at_once && ki->sgt) {
-		dma_buf_unmap_attachment(at, ki->sgt, DMA_BIDIRECTIONAL);
-		ki->sgt = NULL;
-	}
-}
-
-static void kt_imp_move(struct dma_buf_attachment *at)
-{
-	struct kt_imp *ki = at->importer_priv;
-
-	atomic_inc(&ki->nr_move);
-	if (ki->sgt)
-		dma_buf_unmap_attachment(at, ki->sgt, DMA_BIDIRECTIONAL);
-	ki->sgt = NULL;
-}
-
-static const struct dma_buf_attach_ops kt_revocable_ops = {
-	.revoke_notify = kt_imp_revoke,
-};
-
-static const struct dma_buf_attach_ops kt_dynamic_ops = {
-	.move_notify = kt_imp_move,
-};
-
 enum kt_kind { KT_REVOCABLE, KT_HARD, KT_DYNAMIC };
 
-/* Attach to @xb's dma-buf (holding a reference), pin if not dynamic, map. */
-static struct kt_imp *kt_import(struct kunit *test, struct kt_xbuf *xb,
-				enum kt_kind kind, bool unmap_at_once)
+/* An importer of @xb's dma-buf (dmem_kunit_importer.h), detached at exit. */
+static struct dmem_kt_imp *kt_import(struct kunit *test, struct kt_xbuf *xb,
+				     enum kt_kind kind, bool unmap_at_once)
 {
-	struct kt_imp *ki = kunit_kzalloc(test, sizeof(*ki), GFP_KERNEL);
-	struct dma_buf *dmabuf = xb->dmabuf;
-	int ret = 0;
+	static const enum dmem_kt_kind kinds[] = {
+		[KT_REVOCABLE] = DMEM_KT_REVOCABLE,
+		[KT_HARD] = DMEM_KT_STATIC,
+		[KT_DYNAMIC] = DMEM_KT_DYNAMIC,
+	};
+	struct dmem_kt_imp *ki;
 
-	KUNIT_ASSERT_NOT_NULL(test, ki);
 	KUNIT_ASSERT_LT(test, kt_db.nr_imps, KT_DB_MAX);
-	ki->unmap_at_once = unmap_at_once;
-	get_dma_buf(dmabuf);
-	ki->dmabuf = dmabuf;
-	if (kind == KT_HARD)
-		ki->attach = dma_buf_attach(dmabuf, kt_db.dev);
-	else
-		ki->attach = dma_buf_dynamic_attach(dmabuf, kt_db.dev,
-						    kind == KT_REVOCABLE ?
-						    &kt_revocable_ops :
-						    &kt_dynamic_ops, ki);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ki->attach));
+	ki = dmem_kt_import(test, kt_db.dev, xb->dmabuf, kinds[kind],
+			    unmap_at_once ? DMEM_KT_ACK_UNMAP :
+			    DMEM_KT_ACK_NEVER);
 	kt_db.imps[kt_db.nr_imps++] = ki;
-	if (kind == KT_HARD)
-		return ki;
-	dma_resv_lock(dmabuf->resv, NULL);
-	if (kind == KT_REVOCABLE) {
-		ret = dma_buf_pin(ki->attach);
-		ki->pinned = !ret;
-	}
-	if (!ret) {
-		ki->sgt = dma_buf_map_attachment(ki->attach, DMA_BIDIRECTIONAL);
-		if (IS_ERR(ki->sgt))
-			ret = PTR_ERR(ki->sgt);
-	}
-	dma_resv_unlock(dmabuf->resv);
-	KUNIT_ASSERT_EQ(test, ret, 0);
 	return ki;
-}
-
-static void kt_unmap(struct kt_imp *ki)
-{
-	dma_resv_lock(ki->dmabuf->resv, NULL);
-	if (!IS_ERR_OR_NULL(ki->sgt))
-		dma_buf_unmap_attachment(ki->attach, ki->sgt, DMA_BIDIRECTIONAL);
-	ki->sgt = NULL;
-	dma_resv_unlock(ki->dmabuf->resv);
-}
-
-/* Unmap, unpin, detach and drop the reference, once. */
-static void kt_detach(struct kt_imp *ki)
-{
-	if (!ki->dmabuf)
-		return;
-	kt_unmap(ki);
-	dma_resv_lock(ki->dmabuf->resv, NULL);
-	if (ki->pinned)
-		dma_buf_unpin(ki->attach);
-	ki->pinned = false;
-	dma_resv_unlock(ki->dmabuf->resv);
-	dma_buf_detach(ki->dmabuf, ki->attach);
-	dma_buf_put(ki->dmabuf);
-	ki->dmabuf = NULL;
 }
 
 /* The exporter drops its reference: the dma-buf goes with the last one. */
@@ -284,10 +198,7 @@ static void kt_unexport(struct kt_xbuf *xb)
 static int kt_db_init(struct kunit *test)
 {
 	memset(&kt_db, 0, sizeof(kt_db));
-	kt_db.dev = kunit_device_register(test, "dmem_kt_importer");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(kt_db.dev));
-	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(kt_db.dev,
-							   DMA_BIT_MASK(64)), 0);
+	kt_db.dev = dmem_kt_importer_device(test);
 	dmem_kt_region_create(test, 2 * U);
 	return 0;
 }
@@ -297,7 +208,7 @@ static void kt_db_exit(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < kt_db.nr_imps; i++)
-		kt_detach(kt_db.imps[i]);
+		dmem_kt_imp_detach(kt_db.imps[i]);
 	for (i = 0; i < kt_db.nr_xbufs; i++) {
 		struct kt_xbuf *xb = kt_db.xbufs[i];
 
@@ -375,7 +286,7 @@ static void dmem_dmabuf_revoke_one(struct kunit *test)
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
 	struct kt_xbuf *x0;
-	struct kt_imp *nic;
+	struct dmem_kt_imp *nic;
 	struct sg_table *sgt;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
@@ -401,7 +312,7 @@ static void dmem_dmabuf_revoke_mixed(struct kunit *test)
 	struct dmem_kt_region *kr = test->priv;
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
-	struct kt_imp *nic0, *nic1, *gpu;
+	struct dmem_kt_imp *nic0, *nic1, *gpu;
 	struct kt_xbuf *x0;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
@@ -428,7 +339,7 @@ static void dmem_dmabuf_revoke_late_unmap(struct kunit *test)
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
 	struct kt_xbuf *x0;
-	struct kt_imp *nic;
+	struct dmem_kt_imp *nic;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
@@ -440,7 +351,7 @@ static void dmem_dmabuf_revoke_late_unmap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 2 * U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&x0->kb->nr_evict), 0);
 
-	kt_unmap(nic);
+	dmem_kt_imp_unmap(nic);
 	KUNIT_EXPECT_TRUE(test, kt_wait_revoked(x0));
 	KUNIT_EXPECT_EQ(test, kt_parked(kr), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), U);
@@ -453,14 +364,14 @@ static void dmem_dmabuf_revoke_detach(struct kunit *test)
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
 	struct kt_xbuf *x0;
-	struct kt_imp *nic;
+	struct dmem_kt_imp *nic;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_REVOCABLE, false);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKING);
-	kt_detach(nic);
+	dmem_kt_imp_detach(nic);
 	KUNIT_EXPECT_TRUE(test, kt_wait_revoked(x0));
 }
 
@@ -474,7 +385,7 @@ static void dmem_dmabuf_revoke_release(struct kunit *test)
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
 	struct kt_xbuf *x0;
-	struct kt_imp *nic;
+	struct dmem_kt_imp *nic;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
@@ -483,7 +394,7 @@ static void dmem_dmabuf_revoke_release(struct kunit *test)
 	kt_unexport(x0);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 2 * U);
-	kt_detach(nic);
+	dmem_kt_imp_detach(nic);
 	KUNIT_EXPECT_TRUE(test, kt_wait_revoked(x0));
 }
 
@@ -494,7 +405,7 @@ static void dmem_dmabuf_hard_pin(struct kunit *test)
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_owner *b = dmem_kt_owner(test, kr->b2);
 	struct kt_xbuf *x0;
-	struct kt_imp *nic;
+	struct dmem_kt_imp *nic;
 
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
@@ -507,38 +418,11 @@ static void dmem_dmabuf_hard_pin(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt_parked(kr), 0);
 
 	/* Detached: unpinned, and an ordinary victim. */
-	kt_detach(nic);
+	dmem_kt_imp_detach(nic);
 	KUNIT_EXPECT_FALSE(test, dmem_buf_is_pinned(&x0->kb->buf));
 	KUNIT_EXPECT_EQ(test, x0->kb->buf.hard_pins, 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&kr->bufs[2]->buf), 0);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_EVICTED);
-}
-
-static const char *kt_fence_name(struct dma_fence *fence)
-{
-	return "dmem_kt";
-}
-
-static const struct dma_fence_ops kt_fence_ops = {
-	.get_driver_name = kt_fence_name,
-	.get_timeline_name = kt_fence_name,
-};
-
-static DEFINE_SPINLOCK(kt_fence_lock);
-
-/* An unsignalled fence in @xb's reservation; the caller signals and puts. */
-static struct dma_fence *kt_fence(struct kunit *test, struct kt_xbuf *xb)
-{
-	struct dma_fence *fence = kzalloc(sizeof(*fence), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, fence);
-	dma_fence_init(fence, &kt_fence_ops, &kt_fence_lock,
-		       dma_fence_context_alloc(1), 1);
-	dma_resv_lock(&xb->resv, NULL);
-	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(&xb->resv, 1), 0);
-	dma_resv_add_fence(&xb->resv, fence, DMA_RESV_USAGE_WRITE);
-	dma_resv_unlock(&xb->resv);
-	return fence;
 }
 
 /* An unsignalled fence parks the revoke at the timeout; its signal ends it. */
@@ -553,7 +437,7 @@ static void dmem_dmabuf_fence_parks(struct kunit *test)
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
-	fence = kt_fence(test, x0);
+	fence = dmem_kt_fence(test, &x0->resv);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 2 * U);
@@ -589,7 +473,7 @@ static void dmem_dmabuf_fence_delays(struct kunit *test)
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
-	fence = kt_fence(test, x0);
+	fence = dmem_kt_fence(test, &x0->resv);
 	room.w0 = dmem_kt_buf(test, b, U, "w0");
 	room.w1 = dmem_kt_buf(test, b, U, "w1");
 	INIT_WORK_ONSTACK(&room.work, kt_room_workfn);

@@ -33,21 +33,6 @@
 
 MODULE_IMPORT_NS(DMA_BUF);
 
-static int kt_gem_pin(struct drm_gem_object *obj)
-{
-	return ttm_bo_pin(container_of(obj, struct ttm_buffer_object, base));
-}
-
-static void kt_gem_unpin(struct drm_gem_object *obj)
-{
-	ttm_bo_unpin(container_of(obj, struct ttm_buffer_object, base));
-}
-
-static const struct drm_gem_object_funcs kt_gem_funcs = {
-	.pin = kt_gem_pin,
-	.unpin = kt_gem_unpin,
-};
-
 static struct sg_table *kt_map(struct dma_buf_attachment *attach,
 			       enum dma_data_direction dir)
 {
@@ -116,7 +101,7 @@ static struct dma_buf *kt_export(struct kunit *test, struct ttm_buffer_object *b
 		return dmabuf;
 	dmabuf = kunit_kzalloc(test, sizeof(*dmabuf), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dmabuf);
-	bo->base.funcs = &kt_gem_funcs;
+	bo->base.funcs = &dmem_ttm_kt_gem_funcs;
 	dmabuf->priv = &bo->base;
 	dmabuf->ops = &kt_dmabuf_ops;
 	dmabuf->resv = bo->base.resv;
