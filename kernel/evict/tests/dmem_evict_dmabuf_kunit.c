@@ -11,12 +11,11 @@
  */
 
 #include <linux/delay.h>
-#include <linux/dmem_dmabuf.h>
-#include <linux/fcntl.h>
 #include <linux/slab.h>
 
 #include "dmem_evict_kunit.h"
 #include "../testing/dmem_kunit_importer.h"
+#include "../testing/dmem_test_exporter.h"
 
 #define U	KT_U
 #define SHORT_MS	20
@@ -26,17 +25,7 @@
 /* The exporter's buffer object. */
 struct kt_xbuf {
 	struct dmem_kt_buf *kb;
-	struct dma_resv resv;
-	struct dmem_dmabuf dd;
-	struct dma_buf *dmabuf;
-	bool exported;
-	struct page *page;
-};
-
-/* The exporter's attachment object. */
-struct kt_xattach {
-	struct dmem_dmabuf_attach da;
-	struct kt_xbuf *xb;
+	struct dmem_test_export tx;
 };
 
 /* What the exit tears down, in this order (tests run one at a time). */
@@ -48,121 +37,17 @@ static struct {
 	unsigned int nr_xbufs;
 } kt_db;
 
-static int kt_x_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *at)
-{
-	struct kt_xbuf *xb = dmabuf->priv;
-	struct kt_xattach *xa = kzalloc(sizeof(*xa), GFP_KERNEL);
-
-	if (!xa)
-		return -ENOMEM;
-	xa->xb = xb;
-	dmem_dmabuf_attach(&xa->da, &xb->dd, &xb->kb->buf, at);
-	at->priv = xa;
-	return 0;
-}
-
-static void kt_x_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *at)
-{
-	struct kt_xattach *xa = at->priv;
-
-	dmem_dmabuf_detach(&xa->da);
-	kfree(xa);
-}
-
-static int kt_x_pin(struct dma_buf_attachment *at)
-{
-	struct kt_xattach *xa = at->priv;
-	int ret = dmem_dmabuf_pin(&xa->da);
-
-	if (ret)
-		return ret;
-	ret = dmem_buf_pin(&xa->xb->kb->buf);
-	if (ret)
-		dmem_dmabuf_unpin(&xa->da);
-	return ret;
-}
-
-static void kt_x_unpin(struct dma_buf_attachment *at)
-{
-	struct kt_xattach *xa = at->priv;
-
-	dmem_dmabuf_unpin(&xa->da);
-	/* -EINVAL after a revoke ended the pin. */
-	dmem_buf_unpin(&xa->xb->kb->buf);
-}
-
-static struct sg_table *kt_x_map(struct dma_buf_attachment *at,
-				 enum dma_data_direction dir)
-{
-	struct kt_xattach *xa = at->priv;
-	struct sg_table *sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	int ret;
-
-	if (!sgt)
-		return ERR_PTR(-ENOMEM);
-	ret = sg_alloc_table_from_pages(sgt, &xa->xb->page, 1, 0, PAGE_SIZE,
-					GFP_KERNEL);
-	if (!ret) {
-		ret = dmem_dmabuf_map(&xa->da, sgt, dir);
-		if (ret)
-			sg_free_table(sgt);
-	}
-	if (ret) {
-		kfree(sgt);
-		return ERR_PTR(ret);
-	}
-	return sgt;
-}
-
-static void kt_x_unmap(struct dma_buf_attachment *at, struct sg_table *sgt,
-		       enum dma_data_direction dir)
-{
-	struct kt_xattach *xa = at->priv;
-
-	dmem_dmabuf_unmap(&xa->da, sgt, dir);
-	sg_free_table(sgt);
-	kfree(sgt);
-}
-
-/* Maybe after the test (a kthread's last fput is deferred): touch nothing. */
-static void kt_x_release(struct dma_buf *dmabuf)
-{
-}
-
-static const struct dma_buf_ops kt_x_ops = {
-	.attach = kt_x_attach,
-	.detach = kt_x_detach,
-	.pin = kt_x_pin,
-	.unpin = kt_x_unpin,
-	.map_dma_buf = kt_x_map,
-	.unmap_dma_buf = kt_x_unmap,
-	.release = kt_x_release,
-};
-
-/* A buffer of @ko, exported. */
+/* A buffer of @ko, exported (dmem_test_exporter.h). */
 static struct kt_xbuf *kt_export(struct kunit *test, struct dmem_kt_owner *ko,
 				 const char *name)
 {
-	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct kt_xbuf *xb = kunit_kzalloc(test, sizeof(*xb), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, xb);
 	KUNIT_ASSERT_LT(test, kt_db.nr_xbufs, KT_DB_MAX);
-	xb->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	KUNIT_ASSERT_NOT_NULL(test, xb->page);
 	xb->kb = dmem_kt_buf(test, ko, U, name);
-	dma_resv_init(&xb->resv);
-	dmem_dmabuf_init(&xb->dd, &xb->kb->buf, &xb->resv);
 	kt_db.xbufs[kt_db.nr_xbufs++] = xb;
-
-	info.ops = &kt_x_ops;
-	info.size = PAGE_SIZE;
-	info.flags = O_RDWR;
-	info.priv = xb;
-	info.resv = &xb->resv;
-	xb->dmabuf = dma_buf_export(&info);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(xb->dmabuf));
-	xb->exported = true;
+	KUNIT_ASSERT_EQ(test, dmem_test_export_init(&xb->tx, &xb->kb->buf), 0);
 	return xb;
 }
 
@@ -180,19 +65,11 @@ static struct dmem_kt_imp *kt_import(struct kunit *test, struct kt_xbuf *xb,
 	struct dmem_kt_imp *ki;
 
 	KUNIT_ASSERT_LT(test, kt_db.nr_imps, KT_DB_MAX);
-	ki = dmem_kt_import(test, kt_db.dev, xb->dmabuf, kinds[kind],
+	ki = dmem_kt_import(test, kt_db.dev, xb->tx.dmabuf, kinds[kind],
 			    unmap_at_once ? DMEM_KT_ACK_UNMAP :
 			    DMEM_KT_ACK_NEVER);
 	kt_db.imps[kt_db.nr_imps++] = ki;
 	return ki;
-}
-
-/* The exporter drops its reference: the dma-buf goes with the last one. */
-static void kt_unexport(struct kt_xbuf *xb)
-{
-	if (xb->exported)
-		dma_buf_put(xb->dmabuf);
-	xb->exported = false;
 }
 
 static int kt_db_init(struct kunit *test)
@@ -212,11 +89,8 @@ static void kt_db_exit(struct kunit *test)
 	for (i = 0; i < kt_db.nr_xbufs; i++) {
 		struct kt_xbuf *xb = kt_db.xbufs[i];
 
-		kt_unexport(xb);
-		dmem_dmabuf_fini(&xb->dd);
+		dmem_test_export_fini(&xb->tx);
 		dmem_kt_free(xb->kb);
-		dma_resv_fini(&xb->resv);
-		__free_page(xb->page);
 	}
 	dmem_kt_region_exit(test);
 }
@@ -300,9 +174,9 @@ static void dmem_dmabuf_revoke_one(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nic->sgt);
 
 	/* Permanent: the attachment cannot map again. */
-	dma_resv_lock(x0->dmabuf->resv, NULL);
+	dma_resv_lock(x0->tx.dmabuf->resv, NULL);
 	sgt = dma_buf_map_attachment(nic->attach, DMA_BIDIRECTIONAL);
-	dma_resv_unlock(x0->dmabuf->resv);
+	dma_resv_unlock(x0->tx.dmabuf->resv);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sgt), -ENODEV);
 }
 
@@ -391,7 +265,7 @@ static void dmem_dmabuf_revoke_release(struct kunit *test)
 	x0 = kt_export(test, a, "x0");
 	nic = kt_import(test, x0, KT_REVOCABLE, false);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
-	kt_unexport(x0);
+	dmem_test_export_put(&x0->tx);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 2 * U);
 	dmem_kt_imp_detach(nic);
@@ -437,7 +311,7 @@ static void dmem_dmabuf_fence_parks(struct kunit *test)
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, SHORT_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
-	fence = dmem_kt_fence(test, &x0->resv);
+	fence = dmem_kt_fence(test, &x0->tx.resv);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test, b), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 2 * U);
@@ -473,7 +347,7 @@ static void dmem_dmabuf_fence_delays(struct kunit *test)
 	dmem_kt_set_policy(kr, DMEM_CGROUP_PIN_SOFT, LONG_MS);
 	x0 = kt_export(test, a, "x0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&x0->kb->buf), 0);
-	fence = dmem_kt_fence(test, &x0->resv);
+	fence = dmem_kt_fence(test, &x0->tx.resv);
 	room.w0 = dmem_kt_buf(test, b, U, "w0");
 	room.w1 = dmem_kt_buf(test, b, U, "w1");
 	INIT_WORK_ONSTACK(&room.work, kt_room_workfn);

@@ -185,6 +185,17 @@ static void kt_expect_parked(struct kunit *test, struct ttm_buffer_object *x)
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_ENOMEM), 1);
 }
 
+/* x unpinned: B's request takes it as any BO, by eviction. */
+static void kt_expect_evicted(struct kunit *test, struct ttm_buffer_object *x)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+
+	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+}
+
 /* No importer: no pin, no revoke; the walk evicts x as any BO. */
 static void dmem_ttm_export_revoke_none(struct kunit *test)
 {
@@ -194,11 +205,8 @@ static void dmem_ttm_export_revoke_none(struct kunit *test)
 	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
-	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
-	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
+	kt_expect_evicted(test, x);
 	KUNIT_EXPECT_EQ(test, kt_where(n1), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
 	KUNIT_EXPECT_EQ(test, kt_event(kt->b2, DMEM_CGROUP_EVENT_EVICT), 1);
 }
 
@@ -263,7 +271,6 @@ static void dmem_ttm_export_revoke_mixed(struct kunit *test)
  */
 static void dmem_ttm_export_park_late_unmap(struct kunit *test)
 {
-	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *nic;
 
@@ -280,10 +287,7 @@ static void dmem_ttm_export_park_late_unmap(struct kunit *test)
 	dmem_kt_imp_unmap(nic);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
 	KUNIT_EXPECT_FALSE(test, x->resource->dmem.revoking);
-	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
-	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	kt_expect_evicted(test, x);
 }
 
 /* An importer that detaches, from another thread, during the revoke. */
@@ -329,8 +333,7 @@ static void dmem_ttm_export_release(struct kunit *test)
 	x->base.dma_buf = NULL;
 	KUNIT_EXPECT_EQ(test, kref_read(&x->base.refcount), 1);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
-	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
-	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
+	kt_expect_evicted(test, x);
 }
 
 /*
@@ -339,7 +342,6 @@ static void dmem_ttm_export_release(struct kunit *test)
  */
 static void dmem_ttm_export_hard_pin(struct kunit *test)
 {
-	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *imp;
 
@@ -356,9 +358,7 @@ static void dmem_ttm_export_hard_pin(struct kunit *test)
 
 	dmem_kt_imp_detach(imp);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
-	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
-	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_REVOKE), 0);
+	kt_expect_evicted(test, x);
 }
 
 /**
@@ -423,7 +423,6 @@ static void dmem_ttm_export_fence_delays(struct kunit *test)
 /* A fence that does not signal in time parks the revoke; x is not reused. */
 static void dmem_ttm_export_fence_parks(struct kunit *test)
 {
-	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *nic;
 	struct dma_fence *fence;
@@ -440,9 +439,7 @@ static void dmem_ttm_export_fence_parks(struct kunit *test)
 
 	dma_fence_signal(fence);
 	dma_fence_put(fence);
-	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
-	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
-	KUNIT_EXPECT_EQ(test, kt_event(kt->b1, DMEM_CGROUP_EVENT_EVICT), 1);
+	kt_expect_evicted(test, x);
 }
 
 static struct kunit_case dmem_ttm_export_cases[] = {
