@@ -20,56 +20,41 @@
  * revoke is parked: the memory is reused only once the last importer
  * unmaps or detaches. docs/driver-api.md states the whole contract.
  *
- * Locking: the fields marked (resv) are protected by the dma-buf's
- * reservation lock, which dma-buf holds around pin, unpin, map and unmap.
+ * The attachment's states and transitions are the exporter helper's
+ * (linux/dmem_export.h), which TTM's PRIME export shares; this layer makes
+ * each attachment and the buffer's fences an importer of the manager.
+ *
+ * Locking: as linux/dmem_export.h: pin, unpin, map and unmap run under the
+ * dma-buf's reservation lock (asserted), which is the buffer's.
  */
 #ifndef _LINUX_DMEM_DMABUF_H
 #define _LINUX_DMEM_DMABUF_H
 
-#include <linux/dma-buf.h>
-#include <linux/dma-fence.h>
-#include <linux/dma-resv.h>
 #include <linux/dmem_evict.h>
-#include <linux/workqueue.h>
+#include <linux/dmem_export.h>
 
 /**
  * struct dmem_dmabuf - the exporter's revoke state of one buffer
  * @fences: the buffer's fences, awaited by every revoke as one importer
- * @resv: the reservation object of the buffer's dma-buf
- * @work: looks for an unsignalled fence when the resv was busy
- * @cb: the callback on @fence
- * @fence: the fence a revoke waits for, or NULL (resv)
- * @dying: being torn down, wait for nothing more (resv)
+ * @wait: the wait for them
  */
 struct dmem_dmabuf {
 	struct dmem_importer fences;
-	struct dma_resv *resv;
-	struct work_struct work;
-	struct dma_fence_cb cb;
-	struct dma_fence *fence;
-	bool dying;
+	struct dmem_export_fences wait;
 };
 
 /**
  * struct dmem_dmabuf_attach - the exporter's revoke state of one attachment
  * @imp: the manager's importer, from attach to detach
+ * @ea: the attachment's state (linux/dmem_export.h)
  * @dd: the buffer's state
- * @attach: the attachment
- * @work: notifies the importer when the resv was busy
- * @maps: mappings not unmapped yet (resv)
- * @pinned: pinned through dma-buf (resv)
- * @hard: pinned without revoke_notify: counted by dmem_buf_hard_pin() (resv)
- * @revoked: a revoke ended the pin; maps fail with -ENODEV (resv)
+ * @work: revokes the attachment when the resv was busy
  */
 struct dmem_dmabuf_attach {
 	struct dmem_importer imp;
+	struct dmem_export_attach ea;
 	struct dmem_dmabuf *dd;
-	struct dma_buf_attachment *attach;
 	struct work_struct work;
-	unsigned int maps;
-	bool pinned;
-	bool hard;
-	bool revoked;
 };
 
 void dmem_dmabuf_init(struct dmem_dmabuf *dd, struct dmem_buf *buf,

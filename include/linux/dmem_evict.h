@@ -257,6 +257,7 @@ int dmem_owner_try_charge(struct dmem_owner *owner,
 			  struct dmem_cgroup_region *region, u64 size,
 			  struct dmem_cgroup_pool_state **ret_pool,
 			  struct dmem_cgroup_pool_state **ret_limit_pool);
+void dmem_owner_count_revoke_failure(struct dmem_owner *owner);
 void dmem_owner_get_stats(struct dmem_owner *owner,
 			  struct dmem_owner_stats *stats);
 int dmem_owner_revoke_all(struct dmem_owner *owner);

@@ -17,8 +17,9 @@
  * When TTM revokes the buffer object (kernel/ttm/ttm_dmem_revoke.c), each
  * revocable importer is told with dma_buf_revoke_notify(); its last unmap
  * then drops its pin (at once if it had nothing mapped), which is what
- * the revoker waits for. The revoke is permanent: the attachment's later
- * pins and maps fail with -ENODEV.
+ * the revoker waits for, with the buffer object's fences. The revoke is
+ * permanent: the attachment's later pins and maps fail with -ENODEV. The
+ * attachment's states are the exporter helper's (linux/dmem_export.h).
  *
  * A driver uses it with two hooks: &drm_gem_object_funcs.export =
  * ttm_dmem_prime_export and &drm_driver.gem_prime_import =
@@ -41,7 +42,7 @@ struct drm_gem_object;
 struct dma_buf *ttm_dmem_prime_export(struct drm_gem_object *obj, int flags);
 struct drm_gem_object *ttm_dmem_prime_import(struct drm_device *dev,
 					     struct dma_buf *dmabuf);
-void ttm_dmem_prime_revoked(struct dma_buf_attachment *attach);
+bool ttm_dmem_prime_revoke(struct dma_buf_attachment *attach);
 
 #else
 
@@ -57,8 +58,9 @@ ttm_dmem_prime_import(struct drm_device *dev, struct dma_buf *dmabuf)
 	return drm_gem_prime_import(dev, dmabuf);
 }
 
-static inline void ttm_dmem_prime_revoked(struct dma_buf_attachment *attach)
+static inline bool ttm_dmem_prime_revoke(struct dma_buf_attachment *attach)
 {
+	return false;
 }
 
 #endif

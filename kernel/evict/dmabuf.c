@@ -1,87 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * dmem eviction manager: the exporter's side of a revoke through dma-buf
- * (include/linux/dmem_dmabuf.h).
+ * (include/linux/dmem_dmabuf.h), on the exporter helper
+ * (include/linux/dmem_export.h).
  *
  * Each attachment is an importer of the manager from attach to detach, and
  * the buffer's fences are one more. The manager calls their revoke_notify
  * without locks, possibly from a thread that holds the reservation of
  * another buffer (a pin making room). So the reservation of this buffer is
- * only trylocked there; when it is busy, a work item takes it. Under it:
- *  - an attachment not pinned, or pinned with nothing mapped, acknowledges
- *    at once (a dynamic importer hears of the move from the evict op);
- *  - a pinned attachment that opted in is told through
- *    dma_buf_revoke_notify() and acknowledges when its last mapping goes
- *    (dmem_dmabuf_unmap()), from the callback or later;
- *  - a pinned attachment that did not opt in cannot be told: it
- *    acknowledges when it unmaps or detaches, and until then the revoke
- *    is parked after the timeout and the memory stays where it is;
- *  - the fences acknowledge when none is unsignalled any more: a callback
- *    on the first unsignalled fence looks again when it signals.
+ * only trylocked there; when it is busy, a work item takes it. Under it,
+ * dmem_export_revoke() revokes the attachment, and the helper's
+ * acknowledgment (&dmem_export_ops.acked) is the importer's
+ * dmem_importer_ack(); the fences acknowledge when none is unsignalled
+ * any more (struct dmem_export_fences).
  */
 
-#include <linux/dma-mapping.h>
 #include <linux/dmem_dmabuf.h>
 #include <linux/export.h>
 #include <linux/module.h>
 
-/* Acknowledge the revoke if the buffer has no unsignalled fence left. */
-static void dmem_dmabuf_fences_check_locked(struct dmem_dmabuf *dd)
+static void dmem_dmabuf_fences_signalled(struct dmem_export_fences *ef)
 {
-	struct dma_resv_iter cursor;
-	struct dma_fence *fence;
+	struct dmem_dmabuf *dd = container_of(ef, struct dmem_dmabuf, wait);
 
-	dma_resv_assert_held(dd->resv);
-	/* A callback is pending: it looks again when its fence signals. */
-	if (dd->fence || dd->dying)
-		return;
-	dma_resv_for_each_fence(&cursor, dd->resv, DMA_RESV_USAGE_BOOKKEEP,
-				fence) {
-		if (dma_fence_is_signaled(fence))
-			continue;
-		dd->fence = dma_fence_get(fence);
-		if (!dma_fence_add_callback(fence, &dd->cb, dd->cb.func))
-			return;
-		/* Signalled meanwhile. */
-		dma_fence_put(fence);
-		dd->fence = NULL;
-	}
 	dmem_importer_ack(&dd->fences);
-}
-
-static void dmem_dmabuf_fences_workfn(struct work_struct *work)
-{
-	struct dmem_dmabuf *dd = container_of(work, struct dmem_dmabuf, work);
-
-	dma_resv_lock(dd->resv, NULL);
-	if (dd->fence) {
-		/* Only the callback queues us while a fence is set. */
-		dma_fence_put(dd->fence);
-		dd->fence = NULL;
-	}
-	dmem_dmabuf_fences_check_locked(dd);
-	dma_resv_unlock(dd->resv);
-}
-
-/* Context: any (the fence's signalling). */
-static void dmem_dmabuf_fence_cb(struct dma_fence *fence,
-				 struct dma_fence_cb *cb)
-{
-	struct dmem_dmabuf *dd = container_of(cb, struct dmem_dmabuf, cb);
-
-	queue_work(system_unbound_wq, &dd->work);
 }
 
 static void dmem_dmabuf_fences_notify(struct dmem_importer *imp)
 {
 	struct dmem_dmabuf *dd = container_of(imp, struct dmem_dmabuf, fences);
 
-	if (!dma_resv_trylock(dd->resv)) {
-		queue_work(system_unbound_wq, &dd->work);
-		return;
-	}
-	dmem_dmabuf_fences_check_locked(dd);
-	dma_resv_unlock(dd->resv);
+	dmem_export_fences_kick(&dd->wait);
 }
 
 static const struct dmem_importer_ops dmem_dmabuf_fences_ops = {
@@ -102,11 +51,7 @@ static const struct dmem_importer_ops dmem_dmabuf_fences_ops = {
 void dmem_dmabuf_init(struct dmem_dmabuf *dd, struct dmem_buf *buf,
 		      struct dma_resv *resv)
 {
-	dd->resv = resv;
-	dd->fence = NULL;
-	dd->dying = false;
-	dd->cb.func = dmem_dmabuf_fence_cb;
-	INIT_WORK(&dd->work, dmem_dmabuf_fences_workfn);
+	dmem_export_fences_init(&dd->wait, resv, dmem_dmabuf_fences_signalled);
 	dmem_importer_attach(&dd->fences, buf, &dmem_dmabuf_fences_ops);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_init);
@@ -122,53 +67,57 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_init);
 void dmem_dmabuf_fini(struct dmem_dmabuf *dd)
 {
 	dmem_importer_detach(&dd->fences);
-	dma_resv_lock(dd->resv, NULL);
-	dd->dying = true;
-	if (dd->fence) {
-		/* Waits for a callback running on another CPU. */
-		dma_fence_remove_callback(dd->fence, &dd->cb);
-		dma_fence_put(dd->fence);
-		dd->fence = NULL;
-	}
-	dma_resv_unlock(dd->resv);
-	cancel_work_sync(&dd->work);
+	dmem_export_fences_fini(&dd->wait);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_fini);
 
+static struct dmem_dmabuf_attach *dmem_dmabuf_of(struct dmem_export_attach *ea)
+{
+	return container_of(ea, struct dmem_dmabuf_attach, ea);
+}
+
 /*
- * Can the importer no longer reach the memory behind the exporter's back?
- * True with nothing mapped, or for an unpinned importer with move_notify,
- * which the evict op tells.
+ * The buffer is pinned by the exporter itself (dmem_buf_pin()); here only
+ * an unrevocable importer's hard pin is counted.
  */
-static bool dmem_dmabuf_quiet_locked(struct dmem_dmabuf_attach *da)
+static int dmem_dmabuf_pin_buf(struct dmem_export_attach *ea, bool hard)
 {
-	const struct dma_buf_attach_ops *ops = da->attach->importer_ops;
+	struct dmem_buf *buf = dmem_dmabuf_of(ea)->imp.buf;
 
-	dma_resv_assert_held(da->dd->resv);
-	return !da->maps || (!da->pinned && ops && ops->move_notify);
+	/*
+	 * A revoke in flight waits for unmaps, which need the reservation
+	 * this pin holds: do not wait for it here.
+	 */
+	if (dmem_buf_state(buf) == DMEM_BUF_REVOKING)
+		return -EBUSY;
+	return hard ? dmem_buf_hard_pin(buf) : 0;
 }
 
-/* Tell a pinned importer, or acknowledge for it; see the top of the file. */
-static void dmem_dmabuf_revoke_locked(struct dmem_dmabuf_attach *da)
+static void dmem_dmabuf_unpin_buf(struct dmem_export_attach *ea, bool hard)
 {
-	dma_resv_assert_held(da->dd->resv);
-	if (da->pinned) {
-		da->revoked = true;
-		if (da->maps && dma_buf_attach_revocable(da->attach))
-			dma_buf_revoke_notify(da->attach);
-	}
-	if (dmem_dmabuf_quiet_locked(da))
-		dmem_importer_ack(&da->imp);
+	if (hard)
+		dmem_buf_hard_unpin(dmem_dmabuf_of(ea)->imp.buf);
 }
+
+static void dmem_dmabuf_acked(struct dmem_export_attach *ea)
+{
+	dmem_importer_ack(&dmem_dmabuf_of(ea)->imp);
+}
+
+static const struct dmem_export_ops dmem_dmabuf_export_ops = {
+	.pin = dmem_dmabuf_pin_buf,
+	.unpin = dmem_dmabuf_unpin_buf,
+	.acked = dmem_dmabuf_acked,
+};
 
 static void dmem_dmabuf_attach_workfn(struct work_struct *work)
 {
 	struct dmem_dmabuf_attach *da =
 		container_of(work, struct dmem_dmabuf_attach, work);
 
-	dma_resv_lock(da->dd->resv, NULL);
-	dmem_dmabuf_revoke_locked(da);
-	dma_resv_unlock(da->dd->resv);
+	dma_resv_lock(da->dd->wait.resv, NULL);
+	dmem_export_revoke(&da->ea);
+	dma_resv_unlock(da->dd->wait.resv);
 }
 
 static void dmem_dmabuf_attach_notify(struct dmem_importer *imp)
@@ -176,12 +125,12 @@ static void dmem_dmabuf_attach_notify(struct dmem_importer *imp)
 	struct dmem_dmabuf_attach *da =
 		container_of(imp, struct dmem_dmabuf_attach, imp);
 
-	if (!dma_resv_trylock(da->dd->resv)) {
+	if (!dma_resv_trylock(da->dd->wait.resv)) {
 		queue_work(system_unbound_wq, &da->work);
 		return;
 	}
-	dmem_dmabuf_revoke_locked(da);
-	dma_resv_unlock(da->dd->resv);
+	dmem_export_revoke(&da->ea);
+	dma_resv_unlock(da->dd->wait.resv);
 }
 
 static const struct dmem_importer_ops dmem_dmabuf_attach_ops = {
@@ -193,7 +142,7 @@ static const struct dmem_importer_ops dmem_dmabuf_attach_ops = {
  * @da: the state, embedded in the exporter's attachment object
  * @dd: the buffer's state
  * @buf: the manager's buffer
- * @attach: the attachment
+ * @attach: the attachment, of a dma-buf whose reservation is @dd's
  *
  * Context: process context; does not sleep.
  */
@@ -201,11 +150,7 @@ void dmem_dmabuf_attach(struct dmem_dmabuf_attach *da, struct dmem_dmabuf *dd,
 			struct dmem_buf *buf, struct dma_buf_attachment *attach)
 {
 	da->dd = dd;
-	da->attach = attach;
-	da->maps = 0;
-	da->pinned = false;
-	da->hard = false;
-	da->revoked = false;
+	dmem_export_attach_init(&da->ea, attach, &dmem_dmabuf_export_ops);
 	INIT_WORK(&da->work, dmem_dmabuf_attach_workfn);
 	dmem_importer_attach(&da->imp, buf, &dmem_dmabuf_attach_ops);
 }
@@ -225,10 +170,9 @@ void dmem_dmabuf_detach(struct dmem_dmabuf_attach *da)
 {
 	dmem_importer_detach(&da->imp);
 	cancel_work_sync(&da->work);
-	dma_resv_lock(da->dd->resv, NULL);
-	if (da->pinned)
-		dmem_dmabuf_unpin(da);
-	dma_resv_unlock(da->dd->resv);
+	dma_resv_lock(da->dd->wait.resv, NULL);
+	dmem_export_unpin(&da->ea);
+	dma_resv_unlock(da->dd->wait.resv);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_detach);
 
@@ -247,27 +191,7 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_detach);
  */
 int dmem_dmabuf_pin(struct dmem_dmabuf_attach *da)
 {
-	int ret;
-
-	dma_resv_assert_held(da->dd->resv);
-	if (da->revoked)
-		return -ENODEV;
-	if (da->pinned)
-		return -EBUSY;
-	/*
-	 * A revoke in flight waits for unmaps, which need the reservation
-	 * this pin holds: do not wait for it here.
-	 */
-	if (dmem_buf_state(da->imp.buf) == DMEM_BUF_REVOKING)
-		return -EBUSY;
-	if (!dma_buf_attach_revocable(da->attach)) {
-		ret = dmem_buf_hard_pin(da->imp.buf);
-		if (ret)
-			return ret;
-		da->hard = true;
-	}
-	da->pinned = true;
-	return 0;
+	return dmem_export_pin(&da->ea);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_pin);
 
@@ -279,13 +203,7 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_pin);
  */
 void dmem_dmabuf_unpin(struct dmem_dmabuf_attach *da)
 {
-	dma_resv_assert_held(da->dd->resv);
-	if (da->hard)
-		dmem_buf_hard_unpin(da->imp.buf);
-	da->hard = false;
-	da->pinned = false;
-	if (dmem_dmabuf_quiet_locked(da))
-		dmem_importer_ack(&da->imp);
+	dmem_export_unpin(&da->ea);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_unpin);
 
@@ -295,32 +213,15 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_unpin);
  * @sgt: the exporter's table of the buffer's memory, not DMA-mapped
  * @dir: the direction
  *
- * Maps @sgt for the importing device (dma_map_sgtable() on the
- * attachment's device), as dma-buf requires of exporters, and counts the
- * mapping: a revoke waits for it to be unmapped.
+ * See dmem_export_map().
  *
  * Context: the reservation lock held (asserted), may sleep.
- * Return: 0; -ENODEV once a revoke ended the attachment's pin; -EINVAL for
- * an importer with revoke_notify alone that did not pin first; the errors
- * of dma_map_sgtable().
+ * Return: 0 or the errors of dmem_export_map().
  */
 int dmem_dmabuf_map(struct dmem_dmabuf_attach *da, struct sg_table *sgt,
 		    enum dma_data_direction dir)
 {
-	const struct dma_buf_attach_ops *ops = da->attach->importer_ops;
-	int ret;
-
-	dma_resv_assert_held(da->dd->resv);
-	if (da->revoked)
-		return -ENODEV;
-	/* Nobody could tell an importer with neither a pin nor move_notify. */
-	if (ops && !ops->move_notify && !da->pinned)
-		return -EINVAL;
-	ret = dma_map_sgtable(da->attach->dev, sgt, dir, 0);
-	if (ret)
-		return ret;
-	da->maps++;
-	return 0;
+	return dmem_export_map(&da->ea, sgt, dir);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_map);
 
@@ -330,18 +231,15 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_map);
  * @sgt: the table mapped by dmem_dmabuf_map()
  * @dir: its direction
  *
- * The last unmap of a pinned attachment acknowledges a revoke waiting for
- * it: the importer's device can no longer reach the memory.
+ * The last unmap of a revoked attachment acknowledges the revoke: the
+ * importer's device can no longer reach the memory.
  *
  * Context: the reservation lock held (asserted), may sleep.
  */
 void dmem_dmabuf_unmap(struct dmem_dmabuf_attach *da, struct sg_table *sgt,
 		       enum dma_data_direction dir)
 {
-	dma_resv_assert_held(da->dd->resv);
-	dma_unmap_sgtable(da->attach->dev, sgt, dir, 0);
-	if (!WARN_ON(!da->maps) && !--da->maps)
-		dmem_importer_ack(&da->imp);
+	dmem_export_unmap(&da->ea, sgt, dir);
 }
 EXPORT_SYMBOL_GPL(dmem_dmabuf_unmap);
 

@@ -142,6 +142,22 @@ void dmem_owner_get_stats(struct dmem_owner *owner,
 EXPORT_SYMBOL_GPL(dmem_owner_get_stats);
 
 /**
+ * dmem_owner_count_revoke_failure() - a revoke failed for a driver's owner
+ * @owner: the owner
+ *
+ * For drivers that revoke their own buffers (TTM): a revoke ended the pins
+ * of a buffer of @owner but could not move it. Counted in the owner's
+ * revoke_failures (dmem_owner_get_stats()), as the manager counts its own.
+ *
+ * Context: any context.
+ */
+void dmem_owner_count_revoke_failure(struct dmem_owner *owner)
+{
+	atomic64_inc(&owner->revoke_failures);
+}
+EXPORT_SYMBOL_GPL(dmem_owner_count_revoke_failure);
+
+/**
  * dmem_owner_revoke_all() - revoke every buffer of an owner
  * @owner: the owner
  *

@@ -13,6 +13,7 @@
 #include <linux/ttm_dmem.h>
 
 struct ttm_buffer_object;
+struct ttm_operation_ctx;
 struct ttm_resource;
 struct ttm_resource_manager;
 
@@ -52,6 +53,8 @@ enum ttm_dmem_usage_item {
  * @node: entry in ttm_dmem_client::usage, under its lock
  * @name: the region's name
  * @bytes: by enum ttm_dmem_usage_item, atomic
+ * @revoke_failures: revokes that ended the pins of a buffer object but
+ *	could not evict it (a count), atomic
  *
  * See kernel/ttm/ttm_dmem_usage.c.
  */
@@ -59,6 +62,7 @@ struct ttm_dmem_usage {
 	struct list_head node;
 	const char *name;
 	atomic64_t bytes[TTM_DMEM_USAGE_NR];
+	atomic64_t revoke_failures;
 };
 
 void ttm_dmem_client_put(struct ttm_dmem_client *client);
@@ -102,6 +106,8 @@ void ttm_dmem_classify(struct ttm_resource *res);
 void ttm_dmem_lru_follow_pins(struct ttm_buffer_object *bo);
 void ttm_dmem_revoke_wake(void);
 void ttm_dmem_revoke_released(struct ttm_buffer_object *bo);
+int ttm_dmem_revoke_evict_bo(struct ttm_buffer_object *bo,
+			     struct ttm_operation_ctx *ctx);
 void ttm_dmem_enomem(struct ttm_resource_manager *man,
 		     struct ttm_buffer_object *evictor,
 		     struct dmem_cgroup_pool_state *limit);

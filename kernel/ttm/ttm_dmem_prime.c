@@ -3,17 +3,21 @@
  * PRIME export of TTM buffer objects in device memory without struct
  * pages, with soft pins and revokes: see include/linux/ttm_dmem_prime.h.
  *
+ * The attachment's states and transitions, and the DMA mapping of the BAR
+ * range for the importer, are the exporter helper's (linux/dmem_export.h),
+ * which the eviction manager's exporters share; a pin of the helper is a
+ * pin of the buffer object, and an acknowledged revoke ends it.
+ *
  * Locking: the state of an attachment (struct ttm_dmem_prime_attach) is
  * under the reservation lock of the dma-buf, which is the buffer object's
  * (dma-buf holds it around pin, unpin, map and unmap; detach takes it).
  */
 
 #include <linux/dma-buf.h>
-#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/dmem_export.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/ttm_dmem_prime.h>
 #include <drm/drm_device.h>
@@ -28,20 +32,13 @@ MODULE_IMPORT_NS(DMA_BUF);
 
 /**
  * struct ttm_dmem_prime_attach - the exporter's state of one attachment
- * @maps: mappings not unmapped yet (resv)
- * @map_pins: of those, mappings of an unpinned dynamic importer, each
+ * @ea: its revoke state (linux/dmem_export.h): pins, maps, revokes
+ * @map_pins: of its mappings, those of an unpinned dynamic importer, each
  *	holding a hard pin of its own (resv)
- * @pinned: the importer's pin (dma_buf_pin()) is held (resv)
- * @revoking: the importer was told of a revoke: its last unmap ends its
- *	pin (resv)
- * @revoked: a revoke ended the pin; pins and maps fail (resv)
  */
 struct ttm_dmem_prime_attach {
-	unsigned int maps;
+	struct dmem_export_attach ea;
 	unsigned int map_pins;
-	bool pinned;
-	bool revoking;
-	bool revoked;
 };
 
 static const struct dma_buf_ops ttm_dmem_prime_ops;
@@ -69,21 +66,6 @@ static bool ttm_dmem_prime_reachable(struct dma_buf_attachment *attach)
 				   false) >= 0;
 }
 
-static int ttm_dmem_prime_attach(struct dma_buf *dmabuf,
-				 struct dma_buf_attachment *attach)
-{
-	struct ttm_dmem_prime_attach *ta;
-
-	/* The memory is a BAR: no struct pages to hand out. */
-	if (!attach->peer2peer || !ttm_dmem_prime_reachable(attach))
-		return -EOPNOTSUPP;
-	ta = kzalloc(sizeof(*ta), GFP_KERNEL_ACCOUNT);
-	if (!ta)
-		return -ENOMEM;
-	attach->priv = ta;
-	return 0;
-}
-
 /* Pin the buffer object for @attach; soft if the importer is revocable. */
 static int ttm_dmem_prime_pin_bo(struct dma_buf_attachment *attach, bool soft)
 {
@@ -109,17 +91,45 @@ static void ttm_dmem_prime_unpin_bo(struct dma_buf_attachment *attach,
 	obj->funcs->unpin(obj);
 }
 
-/* Drop the importer's pin; @revoked: for good, by a revoke. */
-static void ttm_dmem_prime_release(struct dma_buf_attachment *attach,
-				   bool revoked)
+static int ttm_dmem_prime_ea_pin(struct dmem_export_attach *ea, bool hard)
 {
-	struct ttm_dmem_prime_attach *ta = attach->priv;
+	return ttm_dmem_prime_pin_bo(ea->attach, !hard);
+}
 
-	if (!ta->pinned)
-		return;
-	ta->pinned = false;
-	ta->revoked |= revoked;
-	ttm_dmem_prime_unpin_bo(attach, dma_buf_attach_revocable(attach));
+static void ttm_dmem_prime_ea_unpin(struct dmem_export_attach *ea, bool hard)
+{
+	ttm_dmem_prime_unpin_bo(ea->attach, !hard);
+}
+
+/*
+ * A revoke is acknowledged: the importer's pin ends, which is what the
+ * revoker (kernel/ttm/ttm_dmem_revoke.c) waits for.
+ */
+static void ttm_dmem_prime_ea_acked(struct dmem_export_attach *ea)
+{
+	dmem_export_unpin(ea);
+}
+
+static const struct dmem_export_ops ttm_dmem_prime_export_ops = {
+	.pin = ttm_dmem_prime_ea_pin,
+	.unpin = ttm_dmem_prime_ea_unpin,
+	.acked = ttm_dmem_prime_ea_acked,
+};
+
+static int ttm_dmem_prime_attach(struct dma_buf *dmabuf,
+				 struct dma_buf_attachment *attach)
+{
+	struct ttm_dmem_prime_attach *ta;
+
+	/* The memory is a BAR: no struct pages to hand out. */
+	if (!attach->peer2peer || !ttm_dmem_prime_reachable(attach))
+		return -EOPNOTSUPP;
+	ta = kzalloc(sizeof(*ta), GFP_KERNEL_ACCOUNT);
+	if (!ta)
+		return -ENOMEM;
+	dmem_export_attach_init(&ta->ea, attach, &ttm_dmem_prime_export_ops);
+	attach->priv = ta;
+	return 0;
 }
 
 static void ttm_dmem_prime_detach(struct dma_buf *dmabuf,
@@ -129,7 +139,7 @@ static void ttm_dmem_prime_detach(struct dma_buf *dmabuf,
 
 	/* What an importer left behind is let go here. */
 	dma_resv_lock(dmabuf->resv, NULL);
-	ttm_dmem_prime_release(attach, false);
+	dmem_export_unpin(&ta->ea);
 	for (; ta->map_pins; ta->map_pins--)
 		ttm_dmem_prime_unpin_bo(attach, false);
 	dma_resv_unlock(dmabuf->resv);
@@ -139,80 +149,16 @@ static void ttm_dmem_prime_detach(struct dma_buf *dmabuf,
 static int ttm_dmem_prime_pin(struct dma_buf_attachment *attach)
 {
 	struct ttm_dmem_prime_attach *ta = attach->priv;
-	int ret;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
-	if (ta->revoked)
-		return -ENODEV;
-	if (ta->pinned)
-		return -EBUSY;
-	ret = ttm_dmem_prime_pin_bo(attach, dma_buf_attach_revocable(attach));
-	if (!ret)
-		ta->pinned = true;
-	return ret;
+	return dmem_export_pin(&ta->ea);
 }
 
 static void ttm_dmem_prime_unpin(struct dma_buf_attachment *attach)
 {
-	dma_resv_assert_held(attach->dmabuf->resv);
+	struct ttm_dmem_prime_attach *ta = attach->priv;
+
 	/* Nothing if a revoke ended the pin already. */
-	ttm_dmem_prime_release(attach, false);
-}
-
-static void ttm_dmem_prime_sgt_free(struct device *dev, struct sg_table *sgt,
-				    enum dma_data_direction dir)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sgtable_dma_sg(sgt, sg, i)
-		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
-				   DMA_ATTR_SKIP_CPU_SYNC);
-	sg_free_table(sgt);
-	kfree(sgt);
-}
-
-/*
- * A table of @size bytes of io memory at @phys, mapped for @dev in pieces
- * of its maximum segment size; no entry has a page.
- */
-static struct sg_table *ttm_dmem_prime_sgt(struct device *dev,
-					   phys_addr_t phys, u64 size,
-					   enum dma_data_direction dir)
-{
-	unsigned int seg = rounddown(dma_get_max_seg_size(dev), PAGE_SIZE);
-	struct scatterlist *sg;
-	struct sg_table *sgt;
-	dma_addr_t addr;
-	u64 off = 0, len;
-	unsigned int i;
-	int ret;
-
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL_ACCOUNT);
-	if (!sgt)
-		return ERR_PTR(-ENOMEM);
-	ret = sg_alloc_table(sgt, DIV_ROUND_UP_ULL(size, seg), GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		kfree(sgt);
-		return ERR_PTR(ret);
-	}
-	/* Only the entries mapped so far are unmapped on error. */
-	sgt->nents = 0;
-	for_each_sgtable_sg(sgt, sg, i) {
-		len = min_t(u64, size - off, seg);
-		addr = dma_map_resource(dev, phys + off, len, dir,
-					DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(dev, addr)) {
-			ttm_dmem_prime_sgt_free(dev, sgt, dir);
-			return ERR_PTR(-EIO);
-		}
-		sg_set_page(sg, NULL, len, 0);
-		sg_dma_address(sg) = addr;
-		sg_dma_len(sg) = len;
-		sgt->nents++;
-		off += len;
-	}
-	return sgt;
+	dmem_export_unpin(&ta->ea);
 }
 
 /* The pinned buffer object's io memory, mapped for the importer. */
@@ -220,6 +166,7 @@ static struct sg_table *ttm_dmem_prime_map_bo(struct dma_buf_attachment *attach,
 					      enum dma_data_direction dir)
 {
 	struct ttm_buffer_object *bo = ttm_dmem_prime_bo(attach->dmabuf);
+	struct ttm_dmem_prime_attach *ta = attach->priv;
 	struct sg_table *sgt;
 	int ret;
 
@@ -228,7 +175,7 @@ static struct sg_table *ttm_dmem_prime_map_bo(struct dma_buf_attachment *attach,
 		return ERR_PTR(ret);
 	/* TTM's io memory is linear from bus.offset (the driver's pin). */
 	if (bo->resource->bus.is_iomem)
-		sgt = ttm_dmem_prime_sgt(attach->dev, bo->resource->bus.offset,
+		sgt = dmem_export_map_io(&ta->ea, bo->resource->bus.offset,
 					 bo->base.size, dir);
 	else
 		sgt = ERR_PTR(-EOPNOTSUPP);
@@ -241,16 +188,18 @@ static struct sg_table *ttm_dmem_prime_map(struct dma_buf_attachment *attach,
 					   enum dma_data_direction dir)
 {
 	struct ttm_dmem_prime_attach *ta = attach->priv;
-	bool own_pin = !ta->pinned;
+	bool own_pin;
 	struct sg_table *sgt;
 	int ret;
 
-	dma_resv_assert_held(attach->dmabuf->resv);
-	if (ta->revoked)
-		return ERR_PTR(-ENODEV);
-	/* A revocable importer without move_notify maps what it pinned. */
-	if (own_pin && !attach->importer_ops->move_notify)
-		return ERR_PTR(-EINVAL);
+	ret = dmem_export_map_check(&ta->ea);
+	if (ret)
+		return ERR_PTR(ret);
+	/*
+	 * An unpinned dynamic importer's mapping holds a hard pin of its own,
+	 * so that the memory never moves under it.
+	 */
+	own_pin = !ta->ea.pinned;
 	if (own_pin) {
 		ret = ttm_dmem_prime_pin_bo(attach, false);
 		if (ret)
@@ -262,7 +211,6 @@ static struct sg_table *ttm_dmem_prime_map(struct dma_buf_attachment *attach,
 			ttm_dmem_prime_unpin_bo(attach, false);
 		return sgt;
 	}
-	ta->maps++;
 	ta->map_pins += own_pin;
 	return sgt;
 }
@@ -275,45 +223,40 @@ static void ttm_dmem_prime_unmap(struct dma_buf_attachment *attach,
 	struct ttm_dmem_prime_attach *ta = attach->priv;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	ttm_dmem_prime_sgt_free(attach->dev, sgt, dir);
 	/* Still the mapped resource: the mapping held a pin. */
 	ttm_mem_io_free(bo->bdev, bo->resource);
-	if (WARN_ON(!ta->maps))
-		return;
-	ta->maps--;
 	if (ta->map_pins) {
 		ta->map_pins--;
 		ttm_dmem_prime_unpin_bo(attach, false);
 	}
-	/* The importer acknowledges a revoke: its device reaches nothing. */
-	if (!ta->maps && ta->revoking)
-		ttm_dmem_prime_release(attach, true);
+	/* The importer's last unmap acknowledges a revoke: its pin ends. */
+	dmem_export_unmap_io(&ta->ea, sgt, dir);
 }
 
 /**
- * ttm_dmem_prime_revoked() - an importer was told of a revoke
- * @attach: an attachment of a revoked buffer object's dma-buf, after
- *	dma_buf_revoke_notify()
+ * ttm_dmem_prime_revoke() - revoke an attachment of a buffer object
+ * @attach: an attachment of a revoked buffer object's dma-buf
  *
- * For an attachment of ttm_dmem_prime_export()'s dma-buf with the
- * importer's pin held: the pin ends with the importer's last unmap, or
- * now if nothing is mapped. Nothing for other exporters' attachments.
+ * For an attachment of ttm_dmem_prime_export()'s dma-buf: the helper's
+ * revoke (dmem_export_revoke()) tells a pinned revocable importer through
+ * dma_buf_revoke_notify(), and its pin ends with its last unmap, or now if
+ * nothing is mapped. Other exporters' attachments are the caller's.
  *
  * Context: the reservation lock of the dma-buf held (asserted).
+ * Return: true if @attach is one of ttm_dmem_prime_export()'s.
  */
-void ttm_dmem_prime_revoked(struct dma_buf_attachment *attach)
+bool ttm_dmem_prime_revoke(struct dma_buf_attachment *attach)
 {
 	struct ttm_dmem_prime_attach *ta = attach->priv;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	if (attach->dmabuf->ops != &ttm_dmem_prime_ops || !ta->pinned ||
-	    !dma_buf_attach_revocable(attach))
-		return;
-	ta->revoking = true;
-	if (!ta->maps)
-		ttm_dmem_prime_release(attach, true);
+	if (attach->dmabuf->ops != &ttm_dmem_prime_ops)
+		return false;
+	if (ta->ea.pinned && dma_buf_attach_revocable(attach))
+		dmem_export_revoke(&ta->ea);
+	return true;
 }
-EXPORT_SYMBOL_GPL(ttm_dmem_prime_revoked);
+EXPORT_SYMBOL_GPL(ttm_dmem_prime_revoke);
 
 static const struct dma_buf_ops ttm_dmem_prime_ops = {
 	.attach = ttm_dmem_prime_attach,

@@ -12,13 +12,16 @@
  *     with dma_buf_revoke_notify(); then the lock is dropped;
  *  2. the revoker waits, bounded by the region's revoke timeout, for the
  *     importers to let go. An export of ttm_dmem_prime_export() ends an
- *     importer's pin at its last unmap (ttm_dmem_prime_revoked()): the
+ *     importer's pin at its last unmap (ttm_dmem_prime_revoke()): the
  *     unmap is the acknowledgment. drm_gem_prime_export()'s export holds
  *     its importers' pins for as long as they are attached
  *     (drm_gem_map_attach()): there the acknowledgment is the detach.
  *     Both need the reservation lock the revoker no longer holds;
- *  3. once unpinned, the revoker takes the reservation again and, without
- *     letting go of it, evicts the buffer object itself with ttm_bo_evict(),
+ *  3. once unpinned, the revoker takes the reservation again and waits,
+ *     within the same timeout, for the buffer object's fences
+ *     (dmem_export_fences_wait(), every usage): the memory is not reused
+ *     while a fence may still reach it. Then, without letting go of the
+ *     reservation, it evicts the buffer object itself with ttm_bo_evict(),
  *     which moves its data where the driver's evict_flags say (system
  *     memory); only then does the requester's allocation run again. Were
  *     the reservation dropped first and the victim left to the walk, whose
@@ -32,18 +35,22 @@
  * dmem-revoked-, dmem:revoke_done; no "evict" event, evicted_bytes nor
  * dmem:evict, which stay for the walk's victims.
  *
- * An importer that does not let go in time parks the revoke: the buffer
- * object stays pinned where it is, its memory is not reused, the request
- * goes on without it (and fails if nothing else is left), and no later
+ * An importer that does not let go in time, or a fence that does not
+ * signal in time, parks the revoke: the buffer object stays where it is
+ * (pinned; unpinned when only a fence was late, for a later walk, which
+ * waits for its fences as any eviction does), its memory is not reused by
+ * the revoke, the request goes on without it (and fails if nothing else is left), and no later
  * request picks it again; its late detach ends the park. The revoke event,
  * the revoked bytes (dmem.stat) and dmem:revoke_start, revoke_done and
  * revoke_timeout, with the owner's tgid, tell the owner.
  *
  * Locking: a resource's @revoking flag is under its manager's xa_lock,
  * like the soft lists the victim is chosen from; the victim is referenced
- * before that lock is dropped. No lock is held while waiting but the
- * requester's reservation (and its ww ticket), which the importers'
- * detach of another buffer object does not take.
+ * before that lock is dropped. No lock is held while waiting for the
+ * importers but the requester's reservation (and its ww ticket), which the
+ * importers' detach of another buffer object does not take; the fences
+ * are waited for under the victim's reservation too, as ttm_bo_evict()
+ * waits for them.
  *
  * Reservation order: the requester holds its own reservation, with or
  * without a ww ticket. The victim's is only ever tried (dma_resv_trylock(),
@@ -57,6 +64,8 @@
 #include <kunit/static_stub.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
+#include <linux/dmem_evict.h>
+#include <linux/dmem_export.h>
 #include <linux/dmem_policy.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -179,16 +188,49 @@ static void ttm_dmem_revoke_notify(struct ttm_buffer_object *bo)
 	if (!dmabuf)
 		return;
 	list_for_each_entry(attach, &dmabuf->attachments, node)
-		if (dma_buf_attach_revocable(attach)) {
+		if (!ttm_dmem_prime_revoke(attach) &&
+		    dma_buf_attach_revocable(attach))
 			dma_buf_revoke_notify(attach);
-			ttm_dmem_prime_revoked(attach);
-		}
+}
+
+/**
+ * ttm_dmem_revoke_evict_bo() - evict a revoked buffer object
+ * @bo: the victim, unpinned and reserved by the revoker
+ * @ctx: the operation's context
+ *
+ * ttm_bo_evict(), behind a KUnit static stub that makes it fail
+ * (dmem_ttm_softpin_revoke_failed).
+ *
+ * Context: process context, may sleep; @bo reserved.
+ * Return: as ttm_bo_evict().
+ */
+int ttm_dmem_revoke_evict_bo(struct ttm_buffer_object *bo,
+			     struct ttm_operation_ctx *ctx)
+{
+	KUNIT_STATIC_STUB_REDIRECT(ttm_dmem_revoke_evict_bo, bo, ctx);
+	return ttm_bo_evict(bo, ctx);
+}
+
+/*
+ * A revoke ended @rv's pins but could not evict it: its owner sees it in
+ * its fdinfo (dmem-revoke-failed-) and in its revoke_failures
+ * (dmem_owner_get_stats()), as /dev/dmem_sim's owners do.
+ */
+static void ttm_dmem_revoke_count_failure(struct ttm_dmem_revoke *rv)
+{
+	struct ttm_dmem_client *client = rv->bo->dmem.client;
+
+	if (rv->usage)
+		atomic64_inc(&rv->usage->revoke_failures);
+	if (client)
+		dmem_owner_count_revoke_failure(client->owner);
 }
 
 /*
  * @rv's importers let go and the revoker holds its reservation: move it out
  * of @man and count the revoke (0), or, when the eviction fails, leave it
- * resident and unpinned on the LRU, where a later walk may take it.
+ * resident and unpinned on the LRU, where a later walk may take it, and
+ * count the failure.
  */
 static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 				 struct ttm_dmem_revoke *rv,
@@ -201,7 +243,7 @@ static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 	dma_resv_assert_held(bo->base.resv);
 	/* Unpinned, it was on the LRU: another walk may have moved it. */
 	if (res && ttm_manager_type(bo->bdev, res->mem_type) == man)
-		ret = ttm_bo_evict(bo, ctx);
+		ret = ttm_dmem_revoke_evict_bo(bo, ctx);
 	trace_dmem_revoke_done(dmem_cgroup_region_name(man->cg),
 			       dmem_cgroup_pool_cgroup_id(rv->pool), rv->tgid,
 			       rv->size,
@@ -210,6 +252,7 @@ static int ttm_dmem_revoke_evict(struct ttm_resource_manager *man,
 		spin_lock(&bo->bdev->lru_lock);
 		ttm_bo_move_to_lru_tail(bo);
 		spin_unlock(&bo->bdev->lru_lock);
+		ttm_dmem_revoke_count_failure(rv);
 		return ret;
 	}
 	dmem_evict_pool_event(rv->pool, DMEM_EVICT_EVENT_REVOKE);
@@ -235,16 +278,13 @@ void ttm_dmem_revoke_released(struct ttm_buffer_object *bo)
 }
 
 /*
- * Wait, up to the region's revoke timeout, for @rv's importers to let go,
- * then for its reservation: the importer detaching still holds it when
- * its unpin wakes us. Return: 0 with @rv unpinned and reserved;
- * -ETIMEDOUT; -ERESTARTSYS.
+ * Wait, until @deadline, for @rv's importers to let go, then for its
+ * reservation: the importer detaching still holds it when its unpin wakes
+ * us. Return: 0 with @rv unpinned and reserved; -ETIMEDOUT; -ERESTARTSYS.
  */
-static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
-				struct ttm_dmem_revoke *rv)
+static int ttm_dmem_revoke_wait_unpinned(struct ttm_dmem_revoke *rv,
+					 unsigned long deadline)
 {
-	unsigned int ms = dmem_evict_revoke_timeout_ms(man->cg);
-	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
 	long left;
 
 	for (;;) {
@@ -254,20 +294,46 @@ static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
 		if (left < 0)
 			return -ERESTARTSYS;
 		if (!left)
-			break;
+			return -ETIMEDOUT;
 		if (dma_resv_trylock(rv->bo->base.resv)) {
 			if (!rv->bo->pin_count)
 				return 0;
 			dma_resv_unlock(rv->bo->base.resv);
 		}
 		if (time_after_eq(jiffies, deadline))
-			break;
+			return -ETIMEDOUT;
 		schedule_timeout_interruptible(1);
 	}
-	trace_dmem_revoke_timeout(dmem_cgroup_region_name(man->cg),
-				  dmem_cgroup_pool_cgroup_id(rv->pool), rv->tgid,
-				  rv->size);
-	return -ETIMEDOUT;
+}
+
+/*
+ * Wait, up to the region's revoke timeout, for @rv's importers to let go
+ * and then for its fences (dmem_export_fences_wait()): the memory is not
+ * reused while a fence may still reach it. Return: 0 with @rv unpinned,
+ * idle and reserved; -ETIMEDOUT (parked); -ERESTARTSYS.
+ */
+static int ttm_dmem_revoke_wait(struct ttm_resource_manager *man,
+				struct ttm_dmem_revoke *rv)
+{
+	unsigned int ms = dmem_evict_revoke_timeout_ms(man->cg);
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	long left;
+	int ret;
+
+	ret = ttm_dmem_revoke_wait_unpinned(rv, deadline);
+	if (!ret) {
+		left = dmem_export_fences_wait(rv->bo->base.resv,
+					       max_t(long, deadline - jiffies, 0));
+		if (left <= 0) {
+			dma_resv_unlock(rv->bo->base.resv);
+			ret = left ? left : -ETIMEDOUT;
+		}
+	}
+	if (ret == -ETIMEDOUT)
+		trace_dmem_revoke_timeout(dmem_cgroup_region_name(man->cg),
+					  dmem_cgroup_pool_cgroup_id(rv->pool),
+					  rv->tgid, rv->size);
+	return ret;
 }
 
 /*

@@ -11,6 +11,9 @@
  *   dmem-evicted-<region>:	bytes TTM's eviction took out, so far
  *   dmem-revoked-<region>:	bytes of soft pins revoked, so far (a revoked
  *			buffer object is then evicted: it counts in both)
+ *   dmem-revoke-failed-<region>:	revokes that ended the pins of a buffer
+ *			object but could not evict it, so far (a count):
+ *			it stays resident, unpinned
  *
  * <region> is the dmem region's name (drm/<device>/vram0), as in the
  * dmem cgroup files. A region gets lines from the client's first charge
@@ -166,11 +169,14 @@ void ttm_dmem_client_show_fdinfo(struct seq_file *m,
 	if (IS_ERR_OR_NULL(client))
 		return;
 	mutex_lock(&client->lock);
-	list_for_each_entry(u, &client->usage, node)
+	list_for_each_entry(u, &client->usage, node) {
 		for (i = 0; i < TTM_DMEM_USAGE_NR; i++)
 			dmem_fdinfo_print_size(m, ttm_dmem_usage_keys[i], "",
 					       u->name,
 					       atomic64_read(&u->bytes[i]));
+		seq_printf(m, "dmem-revoke-failed-%s:\t%lld\n", u->name,
+			   atomic64_read(&u->revoke_failures));
+	}
 	mutex_unlock(&client->lock);
 }
 EXPORT_SYMBOL_GPL(ttm_dmem_client_show_fdinfo);

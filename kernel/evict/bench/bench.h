@@ -60,6 +60,15 @@ struct dmem_bench_args {
 
 void dmem_bench_out(const char *fmt, ...) __printf(1, 2);
 
+struct dmem_buf;
+struct dmem_bench_dmabuf;
+
+struct dmem_bench_dmabuf *dmem_bench_dmabuf_create(struct dmem_buf *buf,
+						   unsigned int k);
+int dmem_bench_dmabuf_attach(struct dmem_bench_dmabuf *bd);
+int dmem_bench_dmabuf_import(struct dmem_bench_dmabuf *bd);
+void dmem_bench_dmabuf_destroy(struct dmem_bench_dmabuf *bd);
+
 int dmem_bench_charge(const struct dmem_bench_args *args);
 int dmem_bench_victim(const struct dmem_bench_args *args);
 int dmem_bench_pools(const struct dmem_bench_args *args);

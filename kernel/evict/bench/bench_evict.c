@@ -18,10 +18,13 @@
  * naive walk of one LRU of all buffers that skips ineligible ones one by
  * one, as TTM's LRU walk does.
  *
- * revoke: one buffer of Y fills the region, with K importers that
- * acknowledge from their revoke_notify. X makes a buffer resident, which
- * revokes Y's buffer when pinned, and merely evicts it when not (the
- * baseline): the round trip of one make-resident each.
+ * revoke: one buffer of Y fills the region, exported as a dma-buf with K
+ * importers (bench_dmabuf.c) that pin and map it and, told of a revoke
+ * through dma-buf, unmap from their revoke_notify. X makes a buffer
+ * resident, which revokes Y's buffer when they pin it, and merely evicts
+ * it when they are attached unpinned (the baseline): the round trip of
+ * one make-resident each. After each revoke they attach, pin and map
+ * again, outside the timing.
  */
 
 #include <linux/list.h>
@@ -60,6 +63,8 @@ struct dmem_bench_buf {
  * @lru: the naive walk's list
  * @last_evicted: the buffer the evict op saw last
  * @nr_evicted: calls of the evict op
+ * @bd: revoke: the victim's dma-buf, whose importers pin it again after
+ *	a revoke, or NULL (the victim is pinned again by its owner)
  */
 struct dmem_bench_ctx {
 	struct dmem_cgroup_region *cg;
@@ -73,6 +78,7 @@ struct dmem_bench_ctx {
 	struct list_head lru;
 	struct dmem_bench_buf *last_evicted;
 	unsigned int nr_evicted;
+	struct dmem_bench_dmabuf *bd;
 };
 
 static int dmem_bench_evict_op(struct dmem_buf *buf)
@@ -251,8 +257,11 @@ static s64 dmem_bench_one(struct dmem_bench_ctx *c, bool evicts, bool repin)
 	ret = dmem_bench_z_init(c);
 	if (ret)
 		return ret;
-	ret = repin ? dmem_buf_pin(&victim->buf) :
-		      dmem_buf_make_resident(&victim->buf);
+	if (repin && c->bd)
+		ret = dmem_bench_dmabuf_import(c->bd);
+	else
+		ret = repin ? dmem_buf_pin(&victim->buf) :
+			      dmem_buf_make_resident(&victim->buf);
 	if (ret || c->nr_evicted != 1)
 		return ret ?: -EIO;
 	list_move_tail(&victim->lru, &c->lru);
@@ -347,56 +356,46 @@ out:
 	return ret;
 }
 
-static void dmem_bench_revoke_notify(struct dmem_importer *importer)
-{
-	dmem_importer_ack(importer);
-}
-
-static const struct dmem_importer_ops dmem_bench_importer_ops = {
-	.revoke_notify = dmem_bench_revoke_notify,
-};
-
 int dmem_bench_revoke(const struct dmem_bench_args *args)
 {
-	struct dmem_importer *imps = NULL;
 	struct dmem_bench_ctx *c;
-	struct dmem_buf *buf;
-	unsigned int i, rep, nr_imps = 0;
+	unsigned int rep;
 	s64 evict, revoke;
 	int ret;
 
+	/* The importers' pins are the victim's: at least one is needed. */
+	if (!args->k)
+		return -EINVAL;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
 	ret = dmem_bench_setup(c, 1);
 	if (ret)
 		goto out;
-	imps = kcalloc(max(args->k, 1U), sizeof(*imps), GFP_KERNEL);
-	if (!imps) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	ret = dmem_bench_add(c, c->y, false);
 	if (ret)
 		goto out;
-	buf = &c->bufs[0].buf;
-	for (; nr_imps < args->k; nr_imps++)
-		dmem_importer_attach(&imps[nr_imps], buf,
-				     &dmem_bench_importer_ops);
-	ret = dmem_bench_z_init(c);
+	c->bd = dmem_bench_dmabuf_create(&c->bufs[0].buf, args->k);
+	if (IS_ERR(c->bd)) {
+		ret = PTR_ERR(c->bd);
+		c->bd = NULL;
+		goto out;
+	}
+	ret = dmem_bench_dmabuf_attach(c->bd);
+	ret = ret ?: dmem_bench_z_init(c);
 	if (ret)
 		goto out;
 
 	/* Repetition 0 warms caches up and is not reported. */
 	for (rep = 0; rep <= args->reps; rep++) {
-		/* Y's buffer is resident and unpinned: a plain eviction. */
+		/* Attached, not pinned: a plain eviction. */
 		evict = dmem_bench_series(c, args->iters, true, false);
-		ret = evict < 0 ? evict : dmem_buf_pin(buf);
+		ret = evict < 0 ? evict : dmem_bench_dmabuf_import(c->bd);
 		if (ret)
 			goto out;
-		/* Pinned by Y: X's make-resident revokes it. */
+		/* Pinned by the importers: X's make-resident revokes it. */
 		revoke = dmem_bench_series(c, args->iters, true, true);
-		ret = revoke < 0 ? revoke : dmem_buf_unpin(buf);
+		ret = revoke < 0 ? revoke : dmem_bench_dmabuf_attach(c->bd);
 		if (ret)
 			goto out;
 		if (!rep)
@@ -407,9 +406,7 @@ int dmem_bench_revoke(const struct dmem_bench_args *args)
 			       args->k, rep - 1, args->iters, revoke);
 	}
 out:
-	for (i = 0; i < nr_imps; i++)
-		dmem_importer_detach(&imps[i]);
-	kfree(imps);
+	dmem_bench_dmabuf_destroy(c->bd);
 	dmem_bench_teardown(c);
 	kfree(c);
 	return ret;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The fixture of the KUnit suites on TTM's mock manager (dmem_ttm,
- * dmem_ttm_softpin): a VRAM mock manager carrying a dmem region, a TT one
+ * dmem_ttm_softpin, dmem_ttm_export): a VRAM mock manager carrying a dmem region, a TT one
  * without, and pools built without cgroups that the allocations charge
  * (dmem_ttm_kunit_util.c).
  */
@@ -13,6 +13,7 @@
 #include <linux/dmem_evict_cgroup.h>
 #include <linux/page_counter.h>
 #include <linux/sizes.h>
+#include <drm/drm_gem.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_device.h>
 
@@ -54,6 +55,8 @@ struct dmem_ttm_kt {
 	unsigned int nr_bos;
 	struct ttm_dmem_client *ca, *cb, *client, *charged;
 };
+
+extern const struct drm_gem_object_funcs dmem_ttm_kt_gem_funcs;
 
 struct dmem_cgroup_pool_state *
 dmem_ttm_kt_pool(struct kunit *test, struct dmem_cgroup_pool_state *parent);

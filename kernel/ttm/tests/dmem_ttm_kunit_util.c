@@ -24,6 +24,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/ttm_dmem.h>
+#include <drm/drm_gem.h>
 #include <drm/ttm/ttm_bo.h>
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_resource.h>
@@ -81,6 +82,22 @@ static void dmem_ttm_kt_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
 	ttm_tt_fini(tt);
 	kfree(tt);
 }
+
+static int dmem_ttm_kt_gem_pin(struct drm_gem_object *obj)
+{
+	return ttm_bo_pin(container_of(obj, struct ttm_buffer_object, base));
+}
+
+static void dmem_ttm_kt_gem_unpin(struct drm_gem_object *obj)
+{
+	ttm_bo_unpin(container_of(obj, struct ttm_buffer_object, base));
+}
+
+/* A GEM object's functions whose pin is TTM's ttm_bo_pin(), as for qxl. */
+const struct drm_gem_object_funcs dmem_ttm_kt_gem_funcs = {
+	.pin = dmem_ttm_kt_gem_pin,
+	.unpin = dmem_ttm_kt_gem_unpin,
+};
 
 struct dmem_cgroup_pool_state *
 dmem_ttm_kt_pool(struct kunit *test, struct dmem_cgroup_pool_state *parent)

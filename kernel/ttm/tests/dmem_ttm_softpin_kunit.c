@@ -16,6 +16,7 @@
 #include <linux/completion.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/dma-buf.h>
+#include <linux/dmem_evict.h>
 #include <linux/dmem_policy.h>
 #include <linux/sizes.h>
 #include <linux/ttm_dmem.h>
@@ -31,21 +32,6 @@
 #include "../ttm_dmem_internal.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
-
-static int kt_gem_pin(struct drm_gem_object *obj)
-{
-	return ttm_bo_pin(container_of(obj, struct ttm_buffer_object, base));
-}
-
-static void kt_gem_unpin(struct drm_gem_object *obj)
-{
-	ttm_bo_unpin(container_of(obj, struct ttm_buffer_object, base));
-}
-
-static const struct drm_gem_object_funcs kt_gem_funcs = {
-	.pin = kt_gem_pin,
-	.unpin = kt_gem_unpin,
-};
 
 static struct sg_table *kt_map(struct dma_buf_attachment *attach,
 			       enum dma_data_direction dir)
@@ -115,7 +101,7 @@ static struct dma_buf *kt_export(struct kunit *test, struct ttm_buffer_object *b
 		return dmabuf;
 	dmabuf = kunit_kzalloc(test, sizeof(*dmabuf), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, dmabuf);
-	bo->base.funcs = &kt_gem_funcs;
+	bo->base.funcs = &dmem_ttm_kt_gem_funcs;
 	dmabuf->priv = &bo->base;
 	dmabuf->ops = &kt_dmabuf_ops;
 	dmabuf->resv = bo->base.resv;
@@ -515,6 +501,62 @@ static void dmem_ttm_softpin_revoke_contended(struct kunit *test)
 	kt_unimport_all(x, &imp, 1);
 }
 
+/* Revokes whose eviction ttm_dmem_revoke_evict_bo()'s stub failed. */
+static unsigned int kt_evict_failures;
+
+static int kt_evict_busy(struct ttm_buffer_object *bo,
+			 struct ttm_operation_ctx *ctx)
+{
+	kt_evict_failures++;
+	return -EBUSY;
+}
+
+/*
+ * A revoke whose eviction fails ended the importer's pin but left the
+ * buffer object resident: not counted as revoked, counted as a failure
+ * for its owner (fdinfo's dmem-revoke-failed-, revoke_failures). The walk
+ * that runs again takes the unpinned buffer object as any other.
+ */
+static void dmem_ttm_softpin_revoke_failed(struct kunit *test)
+{
+	struct dmem_ttm_kt *kt = test->priv;
+	struct ttm_buffer_object *x, *n1, *n2;
+	struct dmem_owner_stats st;
+	struct ttm_dmem_usage *u;
+	struct kt_import *imp;
+
+	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	x = kt_scene(test, true, &imp, &n1);
+	u = x->resource->dmem.usage;
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	kt_evict_failures = 0;
+	kunit_activate_static_stub(test, ttm_dmem_revoke_evict_bo, kt_evict_busy);
+
+	KUNIT_EXPECT_EQ(test, dmem_ttm_kt_bo(test, kt->b2, SZ_32K + SZ_16K, TTM_PL_VRAM, &n2),
+			0);
+	kunit_deactivate_static_stub(test, ttm_dmem_revoke_evict_bo);
+	KUNIT_EXPECT_EQ(test, kt_evict_failures, 1);
+	KUNIT_EXPECT_EQ(test, imp->notified, 1);
+	KUNIT_EXPECT_FALSE(test, imp->attached);
+	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
+	KUNIT_EXPECT_EQ(test, kt_where(x), TTM_PL_SYSTEM);
+	KUNIT_EXPECT_EQ(test, kt_where(n2), TTM_PL_VRAM);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&u->revoke_failures), 1);
+	dmem_owner_get_stats(kt->ca->owner, &st);
+	KUNIT_EXPECT_EQ(test, st.revoke_failures, 1);
+	dmem_owner_get_stats(kt->cb->owner, &st);
+	KUNIT_EXPECT_EQ(test, st.revoke_failures, 0);
+	/* Not revoked: the walk's next pass evicted it. */
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_REVOKE), 0);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_REVOKED_BYTES), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&u->bytes[TTM_DMEM_USAGE_REVOKED]), 0);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b1, DMEM_EVICT_EVENT_EVICT), 1);
+	KUNIT_EXPECT_EQ(test, kt_stat(kt->b1, DMEM_EVICT_STAT_EVICTED_BYTES), SZ_32K);
+	KUNIT_EXPECT_EQ(test, kt_evict_event(kt->b2, DMEM_EVICT_EVENT_ENOMEM), 0);
+	KUNIT_EXPECT_EQ(test, kt_soft_bytes(test), 0);
+	kt_unimport_all(x, &imp, 1);
+}
+
 /* Under "strict", soft pins are never revoked nor counted as room. */
 static void dmem_ttm_softpin_strict(struct kunit *test)
 {
@@ -613,6 +655,7 @@ static struct kunit_case dmem_ttm_softpin_cases[] = {
 	KUNIT_CASE(dmem_ttm_softpin_hard_never),
 	KUNIT_CASE(dmem_ttm_softpin_revoke_last),
 	KUNIT_CASE(dmem_ttm_softpin_revoke_contended),
+	KUNIT_CASE(dmem_ttm_softpin_revoke_failed),
 	KUNIT_CASE(dmem_ttm_softpin_strict),
 	KUNIT_CASE(dmem_ttm_softpin_park),
 	KUNIT_CASE(dmem_ttm_softpin_protected),
