@@ -252,26 +252,42 @@ static struct name *print_nic_event(const struct dmem_nic_event *ev)
 }
 
 /*
- * Read one event from the file of @pfd that poll() found ready; its type
- * in *@type, the name it concerns returned (or NULL). 0 or -errno.
+ * The next event of each file, read ahead so that the two files' events
+ * print in the order they happened (their times are CLOCK_MONOTONIC).
  */
-static int read_one(const struct pollfd *pfd, int *type, struct name **got)
-{
+struct ahead {
 	struct dmem_sim_event ev;
 	struct dmem_nic_event nev;
+	bool have_ev, have_nev;
+};
 
-	if (pfd->fd == dev) {
-		if (read(dev, &ev, sizeof(ev)) != sizeof(ev))
+/* Read ahead from the files that @pfd found ready; 0 or -errno. */
+static int read_ahead(struct ahead *a, const struct pollfd *pfd)
+{
+	if (!a->have_ev && (pfd[0].revents & POLLIN)) {
+		if (read(dev, &a->ev, sizeof(a->ev)) != sizeof(a->ev))
 			return -errno;
-		*got = print_event(&ev);
-		*type = ev.type;
-		return 0;
+		a->have_ev = true;
 	}
-	if (read(nic, &nev, sizeof(nev)) != sizeof(nev))
-		return -errno;
-	*got = print_nic_event(&nev);
-	*type = nev.type;
+	if (!a->have_nev && (pfd[1].revents & POLLIN)) {
+		if (read(nic, &a->nev, sizeof(a->nev)) != sizeof(a->nev))
+			return -errno;
+		a->have_nev = true;
+	}
 	return 0;
+}
+
+/* Print the earlier event read ahead; its type, and in *@got its name. */
+static int print_earlier(struct ahead *a, struct name **got)
+{
+	if (a->have_ev && (!a->have_nev || a->ev.time_ns <= a->nev.time_ns)) {
+		a->have_ev = false;
+		*got = print_event(&a->ev);
+		return a->ev.type;
+	}
+	a->have_nev = false;
+	*got = print_nic_event(&a->nev);
+	return a->nev.type;
 }
 
 /* Read and print events; stop at one of @type (and @nm) if @type > 0. */
@@ -280,25 +296,29 @@ static int read_events(int type, const char *nm, int ms)
 	struct pollfd pfd[2] = {
 		{ .fd = dev, .events = POLLIN }, { .fd = nic, .events = POLLIN },
 	};
+	/* Kept across calls: a wait may stop with the other file's read. */
+	static struct ahead a;
 	struct timespec start, now;
-	struct name *got = NULL;
-	int left = ms, i, got_type = -1, e;
+	struct name *got;
+	int left = ms, r, e, got_type;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		/* A negative fd (no NIC yet) is ignored by poll(). */
-		int r = poll(pfd, 2, type > 0 ? left : 0);
-
+		/* What is queued now; a negative fd (no NIC yet) is ignored. */
+		r = poll(pfd, 2, 0);
+		if (!r && !a.have_ev && !a.have_nev)
+			r = poll(pfd, 2, type > 0 ? left : 0);
 		if (r < 0)
 			return -errno;
-		if (!r)
+		if (!r && !a.have_ev && !a.have_nev)
 			return type > 0 ? -ETIMEDOUT : 0;
-		i = pfd[0].revents & POLLIN ? 0 : 1;
-		e = read_one(&pfd[i], &got_type, &got);
+		e = r ? read_ahead(&a, pfd) : 0;
 		if (e)
 			return e;
-		if (type > 0 && got_type == type &&
-		    (!nm || (got && !strcmp(got->name, nm))))
+		got_type = print_earlier(&a, &got);
+		if (type <= 0)
+			continue;
+		if (got_type == type && (!nm || (got && !strcmp(got->name, nm))))
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
