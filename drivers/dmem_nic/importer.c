@@ -50,7 +50,7 @@
 
 /**
  * struct nic_importer - a simulated importing device
- * @ref: references, see the top of this file
+ * @ref: references, see nic.h
  * @id: id in @file
  * @file: the file that created it
  * @dmabuf: the dma-buf (referenced)
