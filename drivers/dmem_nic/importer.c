@@ -40,6 +40,7 @@
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -66,6 +67,7 @@
  * @detaching: no more delayed acknowledgments
  * @revoked: a pinned importer got a revoke notification
  * @ack_pending: a notification not acknowledged yet
+ * @notified_at: CLOCK_MONOTONIC time of the last revoke notification
  * @maps: counters reported by IMPORTER_USE
  * @moves: ditto
  * @notifies: ditto
@@ -88,6 +90,7 @@ struct nic_importer {
 	bool detaching;
 	bool revoked;
 	bool ack_pending;
+	ktime_t notified_at;
 	u64 maps;
 	u64 moves;
 	u64 notifies;
@@ -151,10 +154,25 @@ static int nic_importer_do_ack(struct nic_importer *imp)
 	return 0;
 }
 
+/*
+ * The delayed acknowledgment. Jiffies and CLOCK_MONOTONIC may disagree (an
+ * emulated machine's catch-up ticks): the work comes back until delay_ms
+ * passed by the clock that userspace and the trace events read.
+ */
 static void nic_importer_ack_workfn(struct work_struct *work)
 {
 	struct nic_importer *imp = container_of(to_delayed_work(work),
 						struct nic_importer, ack_work);
+	s64 left;
+
+	spin_lock(&imp->lock);
+	left = imp->delay_ms - ktime_ms_delta(ktime_get(), imp->notified_at);
+	if (left > 0 && !imp->detaching) {
+		schedule_delayed_work(&imp->ack_work, msecs_to_jiffies(left) + 1);
+		spin_unlock(&imp->lock);
+		return;
+	}
+	spin_unlock(&imp->lock);
 
 	dma_resv_lock(imp->dmabuf->resv, NULL);
 	nic_importer_ack_locked(imp, false);
@@ -172,6 +190,7 @@ static void nic_importer_revoke_notify(struct dma_buf_attachment *attach)
 	imp->revoked = true;
 	imp->ack_pending = true;
 	imp->notifies++;
+	imp->notified_at = ktime_get();
 	detaching = imp->detaching;
 	spin_unlock(&imp->lock);
 
