@@ -582,7 +582,7 @@ static void sim_owner_notify(struct dmem_owner *owner, struct dmem_buf *dbuf,
 		type = DMEM_SIM_EVENT_BUF_EVICTED;
 	}
 	sim_fdinfo_count(buf, event == DMEM_OWNER_BUF_REVOKED);
-	sim_event_post(buf->file, type, buf->handle, 0, buf->size,
+	sim_event_post(buf->file, type, buf->handle, buf->size,
 		       buf->region->name);
 }
 

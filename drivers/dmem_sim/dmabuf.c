@@ -17,8 +17,8 @@
  *  - a dynamic attachment is never pinned (CONFIG_DMABUF_MOVE_NOTIFY): when
  *    the buffer is evicted, sim_buf_evict() calls dma_buf_move_notify() and
  *    the importer drops its mapping, to map again later. Mapping needs the
- *    buffer resident: the importer makes it so first, without the
- *    reservation, and map fails with -EAGAIN if it was evicted in between.
+ *    buffer resident: map makes it so (sim_dmabuf_make_resident()), as
+ *    the importer knows nothing of the exporter.
  *
  * The reservation object is the buffer's own (sim_buf::resv), which lives
  * as long as the buffer: sim_buf_evict() can lock it without a reference on
@@ -120,6 +120,28 @@ static void sim_sgt_put_pages(struct sg_table *sgt)
 	}
 }
 
+/*
+ * A map by a dynamic attachment is a use of the buffer by the importer's
+ * device: bring it back to device memory if it was evicted, under the
+ * reservation, as a pin does. (A pinned one is resident by its pin, or
+ * revoked, and then its map fails.) Evictions this causes only trylock
+ * their victims' reservations, and nobody can evict this buffer
+ * meanwhile, as its reservation is held here. A revoke in flight waits for
+ * unmaps, which need that reservation: do not wait for it.
+ */
+static int sim_dmabuf_make_resident(struct sim_attach *sa)
+{
+	struct dmem_buf *dbuf = &sa->buf->dbuf;
+
+	dma_resv_assert_held(&sa->buf->resv);
+	if (sa->da.pinned || sa->da.revoked ||
+	    dmem_buf_state(dbuf) == DMEM_BUF_RESIDENT)
+		return 0;
+	if (dmem_buf_state(dbuf) == DMEM_BUF_REVOKING)
+		return -EBUSY;
+	return sim_buf_make_resident(sa->buf);
+}
+
 static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 				       enum dma_data_direction dir)
 {
@@ -129,6 +151,9 @@ static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
+	ret = sim_dmabuf_make_resident(sa);
+	if (ret)
+		return ERR_PTR(ret);
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL_ACCOUNT);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
@@ -138,7 +163,7 @@ static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,
 		ret = sg_alloc_table_from_pages(sgt, buf->dev, buf->npages, 0,
 						buf->size, GFP_KERNEL_ACCOUNT);
 	else
-		ret = -EAGAIN;	/* evicted since the importer made it resident */
+		ret = -EAGAIN;	/* a device-level revoke took it meanwhile */
 	if (!ret) {
 		ret = dmem_dmabuf_map(&sa->da, sgt, dir);
 		if (ret)
@@ -235,28 +260,6 @@ int sim_buf_export(struct sim_buf *buf, u32 flags)
 unlock:
 	mutex_unlock(&buf->export_lock);
 	return fd;
-}
-
-/**
- * sim_is_dmabuf() - is a dma-buf one of this driver's?
- * @dmabuf: the dma-buf
- *
- * Return: true if exported by sim_buf_export().
- */
-bool sim_is_dmabuf(struct dma_buf *dmabuf)
-{
-	return dmabuf->ops == &sim_dmabuf_ops;
-}
-
-/**
- * sim_dmabuf_buf() - the buffer of one of this driver's dma-bufs
- * @dmabuf: the dma-buf, see sim_is_dmabuf()
- *
- * Return: the buffer, valid while the dma-buf is.
- */
-struct sim_buf *sim_dmabuf_buf(struct dma_buf *dmabuf)
-{
-	return dmabuf->priv;
 }
 
 MODULE_IMPORT_NS(DMA_BUF);

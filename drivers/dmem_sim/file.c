@@ -6,17 +6,17 @@
  * device memory to its dmem cgroup, and the system memory that holds a
  * buffer outside device memory to its memory cgroup.
  *
- * Closing the file detaches the importers it created, then drops its
- * buffer handles; buffers still exported live on with their dma-bufs.
+ * Closing the file drops its buffer handles; buffers still exported live
+ * on with their dma-bufs.
  */
 
-#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/memcontrol.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "sim.h"
 
@@ -24,8 +24,6 @@
 DEFINE_MUTEX(sim_lock);
 /* All open files, for device-wide events (sim_lock). */
 static LIST_HEAD(sim_files);
-/* The device importers attach with. */
-struct device *sim_device;
 /* The last drm-client-id given out. */
 static atomic64_t sim_client_ids = ATOMIC64_INIT(0);
 
@@ -37,7 +35,7 @@ static void sim_file_release_kref(struct kref *ref)
 	mem_cgroup_put(file->memcg);
 	sim_fdinfo_free(file);
 	xa_destroy(&file->bufs);
-	xa_destroy(&file->importers);
+	dmem_evq_fini(&file->events);
 	kfree(file);
 }
 
@@ -45,6 +43,35 @@ static void sim_file_release_kref(struct kref *ref)
 void sim_file_put(struct sim_file *file)
 {
 	kref_put(&file->ref, sim_file_release_kref);
+}
+
+/* The queue fills in the record's first fields. */
+static_assert(offsetof(struct dmem_sim_event, seq) ==
+	      offsetof(struct dmem_evq_header, seq));
+static_assert(offsetof(struct dmem_sim_event, time_ns) ==
+	      offsetof(struct dmem_evq_header, time_ns));
+
+/**
+ * sim_event_post() - queue an event record for a file
+ * @file: the file
+ * @type: DMEM_SIM_EVENT_*
+ * @handle: the buffer's handle, or 0
+ * @size: bytes of the buffer, or 0
+ * @region: the region's name
+ *
+ * Context: process context; takes the queue's spinlock.
+ */
+void sim_event_post(struct sim_file *file, u32 type, u32 handle, u64 size,
+		    const char *region)
+{
+	struct dmem_sim_event rec = {
+		.type = type,
+		.handle = handle,
+		.size = size,
+	};
+
+	strscpy(rec.region, region, sizeof(rec.region));
+	dmem_evq_post(&file->events, &rec);
 }
 
 /**
@@ -58,7 +85,7 @@ void sim_post_all(u32 type, const char *region)
 
 	mutex_lock(&sim_lock);
 	list_for_each_entry(file, &sim_files, node)
-		sim_event_post(file, type, 0, 0, 0, region);
+		sim_event_post(file, type, 0, 0, region);
 	mutex_unlock(&sim_lock);
 }
 
@@ -69,15 +96,19 @@ static int sim_open(struct inode *inode, struct file *filp)
 	file = kzalloc(sizeof(*file), GFP_KERNEL_ACCOUNT);
 	if (!file)
 		return -ENOMEM;
+	if (dmem_evq_init(&file->events, sizeof(struct dmem_sim_event),
+			  SIM_EVENTS_MAX)) {
+		kfree(file);
+		return -ENOMEM;
+	}
 	kref_init(&file->ref);
 	xa_init_flags(&file->bufs, XA_FLAGS_ALLOC1);
-	xa_init_flags(&file->importers, XA_FLAGS_ALLOC1);
-	sim_events_init(&file->events);
 	mutex_init(&file->stats_lock);
 	INIT_LIST_HEAD(&file->stats);
 	file->client_id = atomic64_inc_return(&sim_client_ids);
 	file->owner = dmem_owner_create(&sim_owner_ops, file);
 	if (!file->owner) {
+		dmem_evq_fini(&file->events);
 		kfree(file);
 		return -ENOMEM;
 	}
@@ -93,13 +124,8 @@ static int sim_open(struct inode *inode, struct file *filp)
 static int sim_release(struct inode *inode, struct file *filp)
 {
 	struct sim_file *file = filp->private_data;
-	struct sim_importer *imp;
 	struct sim_buf *buf;
 	unsigned long id;
-
-	/* No ioctl of the file is running: each goes at once. */
-	xa_for_each(&file->importers, id, imp)
-		sim_importer_detach(file, id);
 
 	xa_for_each(&file->bufs, id, buf) {
 		xa_erase(&file->bufs, id);
@@ -119,7 +145,7 @@ static ssize_t sim_read(struct file *filp, char __user *ubuf, size_t len,
 {
 	struct sim_file *file = filp->private_data;
 
-	return sim_events_read(&file->events, ubuf, len,
+	return dmem_evq_read(&file->events, ubuf, len,
 			       filp->f_flags & O_NONBLOCK);
 }
 
@@ -127,7 +153,7 @@ static __poll_t sim_poll(struct file *filp, struct poll_table_struct *wait)
 {
 	struct sim_file *file = filp->private_data;
 
-	return sim_events_poll(&file->events, filp, wait);
+	return dmem_evq_poll(&file->events, filp, wait);
 }
 
 static const struct file_operations sim_fops = {
@@ -152,17 +178,7 @@ static struct miscdevice sim_misc = {
 
 static int __init sim_init(void)
 {
-	int ret;
-
-	ret = misc_register(&sim_misc);
-	if (ret)
-		return ret;
-	sim_device = sim_misc.this_device;
-	/* The importers' mappings are DMA-mapped for it (no IOMMU: 1:1). */
-	ret = dma_coerce_mask_and_coherent(sim_device, DMA_BIT_MASK(64));
-	if (ret)
-		misc_deregister(&sim_misc);
-	return ret;
+	return misc_register(&sim_misc);
 }
 
 /* Built in only: regions outlive files, nothing may unload under them. */

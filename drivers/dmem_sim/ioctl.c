@@ -174,8 +174,6 @@ static int sim_ioc_rw(struct sim_file *file, void __user *uarg,
 		return -EFAULT;
 	if (a.flags)
 		return -EINVAL;
-	if (cmd == DMEM_SIM_IOC_IMPORTER_READ)
-		return sim_importer_read(file, &a);
 	buf = sim_buf_lookup(file, a.handle);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
@@ -233,59 +231,6 @@ static int sim_ioc_owner_info(struct sim_file *file, void __user *uarg)
 	return 0;
 }
 
-static int sim_ioc_import(struct sim_file *file, void __user *uarg)
-{
-	struct sim_importer *imp;
-	struct dmem_sim_import a;
-
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	if (a.id)
-		return -EINVAL;
-	imp = sim_importer_create(file, &a);
-	if (IS_ERR(imp))
-		return PTR_ERR(imp);
-	/* Nobody may use (or detach) it before its id reached the caller. */
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		sim_importer_abort(file, imp);
-		return -EFAULT;
-	}
-	return sim_importer_publish(file, imp);
-}
-
-static int sim_ioc_importer_op(struct sim_file *file, void __user *uarg,
-			       unsigned int cmd)
-{
-	struct dmem_sim_importer_op a;
-	int ret;
-
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	if (a.flags)
-		return -EINVAL;
-	if (cmd == DMEM_SIM_IOC_IMPORTER_ACK)
-		ret = sim_importer_ack(file, a.id);
-	else
-		ret = sim_importer_detach(file, a.id);
-	return ret;
-}
-
-static int sim_ioc_importer_use(struct sim_file *file, void __user *uarg)
-{
-	struct dmem_sim_importer_info a;
-	int ret;
-
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	if (a.flags)
-		return -EINVAL;
-	ret = sim_importer_use(file, &a);
-	/* The counters go out even with -ENODEV (revoked). */
-	if ((!ret || ret == -ENODEV) && copy_to_user(uarg, &a, sizeof(a)))
-		ret = -EFAULT;
-	return ret;
-}
-
 /**
  * sim_ioctl() - the ioctls of /dev/dmem_sim, see uapi/linux/dmem_sim.h
  * @filp: the file
@@ -318,19 +263,11 @@ long sim_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return sim_ioc_info(file, uarg);
 	case DMEM_SIM_IOC_WRITE:
 	case DMEM_SIM_IOC_READ:
-	case DMEM_SIM_IOC_IMPORTER_READ:
 		return sim_ioc_rw(file, uarg, cmd);
 	case DMEM_SIM_IOC_EXPORT:
 		return sim_ioc_export(file, uarg);
 	case DMEM_SIM_IOC_OWNER_INFO:
 		return sim_ioc_owner_info(file, uarg);
-	case DMEM_SIM_IOC_IMPORT:
-		return sim_ioc_import(file, uarg);
-	case DMEM_SIM_IOC_IMPORTER_ACK:
-	case DMEM_SIM_IOC_IMPORTER_DETACH:
-		return sim_ioc_importer_op(file, uarg, cmd);
-	case DMEM_SIM_IOC_IMPORTER_USE:
-		return sim_ioc_importer_use(file, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -5,7 +5,7 @@
  * Objects and references:
  *
  *   sim_file    one per open file of /dev/dmem_sim: one dmem owner, the
- *               buffer handles, the importers it created, its event queue.
+ *               buffer handles, its event queue.
  *               Referenced by the open file and by each of its buffers
  *               (events of a buffer kept alive by a dma-buf still reach it).
  *   sim_region  a region of simulated VRAM. Referenced by the region list
@@ -14,8 +14,6 @@
  *               exported, and by ioctls in flight.
  *   sim_attach  the exporter's state of one dma-buf attachment
  *               (dma_buf_attachment::priv).
- *   sim_importer a simulated importing device, owned by the file that
- *               created it (its importers xarray).
  *
  * Locks, outermost first:
  *
@@ -29,7 +27,7 @@
  *   sim_buf::data_lock (mutex) where the bytes are (dev or sys) and their
  *                           counters; held while a fault inserts a page
  *                           and while a move unmaps the old ones
- *   sim_events::lock (spinlock) a file's event queue
+ *   dmem_evq::lock (spinlock) a file's event queue (linux/dmem_evq.h)
  *
  * A file's fdinfo counters (fdinfo.c) nest in none of the above:
  *
@@ -53,6 +51,7 @@
 #include <linux/dma-resv.h>
 #include <linux/dmem_dmabuf.h>
 #include <linux/dmem_evict.h>
+#include <linux/dmem_evq.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -66,28 +65,8 @@
 #define SIM_EVENTS_MAX	256
 
 struct seq_file;
-struct sim_importer;
 
 extern struct mutex sim_lock;
-extern struct device *sim_device;
-
-/**
- * struct sim_events - a file's queue of event records
- * @lock: protects everything below
- * @wq: readers and pollers
- * @ring: the records
- * @head: index of the oldest record
- * @count: records queued
- * @seq: sequence number of the last event, queued or lost
- */
-struct sim_events {
-	spinlock_t lock;	/* the queue */
-	wait_queue_head_t wq;
-	struct dmem_sim_event ring[SIM_EVENTS_MAX];
-	unsigned int head;
-	unsigned int count;
-	u64 seq;
-};
 
 /**
  * struct sim_file - an open file of /dev/dmem_sim
@@ -95,8 +74,6 @@ struct sim_events {
  * @node: entry in the file list (sim_lock)
  * @owner: the dmem owner of the file's buffers
  * @bufs: handle -> struct sim_buf, each holding a reference
- * @importers: id -> struct sim_importer, each holding a reference (see
- *	importer.c; no lock of the file is held while one is used)
  * @events: the event queue
  * @memcg: the opener's memory cgroup (a reference; NULL without memcg),
  *	charged for the system memory that holds the file's buffers while
@@ -111,8 +88,7 @@ struct sim_file {
 	struct list_head node;
 	struct dmem_owner *owner;
 	struct xarray bufs;
-	struct xarray importers;
-	struct sim_events events;
+	struct dmem_evq events;
 	struct mem_cgroup *memcg;
 	u64 client_id;
 	struct mutex stats_lock;	/* fdinfo counters */
@@ -210,16 +186,9 @@ struct sim_attach {
 	bool pinned;
 };
 
-/* events.c */
-void sim_events_init(struct sim_events *ev);
-void sim_event_post(struct sim_file *file, u32 type, u32 handle, u32 importer,
-		    u64 size, const char *region);
-ssize_t sim_events_read(struct sim_events *ev, char __user *ubuf, size_t len,
-			bool nonblock);
-__poll_t sim_events_poll(struct sim_events *ev, struct file *filp,
-			 struct poll_table_struct *wait);
-
 /* file.c */
+void sim_event_post(struct sim_file *file, u32 type, u32 handle, u64 size,
+		    const char *region);
 void sim_file_put(struct sim_file *file);
 void sim_post_all(u32 type, const char *region);
 
@@ -271,18 +240,5 @@ static inline struct sim_buf *to_sim_buf(struct dmem_buf *dbuf)
 
 /* dmabuf.c */
 int sim_buf_export(struct sim_buf *buf, u32 flags);
-bool sim_is_dmabuf(struct dma_buf *dmabuf);
-struct sim_buf *sim_dmabuf_buf(struct dma_buf *dmabuf);
-
-/* importer.c */
-struct sim_importer *sim_importer_create(struct sim_file *file,
-					 struct dmem_sim_import *arg);
-int sim_importer_publish(struct sim_file *file, struct sim_importer *imp);
-void sim_importer_abort(struct sim_file *file, struct sim_importer *imp);
-int sim_importer_ack(struct sim_file *file, u32 id);
-int sim_importer_use(struct sim_file *file, struct dmem_sim_importer_info *info);
-int sim_importer_detach(struct sim_file *file, u32 id);
-int sim_importer_read(struct sim_file *file, const struct dmem_sim_rw *rw);
-void sim_importer_destroy(struct sim_importer *imp);
 
 #endif /* _DRIVERS_DMEM_SIM_SIM_H */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dmem_util.h"
+#include "nic_util.h"
 #include "sim_util.h"
 
 int sim_open(void)
@@ -182,6 +183,12 @@ void sim_pattern(void *data, unsigned int seed, __u64 pos, __u64 n)
 	sim_pattern_span(data, seed, pos, n, 0);
 }
 
+int sim_pattern_differs(const void *data, unsigned int seed, __u64 pos,
+			__u64 n)
+{
+	return sim_pattern_span((unsigned char *)data, seed, pos, n, 1);
+}
+
 static int sim_rw_pattern(int fd, __u32 handle, __u64 size,
 			  unsigned int seed, unsigned long verify)
 {
@@ -221,11 +228,6 @@ int sim_verify(int fd, __u32 handle, __u64 size, unsigned int seed)
 	return sim_rw_pattern(fd, handle, size, seed, DMEM_SIM_IOC_READ);
 }
 
-int sim_importer_verify(int fd, __u32 id, __u64 size, unsigned int seed)
-{
-	return sim_rw_pattern(fd, id, size, seed, DMEM_SIM_IOC_IMPORTER_READ);
-}
-
 int sim_export(int fd, __u32 handle)
 {
 	struct dmem_sim_export a = { .handle = handle };
@@ -234,52 +236,35 @@ int sim_export(int fd, __u32 handle)
 	return ret ? ret : a.fd;
 }
 
-int sim_import(int fd, int dmabuf, __u32 mode, __u32 ack,
-	       __u32 delay_ms, __u32 *id)
-{
-	struct dmem_sim_import a = {
-		.fd = dmabuf, .mode = mode, .ack = ack, .delay_ms = delay_ms,
-	};
-	int ret = sim_ioctl(fd, DMEM_SIM_IOC_IMPORT, &a);
-
-	if (!ret && id)
-		*id = a.id;
-	return ret;
-}
-
-int sim_importer_op(int fd, unsigned long req, __u32 id)
-{
-	struct dmem_sim_importer_op a = { .id = id };
-
-	return sim_ioctl(fd, req, &a);
-}
-
-int sim_importer_use(int fd, __u32 id, struct dmem_sim_importer_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->id = id;
-	return sim_ioctl(fd, DMEM_SIM_IOC_IMPORTER_USE, info);
-}
-
-int sim_event(int fd, struct dmem_sim_event *ev, int ms)
+int event_record(int fd, void *rec, size_t size, int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int r = poll(&pfd, 1, ms);
 
 	if (r <= 0)
 		return r < 0 ? -errno : 0;
-	if (read(fd, ev, sizeof(*ev)) != sizeof(*ev))
+	if (read(fd, rec, size) != (ssize_t)size)
 		return -errno;
 	return 1;
 }
 
-int sim_events(int fd, struct dmem_sim_event *evs, int max)
+int event_records(int fd, void *recs, size_t size, int max)
 {
 	int n = 0;
 
-	while (n < max && sim_event(fd, &evs[n], 0) == 1)
+	while (n < max && event_record(fd, (char *)recs + n * size, size, 0) == 1)
 		n++;
 	return n;
+}
+
+int sim_event(int fd, struct dmem_sim_event *ev, int ms)
+{
+	return event_record(fd, ev, sizeof(*ev), ms);
+}
+
+int sim_events(int fd, struct dmem_sim_event *evs, int max)
+{
+	return event_records(fd, evs, sizeof(*evs), max);
 }
 
 int sim_policy(const char *name, const char *policy)
@@ -306,6 +291,8 @@ int sim_pair_setup(struct sim_pair *p, const char *prefix, const char *subtree,
 
 	p->fa = -1;
 	p->fb = -1;
+	p->na = -1;
+	p->nb = -1;
 	err = cg_setup_tree(p->top, sizeof(p->top), prefix, tree);
 	if (!err && subtree)
 		err = cg_write(p->top, "cgroup.subtree_control", subtree);
@@ -322,6 +309,12 @@ int sim_pair_setup(struct sim_pair *p, const char *prefix, const char *subtree,
 	p->fb = sim_open_in(p->b);
 	if (p->fb < 0)
 		return p->fb;
+	p->na = nic_open();
+	if (p->na < 0)
+		return p->na;
+	p->nb = nic_open();
+	if (p->nb < 0)
+		return p->nb;
 	return sim_region_create(p->fa, p->name, size);
 }
 
@@ -331,6 +324,10 @@ void sim_pair_teardown(struct sim_pair *p)
 		close(p->fa);
 	if (p->fb >= 0)
 		close(p->fb);
+	if (p->na >= 0)
+		close(p->na);
+	if (p->nb >= 0)
+		close(p->nb);
 	sim_region_remove(p->name);
 	cg_cleanup_tree(p->top);
 }

@@ -7,8 +7,11 @@
 #ifndef SIM_UTIL_H
 #define SIM_UTIL_H
 
+#include <stddef.h>
 #include <linux/types.h>
 #include <linux/dmem_sim.h>
+
+#include "nic_util.h"
 
 #define SIM_DEV		"/dev/dmem_sim"
 #define MiB		(1024LL * 1024)
@@ -45,21 +48,22 @@ int sim_owner(int fd, struct dmem_sim_owner_info *info);
 int sim_fill(int fd, __u32 handle, __u64 size, unsigned int seed);
 /* 0 if the buffer holds the pattern of @seed, 1 if not, or -errno. */
 int sim_verify(int fd, __u32 handle, __u64 size, unsigned int seed);
-/*
- * 0 if importer @id reads the pattern of @seed through its mapping
- * (IMPORTER_READ), 1 if not, or -errno.
- */
-int sim_importer_verify(int fd, __u32 id, __u64 size, unsigned int seed);
 /* The pattern of @seed for bytes [@pos, @pos + @n), into @data. */
 void sim_pattern(void *data, unsigned int seed, __u64 pos, __u64 n);
+/* 1 if @data differs from the pattern of @seed at [@pos, @pos + @n), else 0. */
+int sim_pattern_differs(const void *data, unsigned int seed, __u64 pos,
+			__u64 n);
 
 /* The dma-buf fd, or -errno. */
 int sim_export(int fd, __u32 handle);
-int sim_import(int fd, int dmabuf, __u32 mode, __u32 ack,
-	       __u32 delay_ms, __u32 *id);
-/* IMPORTER_ACK or IMPORTER_DETACH. */
-int sim_importer_op(int fd, unsigned long req, __u32 id);
-int sim_importer_use(int fd, __u32 id, struct dmem_sim_importer_info *info);
+
+/*
+ * The next record of @size bytes of event file @fd (dmem_sim's or the
+ * NIC's) within @ms: 1, 0 on timeout, or -errno.
+ */
+int event_record(int fd, void *rec, size_t size, int ms);
+/* Reads the records queued now into @recs (at most @max); their number. */
+int event_records(int fd, void *recs, size_t size, int max);
 
 /* The next event within @ms: 1, 0 on timeout, or -errno. */
 int sim_event(int fd, struct dmem_sim_event *ev, int ms);
@@ -75,7 +79,8 @@ int sim_policy(const char *name, const char *policy);
 /*
  * Two owners in sibling cgroups and a region: the fixture of the tests of
  * one owner against another. Owner A is opened in cgroup <top>/a, owner B
- * in <top>/b; the region is created through A's file.
+ * in <top>/b; the region is created through A's file. Each owner has a
+ * simulated NIC's file too (nic_util.h), for its importers.
  */
 struct sim_pair {
 	char top[64];
@@ -85,6 +90,8 @@ struct sim_pair {
 	char cg[DMEM_SIM_NAME_LEN + 4];		/* "sim/<name>" */
 	int fa;					/* owner A */
 	int fb;					/* owner B */
+	int na;					/* A's /dev/dmem_nic */
+	int nb;					/* B's /dev/dmem_nic */
 };
 
 /*

@@ -255,18 +255,19 @@ static const char *const tree[] = { "a", "b", NULL };
 static void owner_a(struct scenario *s, int ready, int go)
 {
 	__u32 h[4], imp;
-	int fd, dmabuf = -1;
+	int fd, nfd, dmabuf = -1;
 	char c = 'e';
 
 	prctl(PR_SET_NAME, OWNER_A_COMM);
 	fd = cg_enter(s->a) ? -1 : sim_open();
-	if (fd >= 0 &&
+	nfd = nic_open();
+	if (fd >= 0 && nfd >= 0 &&
 	    !sim_alloc(fd, s->name, MiB, DMEM_SIM_ALLOC_PINNED, &h[0]) &&
 	    !sim_alloc(fd, s->name, MiB, DMEM_SIM_ALLOC_PINNED, &h[1]))
 		dmabuf = sim_export(fd, h[1]);
 	if (dmabuf >= 0 &&
-	    !sim_import(fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-			DMEM_SIM_ACK_DELAYED, ACK_DELAY_MS, &imp) &&
+	    !nic_import(nfd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+			DMEM_NIC_ACK_DELAYED, ACK_DELAY_MS, &imp) &&
 	    !sim_alloc(fd, s->name, MiB, 0, &h[2]) &&
 	    !sim_alloc(fd, s->name, MiB, 0, &h[3]))
 		c = 'r';
@@ -357,24 +358,26 @@ static void scenario_cleanup(struct scenario *s)
 static void timeout_scenario(struct __test_metadata *_metadata, char *name)
 {
 	struct dmem_sim_event ev;
-	int fa, fb, dmabuf, i;
+	int fa, fb, nf, dmabuf, i;
 	__u32 p1, p2, x, nic;
 
 	sim_unique_name(name, "dt_tmo");
 	fa = sim_open();
 	fb = sim_open();
+	nf = nic_open();
 	ASSERT_LE(0, fa);
 	ASSERT_LE(0, fb);
+	ASSERT_LE(0, nf);
 	ASSERT_EQ(0, sim_region_create(fa, name, 2 * MiB));
 	ASSERT_EQ(0, sim_policy(name, "soft timeout_ms=200"));
 	ASSERT_EQ(0, sim_alloc(fa, name, MiB, DMEM_SIM_ALLOC_PINNED, &p1));
 	dmabuf = sim_export(fa, p1);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(fa, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_MANUAL, 0, &nic));
+	ASSERT_EQ(0, nic_import(nf, dmabuf, DMEM_NIC_IMPORT_PINNED,
+				DMEM_NIC_ACK_MANUAL, 0, &nic));
 	ASSERT_EQ(0, sim_alloc(fa, name, MiB, DMEM_SIM_ALLOC_PINNED, &p2));
 	ASSERT_EQ(0, sim_alloc(fb, name, MiB, 0, &x));
-	ASSERT_EQ(0, sim_importer_op(fa, DMEM_SIM_IOC_IMPORTER_ACK, nic));
+	ASSERT_EQ(0, nic_op(nf, DMEM_NIC_IOC_IMPORTER_ACK, nic));
 	/* Until p1's revoke is done (its BUF_REVOKED event). */
 	for (i = 0; i < 10; i++) {
 		ASSERT_EQ(1, sim_event(fa, &ev, 5000));
@@ -382,6 +385,7 @@ static void timeout_scenario(struct __test_metadata *_metadata, char *name)
 			break;
 	}
 	ASSERT_GT(10, i);
+	close(nf);
 	close(dmabuf);
 	close(fb);
 	ASSERT_EQ(0, sim_region_destroy(fa, name));

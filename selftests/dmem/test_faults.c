@@ -70,12 +70,13 @@ static void __attribute__((destructor)) totals_print(void)
 struct world {
 	int fd;			/* the owner under test */
 	int fd2;		/* a second owner, or -1 */
+	int nfd;		/* the NIC's file, holding @imp */
 	int dmabuf;		/* a dma-buf of h[0], or -1 */
 	int newfd;		/* a dma-buf the operation created, or -1 */
 	int cgfd;		/* the cgroup file written, or -1 */
 	__u32 h[NBUF];		/* the buffers of @fd, by index */
 	int nh;
-	__u32 imp;		/* an importer of @fd */
+	__u32 imp;		/* an importer in @nfd of h[0]'s dma-buf */
 	char region[DMEM_SIM_NAME_LEN];	/* the region the buffers are in */
 	char cgr[DMEM_SIM_NAME_LEN + 4];	/* "sim/<region>" */
 	unsigned char page[PG];
@@ -354,13 +355,13 @@ static const unsigned long op_req[] = {
 	[OP_READ] = DMEM_SIM_IOC_READ,
 	[OP_WRITE] = DMEM_SIM_IOC_WRITE,
 	[OP_EXPORT] = DMEM_SIM_IOC_EXPORT,
-	[OP_IMPORT_PROMPT] = DMEM_SIM_IOC_IMPORT,
-	[OP_IMPORT_DELAYED] = DMEM_SIM_IOC_IMPORT,
-	[OP_IMPORT_MANUAL] = DMEM_SIM_IOC_IMPORT,
-	[OP_IMPORT_DYNAMIC] = DMEM_SIM_IOC_IMPORT,
-	[OP_IMPORTER_ACK] = DMEM_SIM_IOC_IMPORTER_ACK,
-	[OP_IMPORTER_USE] = DMEM_SIM_IOC_IMPORTER_USE,
-	[OP_IMPORTER_DETACH] = DMEM_SIM_IOC_IMPORTER_DETACH,
+	[OP_IMPORT_PROMPT] = DMEM_NIC_IOC_IMPORT,
+	[OP_IMPORT_DELAYED] = DMEM_NIC_IOC_IMPORT,
+	[OP_IMPORT_MANUAL] = DMEM_NIC_IOC_IMPORT,
+	[OP_IMPORT_DYNAMIC] = DMEM_NIC_IOC_IMPORT,
+	[OP_IMPORTER_ACK] = DMEM_NIC_IOC_IMPORTER_ACK,
+	[OP_IMPORTER_USE] = DMEM_NIC_IOC_IMPORTER_USE,
+	[OP_IMPORTER_DETACH] = DMEM_NIC_IOC_IMPORTER_DETACH,
 	[OP_FREE] = DMEM_SIM_IOC_FREE,
 	[OP_CG_POLICY] = 0,
 };
@@ -390,6 +391,7 @@ static void world_init(struct world *w, const char *region)
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->fd2 = -1;
+	w->nfd = -1;
 	w->dmabuf = -1;
 	w->newfd = -1;
 	w->cgfd = -1;
@@ -411,6 +413,8 @@ static void setup_world(struct __test_metadata *_metadata,
 		   self->name2 : self->name);
 	w->fd = sim_open();
 	ASSERT_LE(0, w->fd);
+	w->nfd = nic_open();
+	ASSERT_LE(0, w->nfd);
 	self->file = cg_file(op);
 	self->file_cg = op == OP_CG_POLICY ? "" : self->leaf;
 
@@ -424,8 +428,8 @@ static void setup_world(struct __test_metadata *_metadata,
 		w_alloc(_metadata, w, DMEM_SIM_ALLOC_PINNED);
 		w_alloc(_metadata, w, 0);
 		w_export(_metadata, w);
-		ASSERT_EQ(0, sim_import(w->fd, w->dmabuf, DMEM_SIM_IMPORT_PINNED,
-					DMEM_SIM_ACK_PROMPT, 0, &w->imp));
+		ASSERT_EQ(0, nic_import(w->nfd, w->dmabuf, DMEM_NIC_IMPORT_PINNED,
+					DMEM_NIC_ACK_PROMPT, 0, &w->imp));
 		break;
 	case OP_ALLOC_EVICT:
 	case OP_EVENT_READ:
@@ -482,7 +486,7 @@ static void setup_importers(struct __test_metadata *_metadata,
 		/* A dynamic importer of h[0], moved away by its eviction. */
 		w_alloc(_metadata, w, 0);
 		w_export(_metadata, w);
-		ASSERT_EQ(0, sim_import(w->fd, w->dmabuf, DMEM_SIM_IMPORT_DYNAMIC,
+		ASSERT_EQ(0, nic_import(w->nfd, w->dmabuf, DMEM_NIC_IMPORT_DYNAMIC,
 					0, 0, &w->imp));
 		w_alloc(_metadata, w, 0);
 		w_alloc(_metadata, w, 0);
@@ -493,8 +497,8 @@ static void setup_importers(struct __test_metadata *_metadata,
 	case OP_IMPORTER_DETACH:
 		w_alloc(_metadata, w, 0);
 		w_export(_metadata, w);
-		ASSERT_EQ(0, sim_import(w->fd, w->dmabuf, DMEM_SIM_IMPORT_PINNED,
-					DMEM_SIM_ACK_PROMPT, 0, &w->imp));
+		ASSERT_EQ(0, nic_import(w->nfd, w->dmabuf, DMEM_NIC_IMPORT_PINNED,
+					DMEM_NIC_ACK_PROMPT, 0, &w->imp));
 		break;
 	case OP_IMPORTER_ACK:
 		/*
@@ -506,8 +510,8 @@ static void setup_importers(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, cg_write("", "dmem.policy", line));
 		w_alloc(_metadata, w, 0);
 		w_export(_metadata, w);
-		ASSERT_EQ(0, sim_import(w->fd, w->dmabuf, DMEM_SIM_IMPORT_PINNED,
-					DMEM_SIM_ACK_MANUAL, 0, &w->imp));
+		ASSERT_EQ(0, nic_import(w->nfd, w->dmabuf, DMEM_NIC_IMPORT_PINNED,
+					DMEM_NIC_ACK_MANUAL, 0, &w->imp));
 		w->fd2 = sim_open();
 		ASSERT_LE(0, w->fd2);
 		ASSERT_EQ(-ENOMEM, sim_alloc(w->fd2, w->region, CAP, 0, &big));
@@ -518,8 +522,8 @@ static void setup_importers(struct __test_metadata *_metadata,
 		w_alloc(_metadata, w, DMEM_SIM_ALLOC_PINNED);
 		w_alloc(_metadata, w, 0);
 		w_export(_metadata, w);
-		ASSERT_EQ(0, sim_import(w->fd, w->dmabuf, DMEM_SIM_IMPORT_PINNED,
-					DMEM_SIM_ACK_DELAYED, 10, &w->imp));
+		ASSERT_EQ(0, nic_import(w->nfd, w->dmabuf, DMEM_NIC_IMPORT_PINNED,
+					DMEM_NIC_ACK_DELAYED, 10, &w->imp));
 		close(w->dmabuf);
 		w->dmabuf = -1;
 		break;
@@ -548,9 +552,9 @@ struct op_args {
 	struct dmem_sim_buf_op bo;
 	struct dmem_sim_rw rw;
 	struct dmem_sim_export ex;
-	struct dmem_sim_import im;
-	struct dmem_sim_importer_op io;
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_import im;
+	struct dmem_nic_importer_op io;
+	struct dmem_nic_importer_info ii;
 	struct dmem_sim_event ev;
 	char line[128];		/* a cgroup file's write */
 	size_t len;
@@ -598,14 +602,14 @@ static void *op_arg(struct world *w, enum op which, struct op_args *a)
 	case OP_IMPORT_PROMPT:
 	case OP_IMPORT_DELAYED:
 	case OP_IMPORT_MANUAL:
-		a->im.mode = DMEM_SIM_IMPORT_PINNED;
-		a->im.ack = which == OP_IMPORT_PROMPT ? DMEM_SIM_ACK_PROMPT :
-			    which == OP_IMPORT_DELAYED ? DMEM_SIM_ACK_DELAYED :
-			    DMEM_SIM_ACK_MANUAL;
+		a->im.mode = DMEM_NIC_IMPORT_PINNED;
+		a->im.ack = which == OP_IMPORT_PROMPT ? DMEM_NIC_ACK_PROMPT :
+			    which == OP_IMPORT_DELAYED ? DMEM_NIC_ACK_DELAYED :
+			    DMEM_NIC_ACK_MANUAL;
 		a->im.delay_ms = which == OP_IMPORT_DELAYED ? 20 : 0;
 		return &a->im;
 	case OP_IMPORT_DYNAMIC:
-		a->im.mode = DMEM_SIM_IMPORT_DYNAMIC;
+		a->im.mode = DMEM_NIC_IMPORT_DYNAMIC;
 		return &a->im;
 	case OP_IMPORTER_ACK:
 	case OP_IMPORTER_DETACH:
@@ -620,12 +624,19 @@ static void *op_arg(struct world *w, enum op which, struct op_args *a)
 	}
 }
 
+/* Is @op an ioctl of the NIC's file? */
+static bool op_nic(enum op op)
+{
+	return op >= OP_IMPORT_PROMPT && op <= OP_IMPORTER_DETACH;
+}
+
 /* What the test keeps of the operation's result. */
 static void op_keep(struct __test_metadata *_metadata, struct world *w,
 		    enum op op, int ret, const struct op_args *a)
 {
 	if (op == OP_CLOSE) {
 		w->fd = -1;	/* closed even on error */
+		w->nfd = -1;
 		w->nh = 0;
 	}
 	if (ret)
@@ -678,7 +689,10 @@ static int run_op(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, nth_arm(self->nth, n));
 	if (op == OP_CLOSE) {
-		ret = close(w->fd) ? -errno : 0;
+		/* The NIC's file first: its importer lets the buffer go. */
+		ret = close(w->nfd) ? -errno : 0;
+		if (close(w->fd) && !ret)
+			ret = -errno;
 	} else if (op == OP_EVENT_READ) {
 		r = read(w->fd, &a.ev, sizeof(a.ev));
 		ret = r == sizeof(a.ev) ? 0 : r < 0 ? -errno : -EIO;
@@ -686,7 +700,8 @@ static int run_op(struct __test_metadata *_metadata,
 		r = write(w->cgfd, a.line, a.len);
 		ret = r == (ssize_t)a.len ? 0 : r < 0 ? -errno : -EIO;
 	} else {
-		ret = ioctl(w->fd, op_req[op], arg) < 0 ? -errno : 0;
+		ret = ioctl(op_nic(op) ? w->nfd : w->fd, op_req[op], arg) < 0 ?
+		      -errno : 0;
 	}
 	*fired = nth_disarm(self->nth);
 	ASSERT_LE(0, *fired);
@@ -836,8 +851,11 @@ static void teardown_world(struct __test_metadata *_metadata,
 		close(w->fd2);
 	if (w->fd >= 0)
 		close(w->fd);
+	if (w->nfd >= 0)
+		close(w->nfd);
 	w->fd = -1;
 	w->fd2 = -1;
+	w->nfd = -1;
 	w->nh = 0;
 	self->file = NULL;
 	if (op == OP_REGION_CREATE || op == OP_REGION_DESTROY)
@@ -1164,7 +1182,7 @@ TEST_F(faults, charge_point)
 
 static int detach(int fd, __u32 id)
 {
-	return sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, id);
+	return nic_op(fd, DMEM_NIC_IOC_IMPORTER_DETACH, id);
 }
 
 /* A result of random_op(): the operation was not possible. */
@@ -1202,15 +1220,15 @@ static int random_op(struct __test_metadata *_metadata, struct world *w,
 	} else if (*op == 5 && !imp[k]) {
 		dmabuf = sim_export(w->fd, w->h[k]);
 		ASSERT_LE(0, dmabuf);
-		ret = sim_import(w->fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				 DMEM_SIM_ACK_PROMPT, 0, &imp[k]);
+		ret = nic_import(w->nfd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+				 DMEM_NIC_ACK_PROMPT, 0, &imp[k]);
 		close(dmabuf);
 	} else if (*op == 6 && imp[k]) {
-		ret = detach(w->fd, imp[k]);
+		ret = detach(w->nfd, imp[k]);
 		imp[k] = 0;
 	} else {
 		if (imp[k])
-			ASSERT_EQ(0, detach(w->fd, imp[k]));
+			ASSERT_EQ(0, detach(w->nfd, imp[k]));
 		ret = sim_op(w->fd, DMEM_SIM_IOC_FREE, w->h[k]);
 		w->nh--;
 		w->h[k] = w->h[w->nh];
@@ -1240,6 +1258,8 @@ TEST_F_TIMEOUT(faults, charge_random, 300)
 	world_init(w, self->name);
 	w->fd = sim_open();
 	ASSERT_LE(0, w->fd);
+	w->nfd = nic_open();
+	ASSERT_LE(0, w->nfd);
 	memset(imp, 0, sizeof(imp));
 	ASSERT_EQ(0, charge_fault_set("25", "100000"));
 
@@ -1268,9 +1288,11 @@ TEST_F_TIMEOUT(faults, charge_random, 300)
 
 	for (i = 0; i < w->nh; i++)
 		if (imp[i])
-			EXPECT_EQ(0, detach(w->fd, imp[i]));
+			EXPECT_EQ(0, detach(w->nfd, imp[i]));
+	close(w->nfd);
 	close(w->fd);
 	w->fd = -1;
+	w->nfd = -1;
 	w->nh = 0;
 	EXPECT_EQ(0, cg_region_value(self->leaf, "dmem.current", self->cg));
 	EXPECT_EQ(0, cg_region_value(self->leaf, "dmem.pinned.current", self->cg));

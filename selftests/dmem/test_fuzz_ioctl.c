@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Fuzzing of /dev/dmem_sim: DMEM_FUZZ_IOCTLS ioctls (default 100000), or
- * as many as fit in DMEM_FUZZ_SECONDS (default 300), as
- * root, on six files opened in three cgroups, mixed with read(), poll(),
+ * Fuzzing of /dev/dmem_sim and of the simulated NIC /dev/dmem_nic that
+ * imports its dma-bufs: DMEM_FUZZ_IOCTLS ioctls (default 100000), or as
+ * many as fit in DMEM_FUZZ_SECONDS (default 300), as root, on six files of
+ * each device (dmem_sim's opened in three cgroups), mixed with read(), poll(),
  * mmap() (and use of the mappings), close and reopen of files and
  * dma-bufs. Mostly the real commands with argument structs built from the
  * live objects (handles, importer ids, dma-buf fds and region names, their
@@ -13,8 +14,9 @@
  * kernel address).
  *
  * Every call must succeed or fail with an errno the ABI documents for it
- * (uapi/linux/dmem_sim.h, drivers/dmem_sim/ioctl.c): the sets are listed
- * per command below. A few results are checked too (a new buffer's INFO,
+ * (uapi/linux/dmem_sim.h, uapi/linux/dmem_nic.h): the sets are listed per
+ * command below; a command of one device sent to the other's file fails
+ * with ENOTTY. A few results are checked too (a new buffer's INFO,
  * a region's capacity, mapping contents against READ). At the end,
  * everything closed, the regions must be empty, dmem.current and
  * dmem.pinned.current 0 in every cgroup, and after destroying them, no
@@ -38,6 +40,7 @@
 #include "kselftest_harness.h"
 #include "dmem_util.h"
 #include "fuzz_util.h"
+#include "nic_util.h"
 #include "reliability.h"
 #include "sim_util.h"
 
@@ -82,12 +85,14 @@ static const struct cmd cmds[] = {
 	{ DMEM_SIM_IOC_READ, "READ", { EFAULT, EINVAL, ENOENT, ENOMEM } },
 	{ DMEM_SIM_IOC_EXPORT, "EXPORT", { EFAULT, EINVAL, ENOENT, EBUSY, ENOMEM, EMFILE } },
 	{ DMEM_SIM_IOC_OWNER_INFO, "OWNER_INFO", { EFAULT, EINVAL } },
-	{ DMEM_SIM_IOC_IMPORT, "IMPORT", { EFAULT, EINVAL, EBADF, ENOMEM, ENODEV, EINTR, EBUSY } },
-	{ DMEM_SIM_IOC_IMPORTER_ACK, "IMPORTER_ACK", { EFAULT, EINVAL, ENOENT, EINTR } },
-	{ DMEM_SIM_IOC_IMPORTER_USE, "IMPORTER_USE",
-	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY } },
-	{ DMEM_SIM_IOC_IMPORTER_DETACH, "IMPORTER_DETACH", { EFAULT, EINVAL, ENOENT } },
-	{ DMEM_SIM_IOC_IMPORTER_READ, "IMPORTER_READ",
+	/* The NIC's: a dynamic map may find the buffer moved again (EAGAIN). */
+	{ DMEM_NIC_IOC_IMPORT, "IMPORT",
+	  { EFAULT, EINVAL, EBADF, ENOMEM, ENODEV, EINTR, EBUSY, EAGAIN } },
+	{ DMEM_NIC_IOC_IMPORTER_ACK, "IMPORTER_ACK", { EFAULT, EINVAL, ENOENT, EINTR } },
+	{ DMEM_NIC_IOC_IMPORTER_USE, "IMPORTER_USE",
+	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EINTR, EBUSY, EAGAIN } },
+	{ DMEM_NIC_IOC_IMPORTER_DETACH, "IMPORTER_DETACH", { EFAULT, EINVAL, ENOENT } },
+	{ DMEM_NIC_IOC_IMPORTER_READ, "IMPORTER_READ",
 	  { EFAULT, EINVAL, ENOENT, ENOMEM, ENODEV, EAGAIN, EINTR } },
 };
 
@@ -118,6 +123,7 @@ struct fz {
 	struct fuzz_rng rng;
 	char top[64], cgs[NR_CGS][128];
 	int fd[NR_FDS];
+	int nfd[NR_FDS];	/* the NIC's files; importers are in these */
 	struct fbuf bufs[MAX_BUFS];
 	int nbufs;
 	struct fimp imps[MAX_IMPS];
@@ -211,8 +217,9 @@ static __u32 pick_importer(int fdi)
 static int pick_dmabuf(void)
 {
 	switch (fuzz_below(&fz.rng, 10)) {
-	case 0:
-		return fz.fd[fuzz_below(&fz.rng, NR_FDS)];	/* not a dma-buf */
+	case 0:		/* not a dma-buf */
+		return fuzz_one_in(&fz.rng, 2) ? fz.fd[fuzz_below(&fz.rng, NR_FDS)] :
+						 fz.nfd[fuzz_below(&fz.rng, NR_FDS)];
 	case 1:
 		return -1 - fuzz_below(&fz.rng, 3);
 	case 2:
@@ -351,9 +358,10 @@ union arg {
 	struct dmem_sim_rw rw;
 	struct dmem_sim_export ex;
 	struct dmem_sim_owner_info oi;
-	struct dmem_sim_import im;
-	struct dmem_sim_importer_op io;
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_import im;
+	struct dmem_nic_importer_op io;
+	struct dmem_nic_importer_info ii;
+	struct dmem_nic_read rd;
 	unsigned char raw[128];
 };
 
@@ -400,9 +408,9 @@ static void relieve(void)
 	while (fz.ndmabufs)
 		close_dmabuf(0);
 	while (fz.nimps) {
-		struct dmem_sim_importer_op op = { .id = fz.imps[0].id };
+		struct dmem_nic_importer_op op = { .id = fz.imps[0].id };
 
-		simple_ioctl(fz.fd[fz.imps[0].fdi], DMEM_SIM_IOC_IMPORTER_DETACH, &op);
+		simple_ioctl(fz.nfd[fz.imps[0].fdi], DMEM_NIC_IOC_IMPORTER_DETACH, &op);
 		drop_imp(0);
 	}
 	while (fz.nbufs)
@@ -461,10 +469,10 @@ static void build_import(int fdi, union arg *a)
 {
 	a->im.fd = pick_dmabuf();
 	a->im.mode = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) : fuzz_below(&fz.rng, 2);
-	if (a->im.mode == DMEM_SIM_IMPORT_PINNED || fuzz_one_in(&fz.rng, 10))
+	if (a->im.mode == DMEM_NIC_IMPORT_PINNED || fuzz_one_in(&fz.rng, 10))
 		a->im.ack = fuzz_one_in(&fz.rng, 10) ? fuzz_u64(&fz.rng) :
 							 fuzz_below(&fz.rng, 3);
-	if (a->im.ack == DMEM_SIM_ACK_DELAYED || fuzz_one_in(&fz.rng, 10))
+	if (a->im.ack == DMEM_NIC_ACK_DELAYED || fuzz_one_in(&fz.rng, 10))
 		a->im.delay_ms = fuzz_one_in(&fz.rng, 4) ? fuzz_interesting(&fz.rng) :
 				 1 + fuzz_below(&fz.rng, 50);
 	a->im.flags = pick_flags(0);
@@ -532,21 +540,22 @@ static void build_arg(int ci, int fdi, union arg *a)
 	case DMEM_SIM_IOC_OWNER_INFO:
 		a->oi.flags = pick_flags(0);
 		break;
-	case DMEM_SIM_IOC_IMPORT:
+	case DMEM_NIC_IOC_IMPORT:
 		build_import(fdi, a);
 		break;
-	case DMEM_SIM_IOC_IMPORTER_ACK:
-	case DMEM_SIM_IOC_IMPORTER_DETACH:
+	case DMEM_NIC_IOC_IMPORTER_ACK:
+	case DMEM_NIC_IOC_IMPORTER_DETACH:
 		a->io.id = pick_importer(fdi);
 		a->io.flags = pick_flags(0);
 		break;
-	case DMEM_SIM_IOC_IMPORTER_USE:
+	case DMEM_NIC_IOC_IMPORTER_USE:
 		a->ii.id = pick_importer(fdi);
 		a->ii.flags = pick_flags(0);
 		break;
-	case DMEM_SIM_IOC_IMPORTER_READ:
+	case DMEM_NIC_IOC_IMPORTER_READ:
+		/* The layout of dmem_sim_rw, the importer's id for the handle. */
 		build_rw(fdi, a);
-		a->rw.handle = pick_importer(fdi);
+		a->rd.id = pick_importer(fdi);
 		break;
 	}
 }
@@ -586,11 +595,17 @@ static int cmd_index(unsigned int cmd)
 	return -1;
 }
 
-static int allowed(int ci, int err)
+static bool nic_cmd(unsigned int cmd)
+{
+	return _IOC_TYPE(cmd) == DMEM_NIC_IOC_MAGIC;
+}
+
+/* Is @err allowed for command @ci on a file of the NIC (@nic) or dmem_sim? */
+static int allowed(int ci, bool nic, int err)
 {
 	int i;
 
-	if (ci < 0)
+	if (ci < 0 || nic_cmd(cmds[ci].nr) != nic)
 		return err == ENOTTY;
 	for (i = 0; i < (int)ARRAY_SIZE(cmds[ci].errs) && cmds[ci].errs[i]; i++)
 		if (cmds[ci].errs[i] == err)
@@ -699,17 +714,17 @@ static void after_success(int ci, int fdi, const union arg *in, const union arg 
 			note_mismatch("OWNER_INFO: pinned %llu > resident %llu, or a wrong tgid",
 				      out->oi.pinned, out->oi.resident);
 		break;
-	case DMEM_SIM_IOC_IMPORT:
+	case DMEM_NIC_IOC_IMPORT:
 		if (fz.nimps == MAX_IMPS) {
-			struct dmem_sim_importer_op op = { .id = out->im.id };
+			struct dmem_nic_importer_op op = { .id = out->im.id };
 
-			simple_ioctl(fz.fd[fdi], DMEM_SIM_IOC_IMPORTER_DETACH, &op);
+			simple_ioctl(fz.nfd[fdi], DMEM_NIC_IOC_IMPORTER_DETACH, &op);
 			break;
 		}
 		fz.imps[fz.nimps].fdi = fdi;
 		fz.imps[fz.nimps++].id = out->im.id;
 		break;
-	case DMEM_SIM_IOC_IMPORTER_DETACH:
+	case DMEM_NIC_IOC_IMPORTER_DETACH:
 		for (i = 0; i < fz.nimps; i++)
 			if (fz.imps[i].fdi == fdi && fz.imps[i].id == in->io.id) {
 				drop_imp(i);
@@ -734,7 +749,7 @@ static int keep_ptr_in_reservation(unsigned int cmd, union arg *in)
 	__u64 p = in->rw.ptr;
 
 	if (cmd != DMEM_SIM_IOC_READ && cmd != DMEM_SIM_IOC_WRITE &&
-	    cmd != DMEM_SIM_IOC_IMPORTER_READ)
+	    cmd != DMEM_NIC_IOC_IMPORTER_READ)
 		return 0;
 	/* Below mmap_min_addr, the kernel's half, non-canonical: they fault. */
 	if (p < 65536 || p >> 47 || p - base < span)
@@ -784,6 +799,7 @@ static void fuzz_ioctl(void)
 	union arg in, out;
 	unsigned char *ptr;
 	int ret, err, good_ptr;
+	bool nic;
 
 	/* The region commands (the first three) a sixth of the time. */
 	if (fuzz_one_in(&fz.rng, 6))
@@ -809,6 +825,8 @@ static void fuzz_ioctl(void)
 	if (ptr == fz.arg_page && keep_ptr_in_reservation(cmd, &in))
 		memcpy(fz.arg_page, &in, sizeof(in.rw));
 	good_ptr = ptr == fz.arg_page;
+	/* Mostly the command's device; one time in 20 the other one. */
+	nic = nic_cmd(cmds[ci].nr) != fuzz_one_in(&fz.rng, 20);
 	ci = cmd_index(cmd);
 
 	if (fz.trace) {
@@ -816,13 +834,13 @@ static void fuzz_ioctl(void)
 		fuzz_print_escaped(stderr, &in, size);
 		fputc('\n', stderr);
 	}
-	ret = ioctl(fz.fd[fdi], cmd, ptr);
+	ret = ioctl(nic ? fz.nfd[fdi] : fz.fd[fdi], cmd, ptr);
 	err = ret < 0 ? errno : 0;
 	fz.ioctls++;
 	fz.inputs++;
 	if (ci >= 0)
 		fz.calls[ci]++;
-	if (ret > 0 || (err && !allowed(ci, err))) {
+	if (ret > 0 || (err && !allowed(ci, nic, err))) {
 		fz.errors++;
 		report_call("unexpected result", fdi, cmd, ptr, &in, size, err);
 		return;
@@ -831,7 +849,7 @@ static void fuzz_ioctl(void)
 		fz.eintr++;
 	if (err)
 		return;
-	if (ci < 0) {
+	if (ci < 0 || nic_cmd(cmd) != nic) {
 		fz.errors++;
 		report_call("an unknown ioctl succeeded", fdi, cmd, ptr, &in, size, 0);
 		return;
@@ -850,22 +868,19 @@ static void fuzz_ioctl(void)
 
 static void fuzz_read(void)
 {
-	static const size_t lens[] = {
-		0, 1, sizeof(struct dmem_sim_event) - 1, sizeof(struct dmem_sim_event),
-		sizeof(struct dmem_sim_event) + 1, 10 * sizeof(struct dmem_sim_event),
-		4096, SCRATCH,
-	};
-	int fdi = fuzz_below(&fz.rng, NR_FDS);
+	int fdi = fuzz_below(&fz.rng, NR_FDS), nic = fuzz_one_in(&fz.rng, 2);
+	size_t rec = nic ? sizeof(struct dmem_nic_event) : sizeof(struct dmem_sim_event);
+	const size_t lens[] = { 0, 1, rec - 1, rec, rec + 1, 10 * rec, 4096, SCRATCH };
 	size_t len = lens[fuzz_below(&fz.rng, ARRAY_SIZE(lens))];
 	void *buf = fz.scratch;
 	ssize_t n;
 
 	if (fuzz_one_in(&fz.rng, 8))
 		buf = fuzz_one_in(&fz.rng, 2) ? NULL : (void *)fz.ro_page;
-	n = read(fz.fd[fdi], buf, len);
+	n = read(nic ? fz.nfd[fdi] : fz.fd[fdi], buf, len);
 	fz.inputs++;
 	if (n < 0 ? errno != EINVAL && errno != EAGAIN && errno != EFAULT :
-		    !n || n % sizeof(struct dmem_sim_event) || (size_t)n > len) {
+		    !n || n % rec || (size_t)n > len) {
 		fz.errors++;
 		if (report())
 			fprintf(stderr, "# read(fd %d, %p, %zu): %zd (%s)\n", fdi, buf,
@@ -875,7 +890,11 @@ static void fuzz_read(void)
 
 static void fuzz_poll(void)
 {
-	struct pollfd p = { .fd = fz.fd[fuzz_below(&fz.rng, NR_FDS)], .events = POLLIN };
+	int fdi = fuzz_below(&fz.rng, NR_FDS);
+	struct pollfd p = {
+		.fd = fuzz_one_in(&fz.rng, 2) ? fz.nfd[fdi] : fz.fd[fdi],
+		.events = POLLIN,
+	};
 	int ret;
 
 	fz.inputs++;
@@ -956,16 +975,35 @@ static void fuzz_mmap(void)
 	}
 }
 
+/* Reopens a NIC's file: its importers go. */
+static void fuzz_reopen_nic(int fdi)
+{
+	int i;
+
+	for (i = fz.nimps - 1; i >= 0; i--)
+		if (fz.imps[i].fdi == fdi)
+			drop_imp(i);
+	close(fz.nfd[fdi]);
+	fz.nfd[fdi] = open(NIC_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fz.inputs++;
+	if (fz.nfd[fdi] < 0) {
+		fz.errors++;
+		if (report())
+			fprintf(stderr, "# reopen of the NIC: %s\n", strerror(errno));
+	}
+}
+
 static void fuzz_reopen(void)
 {
 	int fdi = fuzz_below(&fz.rng, NR_FDS), i;
 
+	if (fuzz_one_in(&fz.rng, 2)) {
+		fuzz_reopen_nic(fdi);
+		return;
+	}
 	for (i = fz.nbufs - 1; i >= 0; i--)
 		if (fz.bufs[i].fdi == fdi)
 			drop_buf(i);
-	for (i = fz.nimps - 1; i >= 0; i--)
-		if (fz.imps[i].fdi == fdi)
-			drop_imp(i);
 	close(fz.fd[fdi]);
 	fz.fd[fdi] = open_in(fuzz_below(&fz.rng, NR_CGS));
 	fz.inputs++;
@@ -1115,6 +1153,8 @@ FIXTURE_SETUP(fuzz)
 	for (i = 0; i < NR_FDS; i++) {
 		fz.fd[i] = open_in(i % NR_CGS);
 		ASSERT_LE(0, fz.fd[i]);
+		fz.nfd[i] = open(NIC_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		ASSERT_LE(0, fz.nfd[i]);
 	}
 
 	fz.area = mmap(NULL, 4ULL << 30, PROT_NONE,

@@ -2,8 +2,8 @@
 /*
  * Soft pins end to end on a real driver: a buffer object of QEMU's qxl
  * GPU, allocated by client A (cgroup a), written, exported by PRIME and
- * imported, pinned, by the simulated NIC (dmem_sim's importer, which takes
- * part through dma-buf's ops alone). qxl's export maps the buffer object's
+ * imported, pinned, by the simulated NIC (/dev/dmem_nic, which takes part
+ * through dma-buf's ops alone and knows nothing of qxl). qxl's export maps the buffer object's
  * VRAM, a BAR without struct pages, for the NIC (kernel/ttm/ttm_dmem_prime.c);
  * the NIC reads it back through dma_buf_vmap().
  *
@@ -19,11 +19,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "dmem_util.h"
 #include "gpu_util.h"
+#include "nic_util.h"
 #include "sim_util.h"
 
 #define BO_SIZE		(4 * MiB)
@@ -36,7 +38,7 @@ FIXTURE(prime) {
 	long long capacity;
 	long long free;		/* the room left once A's buffer object is in */
 	struct gpu_client cl[2];
-	int sim;		/* the NIC's file */
+	int nic;		/* the NIC's file */
 	int dmabuf;		/* A's buffer object, exported */
 	unsigned int handle;	/* ... its handle in A's file */
 };
@@ -59,7 +61,7 @@ FIXTURE_SETUP(prime)
 
 	self->cl[0].pid = -1;
 	self->cl[1].pid = -1;
-	self->sim = -1;
+	self->nic = -1;
 	self->dmabuf = -1;
 	ASSERT_EQ(0, gpu_region(self->region, sizeof(self->region),
 				&self->capacity))
@@ -71,8 +73,8 @@ FIXTURE_SETUP(prime)
 			 tree[i]);
 		ASSERT_EQ(0, gpu_client_start(&self->cl[i], self->cg[i]));
 	}
-	self->sim = sim_open();
-	ASSERT_LE(0, self->sim);
+	self->nic = nic_open();
+	ASSERT_LE(0, self->nic);
 	self->dmabuf = gpu_client_export(&self->cl[0], BO_SIZE, SEED,
 					 &self->handle);
 	ASSERT_LE(0, self->dmabuf);
@@ -87,8 +89,8 @@ FIXTURE_TEARDOWN(prime)
 
 	if (self->dmabuf >= 0)
 		close(self->dmabuf);
-	if (self->sim >= 0)
-		close(self->sim);
+	if (self->nic >= 0)
+		close(self->nic);
 	for (i = 0; i < 2; i++)
 		gpu_client_stop(&self->cl[i]);
 	cg_cleanup_tree(self->top);
@@ -120,10 +122,10 @@ static void import_pinned(struct __test_metadata *_metadata,
 			  struct _test_data_prime *self, __u32 mode, __u32 ack,
 			  __u32 *id)
 {
-	ASSERT_EQ(0, sim_import(self->sim, self->dmabuf, mode, ack, 0, id));
+	ASSERT_EQ(0, nic_import(self->nic, self->dmabuf, mode, ack, 0, id));
 	EXPECT_EQ(BO_SIZE, CURRENT(0));
 	EXPECT_EQ(BO_SIZE, PINNED(0));
-	EXPECT_EQ(0, sim_importer_verify(self->sim, *id, BO_SIZE, SEED));
+	EXPECT_EQ(0, nic_verify(self->nic, *id, BO_SIZE, SEED));
 }
 
 /*
@@ -138,7 +140,7 @@ static void owner_gets_enomem(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, EVENT(0, "revoke"));
 	EXPECT_EQ(1, EVENT(0, "enomem"));
 	EXPECT_EQ(BO_SIZE, PINNED(0));
-	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	EXPECT_EQ(0, nic_verify(self->nic, id, BO_SIZE, SEED));
 }
 
 /*
@@ -162,7 +164,7 @@ static void evicted_unpinned(struct __test_metadata *_metadata,
 static void other_gets_enomem(struct __test_metadata *_metadata,
 			      struct _test_data_prime *self, __u32 id)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 
 	EXPECT_EQ(-ENOMEM, alloc_one(self, 1, self->free + MiB));
 	EXPECT_EQ(1, EVENT(1, "enomem"));
@@ -171,10 +173,10 @@ static void other_gets_enomem(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, STAT(0, "revoked_bytes"));
 	EXPECT_EQ(BO_SIZE, PINNED(0));
 	EXPECT_EQ(0, CURRENT(1));
-	EXPECT_EQ(0, sim_importer_use(self->sim, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (int)ii.state);
+	EXPECT_EQ(0, nic_use(self->nic, id, &ii));
+	EXPECT_EQ(DMEM_NIC_IMPORTER_MAPPED, (int)ii.state);
 	EXPECT_EQ(0, (long long)ii.revoke_notifies);
-	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	EXPECT_EQ(0, nic_verify(self->nic, id, BO_SIZE, SEED));
 }
 
 /* Everything the NIC's file heard: exactly the types of @want, in order. */
@@ -182,14 +184,16 @@ static void expect_events(struct __test_metadata *_metadata,
 			  struct _test_data_prime *self, __u32 id,
 			  const __u32 *want, int n)
 {
-	struct dmem_sim_event ev[8];
-	int i, got = sim_events(self->sim, ev, 8);
+	struct dmem_nic_event ev[8];
+	int i, got = nic_events(self->nic, ev, 8);
+	struct stat st;
 
+	ASSERT_EQ(0, fstat(self->dmabuf, &st));
 	ASSERT_EQ(n, got);
 	for (i = 0; i < n; i++) {
 		EXPECT_EQ((int)want[i], (int)ev[i].type) TH_LOG("event %d", i);
 		EXPECT_EQ((int)id, (int)ev[i].importer);
-		EXPECT_EQ(0, (int)ev[i].handle);
+		EXPECT_EQ((long long)st.st_ino, (long long)ev[i].ino);
 		EXPECT_EQ(BO_SIZE, (long long)ev[i].size);
 	}
 }
@@ -202,13 +206,13 @@ static void expect_events(struct __test_metadata *_metadata,
 TEST_F(prime, revoked_for_another_cgroup)
 {
 	static const __u32 want[] = {
-		DMEM_SIM_EVENT_IMPORTER_REVOKED, DMEM_SIM_EVENT_IMPORTER_ACKED,
+		DMEM_NIC_EVENT_IMPORTER_REVOKED, DMEM_NIC_EVENT_IMPORTER_ACKED,
 	};
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	__u32 id;
 
-	import_pinned(_metadata, self, DMEM_SIM_IMPORT_PINNED,
-		      DMEM_SIM_ACK_PROMPT, &id);
+	import_pinned(_metadata, self, DMEM_NIC_IMPORT_PINNED,
+		      DMEM_NIC_ACK_PROMPT, &id);
 	owner_gets_enomem(_metadata, self, id);
 	expect_events(_metadata, self, id, NULL, 0);
 
@@ -226,11 +230,11 @@ TEST_F(prime, revoked_for_another_cgroup)
 	EXPECT_EQ(0, EVENT(1, "revoke"));
 	expect_events(_metadata, self, id, want, 2);
 
-	EXPECT_EQ(-ENODEV, sim_importer_use(self->sim, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_REVOKED, (int)ii.state);
+	EXPECT_EQ(-ENODEV, nic_use(self->nic, id, &ii));
+	EXPECT_EQ(DMEM_NIC_IMPORTER_REVOKED, (int)ii.state);
 	EXPECT_EQ(1, (long long)ii.revoke_notifies);
 	EXPECT_EQ(1, (long long)ii.acks);
-	EXPECT_EQ(-ENODEV, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	EXPECT_EQ(-ENODEV, nic_verify(self->nic, id, BO_SIZE, SEED));
 	EXPECT_EQ(0, gpu_client_verify(&self->cl[0], self->handle, BO_SIZE, SEED));
 }
 
@@ -240,8 +244,8 @@ TEST_F(prime, strict_never_revokes)
 	__u32 id;
 
 	ASSERT_EQ(0, set_policy(self, "strict"));
-	import_pinned(_metadata, self, DMEM_SIM_IMPORT_PINNED,
-		      DMEM_SIM_ACK_PROMPT, &id);
+	import_pinned(_metadata, self, DMEM_NIC_IMPORT_PINNED,
+		      DMEM_NIC_ACK_PROMPT, &id);
 	owner_gets_enomem(_metadata, self, id);
 	other_gets_enomem(_metadata, self, id);
 }
@@ -251,12 +255,12 @@ TEST_F(prime, hard_pin_never_revoked)
 {
 	__u32 id;
 
-	import_pinned(_metadata, self, DMEM_SIM_IMPORT_PINNED_HARD, 0, &id);
+	import_pinned(_metadata, self, DMEM_NIC_IMPORT_PINNED_HARD, 0, &id);
 	owner_gets_enomem(_metadata, self, id);
 	other_gets_enomem(_metadata, self, id);
 
 	/* Detached, the buffer object is A's plain one: B evicts it. */
-	EXPECT_EQ(0, sim_importer_op(self->sim, DMEM_SIM_IOC_IMPORTER_DETACH, id));
+	EXPECT_EQ(0, nic_op(self->nic, DMEM_NIC_IOC_IMPORTER_DETACH, id));
 	evicted_unpinned(_metadata, self);
 }
 
@@ -268,12 +272,12 @@ TEST_F(prime, hard_pin_never_revoked)
  */
 TEST_F(prime, unacknowledged_keeps_memory)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	__u32 id;
 
 	ASSERT_EQ(0, set_policy(self, "soft timeout_ms=200"));
-	import_pinned(_metadata, self, DMEM_SIM_IMPORT_PINNED,
-		      DMEM_SIM_ACK_MANUAL, &id);
+	import_pinned(_metadata, self, DMEM_NIC_IMPORT_PINNED,
+		      DMEM_NIC_ACK_MANUAL, &id);
 
 	EXPECT_EQ(-ENOMEM, alloc_one(self, 1, self->free + MiB));
 	EXPECT_EQ(0, EVENT(0, "revoke"));
@@ -281,14 +285,14 @@ TEST_F(prime, unacknowledged_keeps_memory)
 	EXPECT_EQ(BO_SIZE, CURRENT(0));
 	EXPECT_EQ(BO_SIZE, PINNED(0));
 	/* Told, so its use fails; but it still maps A's bytes, in VRAM. */
-	EXPECT_EQ(-ENODEV, sim_importer_use(self->sim, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_REVOKED, (int)ii.state);
+	EXPECT_EQ(-ENODEV, nic_use(self->nic, id, &ii));
+	EXPECT_EQ(DMEM_NIC_IMPORTER_REVOKED, (int)ii.state);
 	EXPECT_EQ(1, (long long)ii.revoke_notifies);
 	EXPECT_EQ(0, (long long)ii.acks);
-	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	EXPECT_EQ(0, nic_verify(self->nic, id, BO_SIZE, SEED));
 
-	EXPECT_EQ(0, sim_importer_op(self->sim, DMEM_SIM_IOC_IMPORTER_ACK, id));
-	EXPECT_EQ(-ENODEV, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	EXPECT_EQ(0, nic_op(self->nic, DMEM_NIC_IOC_IMPORTER_ACK, id));
+	EXPECT_EQ(-ENODEV, nic_verify(self->nic, id, BO_SIZE, SEED));
 	evicted_unpinned(_metadata, self);
 }
 
@@ -299,20 +303,20 @@ TEST_F(prime, unacknowledged_keeps_memory)
  */
 TEST_F(prime, dynamic_mapping_pins)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	__u32 id;
 
-	ASSERT_EQ(0, sim_import(self->sim, self->dmabuf, DMEM_SIM_IMPORT_DYNAMIC,
+	ASSERT_EQ(0, nic_import(self->nic, self->dmabuf, DMEM_NIC_IMPORT_DYNAMIC,
 				0, 0, &id));
 	EXPECT_EQ(BO_SIZE, PINNED(0));
-	EXPECT_EQ(0, sim_importer_use(self->sim, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (int)ii.state);
+	EXPECT_EQ(0, nic_use(self->nic, id, &ii));
+	EXPECT_EQ(DMEM_NIC_IMPORTER_MAPPED, (int)ii.state);
 	EXPECT_EQ(1, (long long)ii.maps);
-	EXPECT_EQ(0, sim_importer_verify(self->sim, id, BO_SIZE, SEED));
+	EXPECT_EQ(0, nic_verify(self->nic, id, BO_SIZE, SEED));
 	EXPECT_EQ(-ENOMEM, alloc_one(self, 1, self->free + MiB));
 	EXPECT_EQ(0, EVENT(0, "revoke"));
 
-	EXPECT_EQ(0, sim_importer_op(self->sim, DMEM_SIM_IOC_IMPORTER_DETACH, id));
+	EXPECT_EQ(0, nic_op(self->nic, DMEM_NIC_IOC_IMPORTER_DETACH, id));
 	EXPECT_EQ(0, PINNED(0));
 	EXPECT_EQ(BO_SIZE, CURRENT(0));
 }

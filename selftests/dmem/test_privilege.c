@@ -211,7 +211,7 @@ static int nobody_pinned_max(void *p)
 	const struct env *self = p;
 	struct dmem_sim_owner_info oi;
 	struct dmem_sim_buf_info bi;
-	int fd = sim_open(), dmabuf;
+	int fd = sim_open(), nfd = nic_open(), dmabuf;
 	char line[96];
 	__u32 a, b;
 
@@ -227,8 +227,10 @@ static int nobody_pinned_max(void *p)
 	/* A pinned import pins for the owner, against the same limit. */
 	dmabuf = sim_export(fd, b);
 	CHILD_EQ(1, dmabuf >= 0);
-	CHILD_EQ(-ENOMEM, sim_import(fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				     DMEM_SIM_ACK_PROMPT, 0, NULL));
+	CHILD_EQ(1, nfd >= 0);
+	CHILD_EQ(-ENOMEM, nic_import(nfd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+				     DMEM_NIC_ACK_PROMPT, 0, NULL));
+	close(nfd);
 	close(dmabuf);
 	CHILD_EQ(0, sim_info(fd, b, &bi));
 	CHILD_EQ(0, bi.pins);
@@ -271,17 +273,19 @@ static int nobody_others_buffers(void *p)
 {
 	struct owner_args *a = p;
 	const struct env *self = a->self;
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	struct dmem_sim_buf_info bi;
 	unsigned char byte = 0xa5;
 	struct dmem_sim_rw rw = { .len = 1, .ptr = (uintptr_t)&byte };
 	char path[64];
 	void *m;
-	int fd, rfd, dmabuf, i;
+	int fd, nfd, rfd, dmabuf, i;
 	__u32 own, other, id;
 
 	fd = sim_open();
 	CHILD_EQ(1, fd >= 0);
+	nfd = nic_open();
+	CHILD_EQ(1, nfd >= 0);
 	CHILD_EQ(0, sim_alloc(fd, self->name, MiB, 0, &own));
 	CHILD_EQ(a->h[0], own);	/* the same number as root's first: per file */
 	CHILD_EQ(1, sim_verify(fd, own, MiB, 40));	/* not root's bytes */
@@ -305,8 +309,10 @@ static int nobody_others_buffers(void *p)
 		CHILD_EQ(1, m == MAP_FAILED);
 		CHILD_EQ(ENOENT, errno);
 	}
-	CHILD_EQ(-ENOENT, sim_importer_use(fd, 1, &ii));
-	CHILD_EQ(-ENOENT, sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_ACK, 1));
+	/* Importer ids are per NIC file: none here yet. */
+	CHILD_EQ(-ENOENT, nic_use(nfd, 1, &ii));
+	CHILD_EQ(-ENOENT, nic_op(nfd, DMEM_NIC_IOC_IMPORTER_ACK, 1));
+	CHILD_EQ(-ENOENT, nic_op(nfd, DMEM_NIC_IOC_IMPORTER_DETACH, 1));
 
 	/* Root's file is out of reach through /proc. */
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", a->root_pid, a->root_fd);
@@ -328,11 +334,12 @@ static int nobody_others_buffers(void *p)
 	/* A passed dma-buf: its pinned importer pins for root's owner. */
 	dmabuf = fd_recv(a->sock, NULL, 0, 0);
 	CHILD_EQ(1, dmabuf >= 0);
-	CHILD_EQ(0, sim_import(fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-			       DMEM_SIM_ACK_PROMPT, 0, &id));
+	CHILD_EQ(0, nic_import(nfd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+			       DMEM_NIC_ACK_PROMPT, 0, &id));
 	CHILD_EQ(MiB, cg_region_value(self->r, "dmem.pinned.current", self->cgname));
 	CHILD_EQ(0, cg_region_value(self->d, "dmem.pinned.current", self->cgname));
-	CHILD_EQ(0, sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, id));
+	CHILD_EQ(0, nic_op(nfd, DMEM_NIC_IOC_IMPORTER_DETACH, id));
+	close(nfd);
 	close(dmabuf);
 	close(rfd);
 	CHILD_EQ(0, sim_verify(fd, own, MiB, 77));
@@ -431,29 +438,29 @@ struct never_args {
 static int nobody_never_acks(void *p)
 {
 	struct never_args *a = p;
-	struct dmem_sim_importer_info ii;
-	int fd = sim_open(), dmabuf;
+	struct dmem_nic_importer_info ii;
+	int fd = nic_open(), dmabuf;
 	char cmd;
 	__u32 id;
 
 	CHILD_EQ(1, fd >= 0);
 	dmabuf = fd_recv(a->sock, NULL, 0, 0);
 	CHILD_EQ(1, dmabuf >= 0);
-	CHILD_EQ(0, sim_import(fd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-			       DMEM_SIM_ACK_MANUAL, 0, &id));
+	CHILD_EQ(0, nic_import(fd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+			       DMEM_NIC_ACK_MANUAL, 0, &id));
 	CHILD_EQ(1, write(a->sock, "i", 1));
 	CHILD_EQ(1, read(a->sock, &cmd, 1));
 	/* The revoke reached it, and it was not acknowledged. */
-	CHILD_EQ(-ENODEV, sim_importer_use(fd, id, &ii));
-	CHILD_EQ(DMEM_SIM_IMPORTER_REVOKED, ii.state);
+	CHILD_EQ(-ENODEV, nic_use(fd, id, &ii));
+	CHILD_EQ(DMEM_NIC_IMPORTER_REVOKED, ii.state);
 	CHILD_EQ(1, ii.revoke_notifies);
 	CHILD_EQ(0, ii.acks);
 	CHILD_EQ('a', cmd);
-	CHILD_EQ(0, sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_ACK, id));
+	CHILD_EQ(0, nic_op(fd, DMEM_NIC_IOC_IMPORTER_ACK, id));
 	CHILD_EQ(1, write(a->sock, "k", 1));
 	CHILD_EQ(1, read(a->sock, &cmd, 1));
 	CHILD_EQ('q', cmd);
-	CHILD_EQ(0, sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, id));
+	CHILD_EQ(0, nic_op(fd, DMEM_NIC_IOC_IMPORTER_DETACH, id));
 	close(dmabuf);
 	close(fd);
 	return 0;

@@ -188,8 +188,8 @@ static void never_acked(struct __test_metadata *_metadata, const char *name,
 		ASSERT_EQ(0, sim_fill(ofd, h[i], size, i + 1));
 		dmabuf[i] = sim_export(ofd, h[i]);
 		ASSERT_LE(0, dmabuf[i]);
-		ASSERT_EQ(0, sim_import(ifd, dmabuf[i], DMEM_SIM_IMPORT_PINNED,
-					DMEM_SIM_ACK_MANUAL, 0, &id[i]));
+		ASSERT_EQ(0, nic_import(ifd, dmabuf[i], DMEM_NIC_IMPORT_PINNED,
+					DMEM_NIC_ACK_MANUAL, 0, &id[i]));
 	}
 }
 
@@ -205,7 +205,7 @@ static void check_revoked_and_free(struct __test_metadata *_metadata, int ofd,
 		EXPECT_EQ(0, sim_verify(ofd, h[i], size, i + 1));
 	}
 	for (i = 0; i < n; i++) {
-		EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id[i]));
+		EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id[i]));
 		close(dmabuf[i]);
 		EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h[i]));
 	}
@@ -227,7 +227,7 @@ TEST_F_TIMEOUT(hostile, destroy_waits_one_timeout, 120)
 	set_timeout(_metadata, self->name, DESTROY_TIMEOUT_MS);
 	ofd = sim_open_in(self->u);
 	ASSERT_LE(0, ofd);
-	ifd = sim_open();
+	ifd = nic_open();
 	ASSERT_LE(0, ifd);
 	never_acked(_metadata, self->name, ofd, ifd, NBUF, 2 * MiB, h, id, dmabuf);
 	EXPECT_EQ(NBUF * 2 * MiB, cg_region_value(self->u, "dmem.pinned.current", self->cg));
@@ -250,7 +250,7 @@ TEST_F_TIMEOUT(hostile, destroy_waits_one_timeout, 120)
 		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
 	before = free_bytes();
 	for (i = 0; i < NBUF; i++)
-		EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id[i]));
+		EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id[i]));
 	after = free_bytes();
 	TH_LOG("detaching freed %lld KiB", (after - before) / 1024);
 	EXPECT_LE(NBUF * 2 * MiB * 3 / 4, after - before);
@@ -281,7 +281,7 @@ TEST_F_TIMEOUT(hostile, killed_destroy_finishes_in_background, 120)
 	set_timeout(_metadata, self->name, timeout);
 	ofd = sim_open_in(self->u);
 	ASSERT_LE(0, ofd);
-	ifd = sim_open();
+	ifd = nic_open();
 	ASSERT_LE(0, ifd);
 	never_acked(_metadata, self->name, ofd, ifd, n, 1 * MiB, h, id, dmabuf);
 
@@ -339,7 +339,7 @@ TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 	set_timeout(_metadata, self->name, TIMEOUT_MS);
 	ofd = sim_open_in(self->u);
 	ASSERT_LE(0, ofd);
-	ifd = sim_open();
+	ifd = nic_open();
 	ASSERT_LE(0, ifd);
 	bfd = sim_open_in(self->v);
 	ASSERT_LE(0, bfd);
@@ -360,7 +360,7 @@ TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 
 	/* Detaching acknowledges: the revokes finish and the room is free. */
 	for (i = 0; i < 8; i++)
-		EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id[i]));
+		EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id[i]));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, sim_region_info(self->fd, self->name, &ri));
 		if (!ri.parked && !ri.used)
@@ -461,14 +461,14 @@ static void measure_hostile(struct __test_metadata *_metadata, const char *cg,
 /* Imports one dma-buf (fd *arg) over and over into one file. */
 static int import_loop(const char *cg, void *arg, struct hostile_report *rep)
 {
-	int dmabuf = *(int *)arg, ifd = sim_open(), err = 0;
+	int dmabuf = *(int *)arg, ifd = nic_open(), err = 0;
 	__u32 id;
 
 	if (ifd < 0)
 		return ifd;
 	for (rep->rounds = 0; rep->rounds < 500000; rep->rounds++) {
-		err = sim_import(ifd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				 DMEM_SIM_ACK_PROMPT, 0, &id);
+		err = nic_import(ifd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+				 DMEM_NIC_ACK_PROMPT, 0, &id);
 		if (err)
 			break;
 		if (hostile_at_stop(cg, rep, 64))
@@ -501,7 +501,7 @@ TEST_F_TIMEOUT(hostile, imports_are_charged, 300)
  */
 static int file_loop(const char *cg, void *arg, struct hostile_report *rep)
 {
-	int keep = sim_open(), f, dmabuf, err = 0;
+	int keep = nic_open(), f, dmabuf, err = 0;
 	const char *name = arg;
 	__u32 h, id;
 
@@ -516,8 +516,8 @@ static int file_loop(const char *cg, void *arg, struct hostile_report *rep)
 		if (!err && dmabuf < 0)
 			err = dmabuf;
 		if (!err)
-			err = sim_import(keep, dmabuf, DMEM_SIM_IMPORT_PINNED,
-					 DMEM_SIM_ACK_PROMPT, 0, &id);
+			err = nic_import(keep, dmabuf, DMEM_NIC_IMPORT_PINNED,
+					 DMEM_NIC_ACK_PROMPT, 0, &id);
 		if (dmabuf >= 0)
 			close(dmabuf);
 		close(f);

@@ -23,6 +23,7 @@
 FIXTURE(input) {
 	char name[DMEM_SIM_NAME_LEN];
 	int fd;
+	int nfd;	/* a NIC file, importing the buffer's dma-buf */
 	__u32 h;
 };
 
@@ -32,12 +33,15 @@ FIXTURE_SETUP(input)
 	sim_unique_name(self->name, "input");
 	self->fd = sim_open();
 	ASSERT_LE(0, self->fd);
+	self->nfd = nic_open();
+	ASSERT_LE(0, self->nfd);
 	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 8 * MiB));
 	ASSERT_EQ(0, sim_alloc(self->fd, self->name, 4096, 0, &self->h));
 }
 
 FIXTURE_TEARDOWN(input)
 {
+	close(self->nfd);
 	sim_region_destroy(self->fd, self->name);
 	close(self->fd);
 }
@@ -47,14 +51,30 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) < 0 ? -errno : 0;
 }
 
-/* Nothing leaked: one 4 KiB buffer, resident. */
+/* Nothing leaked: one 4 KiB buffer, resident, not pinned. */
 static int unchanged(int fd, const char *name)
 {
 	struct dmem_sim_region_info ri;
+	struct dmem_sim_owner_info oi;
 
-	if (sim_region_info(fd, name, &ri))
+	if (sim_region_info(fd, name, &ri) || sim_owner(fd, &oi))
 		return -1;
-	return ri.used == 4096 && ri.buffers == 1 ? 0 : -2;
+	return ri.used == 4096 && ri.buffers == 1 && !oi.pinned ? 0 : -2;
+}
+
+/*
+ * Nothing leaked in the NIC's file either: its next importer of @dmabuf
+ * gets the first id, 1, and detaches.
+ */
+static int nic_unchanged(int nfd, int dmabuf)
+{
+	__u32 id = 0;
+	int err = nic_import(nfd, dmabuf, DMEM_NIC_IMPORT_DYNAMIC, 0, 0, &id);
+
+	if (err)
+		return err;
+	err = nic_op(nfd, DMEM_NIC_IOC_IMPORTER_DETACH, id);
+	return err ? err : id == 1 ? 0 : -2;
 }
 
 TEST_F(input, unknown_handles_and_importers)
@@ -63,7 +83,7 @@ TEST_F(input, unknown_handles_and_importers)
 		DMEM_SIM_IOC_FREE, DMEM_SIM_IOC_PIN, DMEM_SIM_IOC_UNPIN,
 		DMEM_SIM_IOC_TOUCH,
 	};
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	struct dmem_sim_buf_info bi;
 	char data[16];
 	struct dmem_sim_rw rw = { .len = 16, .ptr = (uintptr_t)data };
@@ -78,9 +98,10 @@ TEST_F(input, unknown_handles_and_importers)
 		EXPECT_EQ(-ENOENT, xioctl(self->fd, DMEM_SIM_IOC_READ, &rw));
 		EXPECT_EQ(-ENOENT, xioctl(self->fd, DMEM_SIM_IOC_WRITE, &rw));
 		EXPECT_EQ(-ENOENT, sim_export(self->fd, bad[i]));
-		EXPECT_EQ(-ENOENT, sim_importer_op(self->fd, DMEM_SIM_IOC_IMPORTER_ACK, bad[i]));
-		EXPECT_EQ(-ENOENT, sim_importer_op(self->fd, DMEM_SIM_IOC_IMPORTER_DETACH, bad[i]));
-		EXPECT_EQ(-ENOENT, sim_importer_use(self->fd, bad[i], &ii));
+		EXPECT_EQ(-ENOENT, nic_op(self->nfd, DMEM_NIC_IOC_IMPORTER_ACK, bad[i]));
+		EXPECT_EQ(-ENOENT, nic_op(self->nfd, DMEM_NIC_IOC_IMPORTER_DETACH, bad[i]));
+		EXPECT_EQ(-ENOENT, nic_use(self->nfd, bad[i], &ii));
+		EXPECT_EQ(-ENOENT, nic_read(self->nfd, bad[i], 0, 16, data));
 	}
 	/* Handles are per file. */
 	{
@@ -164,8 +185,8 @@ TEST_F(input, flags_and_reserved_fields)
 	struct dmem_sim_buf_op op = { .handle = self->h, .flags = 1 };
 	struct dmem_sim_export ex = { .handle = self->h, .flags = 2 };
 	struct dmem_sim_owner_info oi = { .flags = 1 };
-	struct dmem_sim_importer_info ii = { .id = 1, .flags = 1 };
-	struct dmem_sim_import im = { 0 };
+	struct dmem_nic_importer_info ii = { .id = 1, .flags = 1 };
+	struct dmem_nic_import im = { 0 };
 	struct dmem_sim_buf_info bi = { .handle = self->h, .flags = 1 };
 	struct dmem_sim_region_info ri = { .flags = 1 };
 	__u32 id;
@@ -185,7 +206,7 @@ TEST_F(input, flags_and_reserved_fields)
 	ex.pad = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_EXPORT, &ex));
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_OWNER_INFO, &oi));
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_IMPORTER_USE, &ii));
+	EXPECT_EQ(-EINVAL, xioctl(self->nfd, DMEM_NIC_IOC_IMPORTER_USE, &ii));
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_REGION_INFO, &ri));
 
 	/* Unpinning what is not pinned. */
@@ -195,30 +216,66 @@ TEST_F(input, flags_and_reserved_fields)
 	d = sim_export(self->fd, self->h);
 	ASSERT_LE(0, d);
 	EXPECT_EQ(-EBUSY, sim_export(self->fd, self->h));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, 3, 0, 0, &id));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED_HARD,
-				      DMEM_SIM_ACK_MANUAL, 0, &id));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED, 3, 0, &id));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED,
-				      DMEM_SIM_ACK_DELAYED, 0, &id));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED,
-				      DMEM_SIM_ACK_DELAYED, DMEM_SIM_ACK_DELAY_MAX + 1, &id));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_PINNED,
-				      DMEM_SIM_ACK_PROMPT, 10, &id));
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, d, DMEM_SIM_IMPORT_DYNAMIC,
-				      DMEM_SIM_ACK_MANUAL, 0, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, 3, 0, 0, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, DMEM_NIC_IMPORT_PINNED_HARD,
+				      DMEM_NIC_ACK_MANUAL, 0, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, DMEM_NIC_IMPORT_PINNED, 3, 0, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, DMEM_NIC_IMPORT_PINNED,
+				      DMEM_NIC_ACK_DELAYED, 0, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, DMEM_NIC_IMPORT_PINNED,
+				      DMEM_NIC_ACK_DELAYED, DMEM_NIC_ACK_DELAY_MAX + 1, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, DMEM_NIC_IMPORT_PINNED,
+				      DMEM_NIC_ACK_PROMPT, 10, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, d, DMEM_NIC_IMPORT_DYNAMIC,
+				      DMEM_NIC_ACK_MANUAL, 0, &id));
 	im.fd = d;
 	im.flags = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_IMPORT, &im));
+	EXPECT_EQ(-EINVAL, xioctl(self->nfd, DMEM_NIC_IOC_IMPORT, &im));
 	im.flags = 0;
 	im.id = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, DMEM_SIM_IOC_IMPORT, &im));
-	EXPECT_EQ(-EBADF, sim_import(self->fd, -1, DMEM_SIM_IMPORT_PINNED, 0, 0, &id));
-	EXPECT_EQ(-EBADF, sim_import(self->fd, 1000, DMEM_SIM_IMPORT_PINNED, 0, 0, &id));
-	/* A file that is not a dma-buf of this device. */
-	EXPECT_EQ(-EINVAL, sim_import(self->fd, self->fd, DMEM_SIM_IMPORT_PINNED, 0, 0, &id));
-	close(d);
+	EXPECT_EQ(-EINVAL, xioctl(self->nfd, DMEM_NIC_IOC_IMPORT, &im));
+	EXPECT_EQ(-EBADF, nic_import(self->nfd, -1, DMEM_NIC_IMPORT_PINNED, 0, 0, &id));
+	EXPECT_EQ(-EBADF, nic_import(self->nfd, 1000, DMEM_NIC_IMPORT_PINNED, 0, 0, &id));
+	/* Files that are not dma-bufs: dmem_sim's, the NIC's own. */
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, self->fd, DMEM_NIC_IMPORT_PINNED, 0, 0, &id));
+	EXPECT_EQ(-EINVAL, nic_import(self->nfd, self->nfd, DMEM_NIC_IMPORT_PINNED, 0, 0, &id));
 	EXPECT_EQ(0, unchanged(self->fd, self->name));
+	EXPECT_EQ(0, nic_unchanged(self->nfd, d));
+	close(d);
+}
+
+/* The NIC's reads through an importer's mapping: exact ranges, flags. */
+TEST_F(input, nic_read_ranges)
+{
+	struct dmem_nic_read rd = { .len = 16 };
+	unsigned char data[4096];
+	__u32 id;
+	int d;
+
+	d = sim_export(self->fd, self->h);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, sim_fill(self->fd, self->h, 4096, 8));
+	ASSERT_EQ(0, nic_import(self->nfd, d, DMEM_NIC_IMPORT_PINNED,
+				DMEM_NIC_ACK_PROMPT, 0, &id));
+	EXPECT_EQ(1, (int)id);
+	EXPECT_EQ(-EINVAL, nic_read(self->nfd, id, 0, 0, data));
+	EXPECT_EQ(-EINVAL, nic_read(self->nfd, id, 0, 4097, data));
+	EXPECT_EQ(-EINVAL, nic_read(self->nfd, id, 4096, 1, data));
+	EXPECT_EQ(-EINVAL, nic_read(self->nfd, id, 1, 4096, data));
+	EXPECT_EQ(-EINVAL, nic_read(self->nfd, id, UINT64_MAX, 2, data));
+	EXPECT_EQ(-EFAULT, nic_read(self->nfd, id, 0, 16, BAD_PTR));
+	rd.id = id;
+	rd.ptr = (uintptr_t)data;
+	rd.flags = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->nfd, DMEM_NIC_IOC_IMPORTER_READ, &rd));
+	/* The last byte alone, then the whole buffer: the pattern, exactly. */
+	EXPECT_EQ(0, nic_read(self->nfd, id, 4095, 1, data));
+	EXPECT_EQ(0, sim_pattern_differs(data, 8, 4095, 1));
+	EXPECT_EQ(0, nic_verify(self->nfd, id, 4096, 8));
+	EXPECT_EQ(0, nic_op(self->nfd, DMEM_NIC_IOC_IMPORTER_DETACH, id));
+	EXPECT_EQ(0, unchanged(self->fd, self->name));
+	EXPECT_EQ(0, nic_unchanged(self->nfd, d));
+	close(d);
 }
 
 TEST_F(input, bad_pointers_and_unknown_ioctls)
@@ -228,20 +285,34 @@ TEST_F(input, bad_pointers_and_unknown_ioctls)
 		DMEM_SIM_IOC_REGION_INFO, DMEM_SIM_IOC_ALLOC, DMEM_SIM_IOC_FREE,
 		DMEM_SIM_IOC_PIN, DMEM_SIM_IOC_UNPIN, DMEM_SIM_IOC_TOUCH,
 		DMEM_SIM_IOC_INFO, DMEM_SIM_IOC_WRITE, DMEM_SIM_IOC_READ,
-		DMEM_SIM_IOC_EXPORT, DMEM_SIM_IOC_OWNER_INFO, DMEM_SIM_IOC_IMPORT,
-		DMEM_SIM_IOC_IMPORTER_ACK, DMEM_SIM_IOC_IMPORTER_USE,
-		DMEM_SIM_IOC_IMPORTER_DETACH,
+		DMEM_SIM_IOC_EXPORT, DMEM_SIM_IOC_OWNER_INFO,
+	};
+	static const unsigned long nic_reqs[] = {
+		DMEM_NIC_IOC_IMPORT, DMEM_NIC_IOC_IMPORTER_ACK,
+		DMEM_NIC_IOC_IMPORTER_USE, DMEM_NIC_IOC_IMPORTER_DETACH,
+		DMEM_NIC_IOC_IMPORTER_READ,
 	};
 	struct dmem_sim_event ev;
+	struct dmem_nic_event nev;
 	unsigned int i;
 	char small[8];
+	int d;
 
 	for (i = 0; i < ARRAY_SIZE(reqs); i++) {
 		EXPECT_EQ(-EFAULT, xioctl(self->fd, reqs[i], NULL));
 		EXPECT_EQ(-EFAULT, xioctl(self->fd, reqs[i], BAD_PTR));
+		/* Each device knows only its own ioctls. */
+		EXPECT_EQ(-ENOTTY, xioctl(self->nfd, reqs[i], BAD_PTR));
+	}
+	for (i = 0; i < ARRAY_SIZE(nic_reqs); i++) {
+		EXPECT_EQ(-EFAULT, xioctl(self->nfd, nic_reqs[i], NULL));
+		EXPECT_EQ(-EFAULT, xioctl(self->nfd, nic_reqs[i], BAD_PTR));
+		EXPECT_EQ(-ENOTTY, xioctl(self->fd, nic_reqs[i], BAD_PTR));
 	}
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IO(DMEM_SIM_IOC_MAGIC, 0x7f), NULL));
 	EXPECT_EQ(-ENOTTY, xioctl(self->fd, _IOW(DMEM_SIM_IOC_MAGIC, 0x10, int), &i));
+	EXPECT_EQ(-ENOTTY, xioctl(self->nfd, _IO(DMEM_NIC_IOC_MAGIC, 0x7f), NULL));
+	EXPECT_EQ(-ENOTTY, xioctl(self->nfd, _IOW(DMEM_NIC_IOC_MAGIC, 0x00, int), &i));
 
 	/* read(): whole records only; nothing queued. */
 	EXPECT_EQ(-1, read(self->fd, small, sizeof(small)));
@@ -249,7 +320,18 @@ TEST_F(input, bad_pointers_and_unknown_ioctls)
 	fcntl(self->fd, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(-1, read(self->fd, &ev, sizeof(ev)));
 	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, read(self->nfd, small, sizeof(small)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, read(self->nfd, &nev, sizeof(nev) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	fcntl(self->nfd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, read(self->nfd, &nev, sizeof(nev)));
+	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(0, unchanged(self->fd, self->name));
+	d = sim_export(self->fd, self->h);
+	ASSERT_LE(0, d);
+	EXPECT_EQ(0, nic_unchanged(self->nfd, d));
+	close(d);
 }
 
 /* An unprivileged user owns buffers, but creates and destroys no region. */

@@ -67,16 +67,17 @@ static int count_type(const struct dmem_sim_event *evs, int n, __u32 type)
 
 TEST_F(life, region_destroy_with_everything_live)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	struct dmem_sim_region_info ri;
 	struct dmem_sim_event evs[16];
+	struct dmem_nic_event nevs[16];
 	__u32 p1, u1, u2, x, nic, dyn;
 	int fa, fi, d1, d2, n;
 
 	ASSERT_EQ(0, cg_enter(self->a));
 	fa = sim_open();
 	ASSERT_LE(0, fa);
-	fi = sim_open();
+	fi = nic_open();
 	ASSERT_LE(0, fi);
 	ASSERT_EQ(0, cg_enter(""));
 
@@ -91,8 +92,8 @@ TEST_F(life, region_destroy_with_everything_live)
 	d2 = sim_export(fa, u1);
 	ASSERT_LE(0, d2);
 	EXPECT_EQ(-EBUSY, sim_export(fa, u1));
-	ASSERT_EQ(0, sim_import(fi, d1, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic));
-	ASSERT_EQ(0, sim_import(fi, d2, DMEM_SIM_IMPORT_DYNAMIC, 0, 0, &dyn));
+	ASSERT_EQ(0, nic_import(fi, d1, DMEM_NIC_IMPORT_PINNED, DMEM_NIC_ACK_PROMPT, 0, &nic));
+	ASSERT_EQ(0, nic_import(fi, d2, DMEM_NIC_IMPORT_DYNAMIC, 0, 0, &dyn));
 	EXPECT_EQ(10 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
 
 	/* Hot-unplug: everything resident is revoked, importers told. */
@@ -102,12 +103,16 @@ TEST_F(life, region_destroy_with_everything_live)
 	EXPECT_EQ(3, count_type(evs, n, DMEM_SIM_EVENT_BUF_REVOKED));
 	EXPECT_EQ(DMEM_SIM_EVENT_REGION_DESTROYED, (long long)evs[n - 1].type);
 	EXPECT_EQ(0, strcmp(evs[n - 1].region, self->name));
-	n = sim_events(fi, evs, 16);
-	EXPECT_EQ(4, n);
-	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_IMPORTER_REVOKED));
-	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_IMPORTER_ACKED));
-	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_IMPORTER_MOVED));
-	EXPECT_EQ(1, count_type(evs, n, DMEM_SIM_EVENT_REGION_DESTROYED));
+	/* The NIC's file heard of its importers only: a revoke, a move. */
+	n = nic_events(fi, nevs, 16);
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(DMEM_NIC_EVENT_IMPORTER_REVOKED, (long long)nevs[0].type);
+	EXPECT_EQ(nic, nevs[0].importer);
+	EXPECT_EQ(DMEM_NIC_EVENT_IMPORTER_ACKED, (long long)nevs[1].type);
+	EXPECT_EQ(nic, nevs[1].importer);
+	EXPECT_EQ(DMEM_NIC_EVENT_IMPORTER_MOVED, (long long)nevs[2].type);
+	EXPECT_EQ(dyn, nevs[2].importer);
+	EXPECT_EQ(4 * MiB, (long long)nevs[2].size);
 
 	EXPECT_EQ(-2, cg_region_value("", "dmem.capacity", self->cg));
 	EXPECT_EQ(-2, cg_region_value(self->a, "dmem.current", self->cg));
@@ -121,8 +126,8 @@ TEST_F(life, region_destroy_with_everything_live)
 	EXPECT_EQ(0, sim_verify(fa, u2, 2 * MiB, 9));
 	EXPECT_EQ(-ENODEV, sim_op(fa, DMEM_SIM_IOC_TOUCH, p1));
 	EXPECT_EQ(-ENODEV, sim_op(fa, DMEM_SIM_IOC_PIN, u2));
-	EXPECT_EQ(-ENODEV, sim_importer_use(fi, nic, &ii));
-	EXPECT_EQ(-ENODEV, sim_importer_use(fi, dyn, &ii));
+	EXPECT_EQ(-ENODEV, nic_use(fi, nic, &ii));
+	EXPECT_EQ(-ENODEV, nic_use(fi, dyn, &ii));
 
 	/* The name is free again; the old buffers do not mind. */
 	ASSERT_EQ(0, sim_region_create(self->fr, self->name, 8 * MiB));
@@ -139,7 +144,7 @@ TEST_F(life, region_destroy_with_everything_live)
 
 TEST_F(life, close_exporter_first)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	__u32 p1, nic;
 	int fa, fi, d1;
 
@@ -147,13 +152,13 @@ TEST_F(life, close_exporter_first)
 	fa = sim_open();
 	ASSERT_LE(0, fa);
 	ASSERT_EQ(0, cg_enter(self->b));
-	fi = sim_open();
+	fi = nic_open();
 	ASSERT_LE(0, fi);
 	ASSERT_EQ(0, cg_enter(""));
 	ASSERT_EQ(0, sim_alloc(fa, self->name, 4 * MiB, 0, &p1));
 	d1 = sim_export(fa, p1);
 	ASSERT_LE(0, d1);
-	ASSERT_EQ(0, sim_import(fi, d1, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic));
+	ASSERT_EQ(0, nic_import(fi, d1, DMEM_NIC_IMPORT_PINNED, DMEM_NIC_ACK_PROMPT, 0, &nic));
 	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.pinned.current", self->cg));
 	EXPECT_EQ(0, cg_region_value(self->b, "dmem.pinned.current", self->cg));
 
@@ -162,9 +167,9 @@ TEST_F(life, close_exporter_first)
 	close(d1);
 	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.current", self->cg));
 	EXPECT_EQ(4 * MiB, cg_region_value(self->a, "dmem.pinned.current", self->cg));
-	EXPECT_EQ(0, sim_importer_use(fi, nic, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_MAPPED, (long long)ii.state);
-	EXPECT_EQ(0, sim_importer_op(fi, DMEM_SIM_IOC_IMPORTER_DETACH, nic));
+	EXPECT_EQ(0, nic_use(fi, nic, &ii));
+	EXPECT_EQ(DMEM_NIC_IMPORTER_MAPPED, (long long)ii.state);
+	EXPECT_EQ(0, nic_op(fi, DMEM_NIC_IOC_IMPORTER_DETACH, nic));
 	EXPECT_EQ(0, cg_region_value(self->a, "dmem.current", self->cg));
 	EXPECT_EQ(0, cg_region_value(self->a, "dmem.pinned.current", self->cg));
 	close(fi);
@@ -218,11 +223,11 @@ static int nic_child(void *p)
 	char c = 'i';
 	__u32 nic;
 
-	fi = sim_open();
+	fi = nic_open();
 	CHILD_TRUE(fi >= 0);
 	d = fd_recv(sock, NULL, 0, 0);
 	CHILD_TRUE(d >= 0);
-	CHILD_EQ(0, sim_import(fi, d, DMEM_SIM_IMPORT_PINNED, DMEM_SIM_ACK_PROMPT, 0, &nic));
+	CHILD_EQ(0, nic_import(fi, d, DMEM_NIC_IMPORT_PINNED, DMEM_NIC_ACK_PROMPT, 0, &nic));
 	close(d);
 	CHILD_EQ(1, write(sock, &c, 1));
 	CHILD_EQ(1, read(sock, &c, 1));

@@ -112,13 +112,15 @@ TEST_F(simmap, revoke_and_destroy_while_mapped)
 	struct dmem_sim_region_info ri;
 	unsigned char *p;
 	__u32 p1, x, nic;
-	int d;
+	int d, nfd;
 
 	ASSERT_EQ(0, sim_alloc(self->fa, self->name, 8 * MiB, DMEM_SIM_ALLOC_PINNED, &p1));
 	d = sim_export(self->fa, p1);
 	ASSERT_LE(0, d);
-	ASSERT_EQ(0, sim_import(self->fb, d, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_PROMPT, 0, &nic));
+	nfd = nic_open();
+	ASSERT_LE(0, nfd);
+	ASSERT_EQ(0, nic_import(nfd, d, DMEM_NIC_IMPORT_PINNED,
+				DMEM_NIC_ACK_PROMPT, 0, &nic));
 	/* A window into the second half only. */
 	p = map(self->fa, p1, 4 * MiB, MAP_SHARED, 4 * MiB);
 	ASSERT_NE(MAP_FAILED, p);
@@ -134,6 +136,7 @@ TEST_F(simmap, revoke_and_destroy_while_mapped)
 	ASSERT_EQ(0, sim_region_destroy(self->fa, self->name));
 	EXPECT_EQ(0, check_bytes(p, 4 * MiB, 30));
 	close(d);
+	close(nfd);
 	close(self->fa);
 	close(self->fb);
 	EXPECT_EQ(0, check_bytes(p, 4 * MiB, 30));

@@ -83,9 +83,11 @@ static int expected(int err)
 	       err == -ENODEV;
 }
 
-static void count_events(int fd, struct wreport *r)
+/* The owner's events of owner file @fd, the importers' of NIC file @nfd. */
+static void count_events(int fd, int nfd, struct wreport *r)
 {
 	struct dmem_sim_event evs[64];
+	struct dmem_nic_event nevs[64];
 	int i, n = sim_events(fd, evs, 64);
 
 	for (i = 0; i < n; i++) {
@@ -93,10 +95,12 @@ static void count_events(int fd, struct wreport *r)
 			__atomic_add_fetch(&r->evicted, 1, __ATOMIC_RELAXED);
 		if (evs[i].type == DMEM_SIM_EVENT_BUF_REVOKED)
 			__atomic_add_fetch(&r->revoked, 1, __ATOMIC_RELAXED);
-		if (evs[i].type == DMEM_SIM_EVENT_IMPORTER_REVOKED ||
-		    evs[i].type == DMEM_SIM_EVENT_IMPORTER_MOVED)
-			__atomic_add_fetch(&r->notified, 1, __ATOMIC_RELAXED);
 	}
+	n = nic_events(nfd, nevs, 64);
+	for (i = 0; i < n; i++)
+		if (nevs[i].type == DMEM_NIC_EVENT_IMPORTER_REVOKED ||
+		    nevs[i].type == DMEM_NIC_EVENT_IMPORTER_MOVED)
+			__atomic_add_fetch(&r->notified, 1, __ATOMIC_RELAXED);
 }
 
 /* The sum of every worker's report, as it is now. */
@@ -139,10 +143,10 @@ struct slots {
 #define SKIPPED		2
 
 /* One random operation on slot @i; its result (1: data lost). */
-static int one_op(int fd, const char *region, unsigned int seed,
+static int one_op(int fd, int nfd, const char *region, unsigned int seed,
 		  struct slots *s, int i, int *op)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	int err;
 
 	*op = s->h[i] ? rand() % NR_OPS : OP_ALLOC;
@@ -167,15 +171,15 @@ static int one_op(int fd, const char *region, unsigned int seed,
 		s->dmabuf[i] = sim_export(fd, s->h[i]);
 		err = s->dmabuf[i] < 0 ? s->dmabuf[i] : 0;
 		if (!err)
-			err = sim_import(fd, s->dmabuf[i], rand() % 2, 0, 0, &s->imp[i]);
+			err = nic_import(nfd, s->dmabuf[i], rand() % 2, 0, 0, &s->imp[i]);
 		return err;
 	case OP_USE:
-		return s->imp[i] ? sim_importer_use(fd, s->imp[i], &ii) : SKIPPED;
+		return s->imp[i] ? nic_use(nfd, s->imp[i], &ii) : SKIPPED;
 	case OP_VERIFY:
 		return sim_verify(fd, s->h[i], s->size[i], s->h[i] + seed);
 	default:
 		if (s->imp[i])
-			sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, s->imp[i]);
+			nic_op(nfd, DMEM_NIC_IOC_IMPORTER_DETACH, s->imp[i]);
 		if (s->dmabuf[i] >= 0)
 			close(s->dmabuf[i]);
 		err = sim_op(fd, DMEM_SIM_IOC_FREE, s->h[i]);
@@ -190,16 +194,18 @@ static int worker(const char *region, unsigned int seed, struct wreport *r)
 {
 	long long start = sim_now_ms(), now;
 	struct slots s = { 0 };
-	int fd, i, err, op;
+	int fd, nfd, i, err, op;
 
 	fd = sim_open();
 	CHILD_TRUE(fd >= 0);
+	nfd = nic_open();
+	CHILD_TRUE(nfd >= 0);
 	for (i = 0; i < SLOTS; i++)
 		s.dmabuf[i] = -1;
 	srand(seed);
 	for (now = start; now - start < RUN_MS ||
 	     (now - start < MAX_RUN_MS && !load_done()); now = sim_now_ms()) {
-		err = one_op(fd, region, seed, &s, rand() % SLOTS, &op);
+		err = one_op(fd, nfd, region, seed, &s, rand() % SLOTS, &op);
 		__atomic_add_fetch(&r->rep.checks, 1, __ATOMIC_RELAXED);
 		if (err == 1)
 			child_problem(&r->rep, true, "%s: data lost", op_names[op]);
@@ -207,13 +213,14 @@ static int worker(const char *region, unsigned int seed, struct wreport *r)
 			child_problem(&r->rep, false, "%s: errno %d", op_names[op], -err);
 		else if (!err)
 			__atomic_add_fetch(&r->ok[op], 1, __ATOMIC_RELAXED);
-		count_events(fd, r);
+		count_events(fd, nfd, r);
 	}
 	for (i = 0; i < SLOTS; i++)
 		if (s.h[i] && sim_verify(fd, s.h[i], s.size[i], s.h[i] + seed) == 1)
 			child_problem(&r->rep, true, "verify at the end: data lost");
 	/* Close with buffers, exports and importers all still there. */
 	close(fd);
+	close(nfd);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
  * What the ABI documents (uapi/linux/dmem_sim.h) and this test asserts:
  *  - destroy returns 0; a never-acking importer only delays it by the
  *    region's revoke timeout (the teardown abandons the revoke);
- *  - every pinned importer got DMEM_SIM_EVENT_IMPORTER_REVOKED (as many
+ *  - every pinned importer got DMEM_NIC_EVENT_IMPORTER_REVOKED (as many
  *    events as its revoke_notifies counter) and is REVOKED (USE: ENODEV);
  *    every dynamic importer is unmapped, with one IMPORTER_MOVED event per
  *    move notification; every file got REGION_DESTROYED;
@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,7 +92,11 @@ static unsigned char pattern(unsigned int seed, __u64 i)
 
 enum imp_kind { IMP_PROMPT, IMP_DELAYED, IMP_MANUAL, IMP_NEVER, IMP_DYNAMIC };
 
-/* The worker's files: the owner, manual ackers, the never-acker. */
+/*
+ * The worker's files: the owner, manual ackers, the never-acker; each is a
+ * file of /dev/dmem_sim (fds) and one of /dev/dmem_nic (nfds) holding the
+ * importers of its kind.
+ */
 enum { F_OWNER, F_ACK, F_NEVER, NFILES };
 /* Importer ids are small: each file holds at most MAX_IMPS. */
 #define MAX_ID		64
@@ -117,6 +122,7 @@ struct worker {
 	const char *region;
 	struct round *rd;
 	int fds[NFILES];
+	int nfds[NFILES];
 	struct slot s[SLOTS];
 	struct imp imps[MAX_IMPS];	/* the main thread's only */
 	int have_never;
@@ -124,6 +130,7 @@ struct worker {
 	long long ev[NFILES][MAX_ID][NEV];
 	int destroyed_ev[NFILES];
 	long long seq[NFILES];
+	long long nseq[NFILES];
 	long long gaps;
 	int stop;
 	struct wreport *rep;
@@ -136,26 +143,37 @@ static long long evget(struct worker *w, const struct imp *imp, int type)
 	return __atomic_load_n(&w->ev[imp->file][imp->id][type], __ATOMIC_ACQUIRE);
 }
 
-static void on_event(struct worker *w, int file, const struct dmem_sim_event *ev)
+/* Counts a gap in the sequence numbers of a file's events. */
+static void on_seq(struct worker *w, long long *last, __u64 seq)
+{
+	if ((long long)seq != *last + 1)
+		w->gaps++;
+	*last = seq;
+}
+
+static void on_sim_event(struct worker *w, int file, const struct dmem_sim_event *ev)
+{
+	on_seq(w, &w->seq[file], ev->seq);
+	if (ev->type == DMEM_SIM_EVENT_REGION_DESTROYED &&
+	    !strcmp(ev->region, w->region))
+		__atomic_add_fetch(&w->destroyed_ev[file], 1, __ATOMIC_RELEASE);
+}
+
+static void on_nic_event(struct worker *w, int file, const struct dmem_nic_event *ev)
 {
 	int type = -1;
 
-	if ((long long)ev->seq != w->seq[file] + 1)
-		w->gaps++;
-	w->seq[file] = ev->seq;
-	if (ev->type == DMEM_SIM_EVENT_REGION_DESTROYED) {
-		if (!strcmp(ev->region, w->region))
-			__atomic_add_fetch(&w->destroyed_ev[file], 1, __ATOMIC_RELEASE);
+	on_seq(w, &w->nseq[file], ev->seq);
+	if (ev->type == DMEM_NIC_EVENT_IMPORTER_REVOKED)
+		type = EV_REVOKED;
+	else if (ev->type == DMEM_NIC_EVENT_IMPORTER_ACKED)
+		type = EV_ACKED;
+	else if (ev->type == DMEM_NIC_EVENT_IMPORTER_MOVED)
+		type = EV_MOVED;
+	if (type < 0) {
+		problem(w, 0, "unknown NIC event %u", ev->type);
 		return;
 	}
-	if (ev->type == DMEM_SIM_EVENT_IMPORTER_REVOKED)
-		type = EV_REVOKED;
-	else if (ev->type == DMEM_SIM_EVENT_IMPORTER_ACKED)
-		type = EV_ACKED;
-	else if (ev->type == DMEM_SIM_EVENT_IMPORTER_MOVED)
-		type = EV_MOVED;
-	if (type < 0)
-		return;	/* the owner's buffer events */
 	if (ev->importer >= MAX_ID) {
 		problem(w, 0, "importer id %u", ev->importer);
 		return;
@@ -167,7 +185,7 @@ static void on_event(struct worker *w, int file, const struct dmem_sim_event *ev
 	 */
 	__atomic_add_fetch(&w->ev[file][ev->importer][type], 1, __ATOMIC_RELEASE);
 	if (file == F_ACK && type == EV_REVOKED &&
-	    sim_importer_op(w->fds[F_ACK], DMEM_SIM_IOC_IMPORTER_ACK, ev->importer))
+	    nic_op(w->nfds[F_ACK], DMEM_NIC_IOC_IMPORTER_ACK, ev->importer))
 		problem(w, 0, "ack of importer %u failed", ev->importer);
 }
 
@@ -175,24 +193,32 @@ static void on_event(struct worker *w, int file, const struct dmem_sim_event *ev
 static void *event_thread(void *arg)
 {
 	struct worker *w = arg;
-	struct pollfd p[NFILES];
+	struct pollfd p[2 * NFILES];
 	struct dmem_sim_event ev[16];
+	struct dmem_nic_event nev[16];
 	int i, j;
 	ssize_t n;
 
 	for (i = 0; i < NFILES; i++) {
 		p[i].fd = w->fds[i];
+		p[NFILES + i].fd = w->nfds[i];
 		p[i].events = POLLIN;
+		p[NFILES + i].events = POLLIN;
 	}
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
-		if (poll(p, NFILES, 20) <= 0)
+		if (poll(p, 2 * NFILES, 20) <= 0)
 			continue;
 		for (i = 0; i < NFILES; i++) {
-			if (!(p[i].revents & POLLIN))
-				continue;
-			n = read(p[i].fd, ev, sizeof(ev));
-			for (j = 0; n > 0 && j < n / (ssize_t)sizeof(ev[0]); j++)
-				on_event(w, i, &ev[j]);
+			if (p[i].revents & POLLIN) {
+				n = read(p[i].fd, ev, sizeof(ev));
+				for (j = 0; n > 0 && j < n / (ssize_t)sizeof(ev[0]); j++)
+					on_sim_event(w, i, &ev[j]);
+			}
+			if (p[NFILES + i].revents & POLLIN) {
+				n = read(p[NFILES + i].fd, nev, sizeof(nev));
+				for (j = 0; n > 0 && j < n / (ssize_t)sizeof(nev[0]); j++)
+					on_nic_event(w, i, &nev[j]);
+			}
 		}
 	}
 	return NULL;
@@ -263,8 +289,8 @@ static void slot_free(struct worker *w, struct slot *s)
 static void import_one(struct worker *w, struct slot *s)
 {
 	static const __u32 ack[] = {
-		DMEM_SIM_ACK_PROMPT, DMEM_SIM_ACK_DELAYED, DMEM_SIM_ACK_MANUAL,
-		DMEM_SIM_ACK_MANUAL, 0,
+		DMEM_NIC_ACK_PROMPT, DMEM_NIC_ACK_DELAYED, DMEM_NIC_ACK_MANUAL,
+		DMEM_NIC_ACK_MANUAL, 0,
 	};
 	static const __u32 delay[] = { 0, 50, 0, 0, 0 };
 	enum imp_kind kind = rand() % 5;
@@ -290,9 +316,9 @@ static void import_one(struct worker *w, struct slot *s)
 	}
 	w->rep->import_tries++;
 	file = kind == IMP_MANUAL ? F_ACK : kind == IMP_NEVER ? F_NEVER : F_OWNER;
-	err = sim_import(w->fds[file], s->dmabuf,
-			 kind == IMP_DYNAMIC ? DMEM_SIM_IMPORT_DYNAMIC :
-			 DMEM_SIM_IMPORT_PINNED, ack[kind], delay[kind], &id);
+	err = nic_import(w->nfds[file], s->dmabuf,
+			 kind == IMP_DYNAMIC ? DMEM_NIC_IMPORT_DYNAMIC :
+			 DMEM_NIC_IMPORT_PINNED, ack[kind], delay[kind], &id);
 	CHECK(w, err, kind == IMP_DYNAMIC ? E_DYN : E_USE, "import");
 	if (err)
 		return;
@@ -314,7 +340,7 @@ static void import_one(struct worker *w, struct slot *s)
 /* One random operation on the region, while it lives (or is dying). */
 static void load_op(struct worker *w)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	struct slot *s = &w->s[rand() % SLOTS];
 	struct imp *imp;
 	int err, i;
@@ -381,7 +407,7 @@ static void load_op(struct worker *w)
 	case 8:
 		imp = &w->imps[rand() % MAX_IMPS];
 		if (imp->used) {
-			err = sim_importer_use(w->fds[imp->file], imp->id, &ii);
+			err = nic_use(w->nfds[imp->file], imp->id, &ii);
 			CHECK(w, err, imp->kind == IMP_DYNAMIC ? E_DYN : E_USE,
 			      "importer use");
 		}
@@ -453,11 +479,11 @@ static void check_slot(struct worker *w, struct slot *s)
 			problem(w, 0, "dead export: %d", dfd);
 	}
 	if (dfd >= 0) {
-		err = sim_import(w->fds[F_OWNER], dfd, DMEM_SIM_IMPORT_PINNED,
-				 DMEM_SIM_ACK_PROMPT, 0, NULL);
+		err = nic_import(w->nfds[F_OWNER], dfd, DMEM_NIC_IMPORT_PINNED,
+				 DMEM_NIC_ACK_PROMPT, 0, NULL);
 		if (err != -ENODEV)
 			problem(w, 0, "dead pinned import: %d", err);
-		err = sim_import(w->fds[F_OWNER], dfd, DMEM_SIM_IMPORT_DYNAMIC, 0, 0, NULL);
+		err = nic_import(w->nfds[F_OWNER], dfd, DMEM_NIC_IMPORT_DYNAMIC, 0, 0, NULL);
 		if (err != -ENODEV)
 			problem(w, 0, "dead dynamic import: %d", err);
 		if (dfd != s->dmabuf)
@@ -473,7 +499,7 @@ static void check_slot(struct worker *w, struct slot *s)
  * pending acknowledgment), but answers the last; the never-acker never.
  */
 static int imp_settled(struct worker *w, const struct imp *imp,
-		       const struct dmem_sim_importer_info *ii)
+		       const struct dmem_nic_importer_info *ii)
 {
 	if (imp->kind == IMP_DYNAMIC)
 		return evget(w, imp, EV_MOVED) == (long long)ii->move_notifies &&
@@ -491,18 +517,18 @@ static int imp_settled(struct worker *w, const struct imp *imp,
 /* Every importer was told, as its events and counters show. */
 static void check_importers(struct worker *w)
 {
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	long long end = sim_now_ms() + 5000;
 	int i, err, settled;
 
 	for (i = 0; i < MAX_IMPS; i++) {
 		struct imp *imp = &w->imps[i];
-		int fd = w->fds[imp->file];
+		int fd = w->nfds[imp->file];
 
 		if (!imp->used)
 			continue;
 		for (;;) {
-			err = sim_importer_use(fd, imp->id, &ii);
+			err = nic_use(fd, imp->id, &ii);
 			settled = imp_settled(w, imp, &ii);
 			if (settled || sim_now_ms() > end)
 				break;
@@ -512,9 +538,9 @@ static void check_importers(struct worker *w)
 		if (err != -ENODEV)
 			problem(w, 0, "dead importer use: %d", err);
 		if (imp->kind == IMP_DYNAMIC) {
-			if (ii.state != DMEM_SIM_IMPORTER_UNMAPPED)
+			if (ii.state != DMEM_NIC_IMPORTER_UNMAPPED)
 				problem(w, 1, "dynamic importer still mapped");
-		} else if (ii.state != DMEM_SIM_IMPORTER_REVOKED ||
+		} else if (ii.state != DMEM_NIC_IMPORTER_REVOKED ||
 			   !ii.revoke_notifies) {
 			problem(w, 1, "pinned importer %u not revoked (state %u)",
 				imp->id, ii.state);
@@ -528,7 +554,7 @@ static void check_importers(struct worker *w)
 				(unsigned long long)ii.revoke_notifies,
 				(unsigned long long)ii.acks,
 				(unsigned long long)ii.move_notifies);
-		err = sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, imp->id);
+		err = nic_op(fd, DMEM_NIC_IOC_IMPORTER_DETACH, imp->id);
 		if (err)
 			problem(w, 0, "detach: %d", err);
 		imp->used = 0;
@@ -586,7 +612,8 @@ static int worker_main(struct round *rd, int idx, const char *region,
 		w->s[i].dmabuf = -1;
 	for (i = 0; i < NFILES; i++) {
 		w->fds[i] = sim_open();
-		if (w->fds[i] < 0)
+		w->nfds[i] = nic_open();
+		if (w->fds[i] < 0 || w->nfds[i] < 0)
 			return 11;
 	}
 	if (pthread_create(&thr, NULL, event_thread, w))
@@ -601,8 +628,10 @@ static int worker_main(struct round *rd, int idx, const char *region,
 	pthread_join(thr, NULL);
 	if (w->gaps)
 		problem(w, 1, "%lld events lost", w->gaps);
-	for (i = 0; i < NFILES; i++)
+	for (i = 0; i < NFILES; i++) {
 		close(w->fds[i]);
+		close(w->nfds[i]);
+	}
 	return 0;
 }
 
@@ -814,31 +843,37 @@ TEST_F_TIMEOUT(unplug, destroy_under_load, 600)
 }
 
 /*
- * The events of never_acking_importer: the importer's file got one revoke
- * of @id on @h, no ack, one REGION_DESTROYED; the owner's one BUF_REVOKED.
+ * The events of never_acking_importer: the NIC's file got one revoke of
+ * @id on the dma-buf @dmabuf and no ack; the owner's file one BUF_REVOKED
+ * of @h and one REGION_DESTROYED.
  */
 static void check_never_events(struct __test_metadata *_metadata, int ofd,
-			       int ifd, const char *name, __u32 h, __u32 id)
+			       int nfd, int dmabuf, const char *name, __u32 h,
+			       __u32 id)
 {
 	int n, i, revoked = 0, acked = 0, destroyed = 0, buf_revoked = 0;
 	struct dmem_sim_event evs[16];
+	struct dmem_nic_event nevs[16];
+	struct stat st;
 
-	n = sim_events(ifd, evs, 16);
+	ASSERT_EQ(0, fstat(dmabuf, &st));
+	n = nic_events(nfd, nevs, 16);
 	for (i = 0; i < n; i++) {
-		revoked += evs[i].type == DMEM_SIM_EVENT_IMPORTER_REVOKED &&
-			   evs[i].importer == id && evs[i].handle == h;
-		acked += evs[i].type == DMEM_SIM_EVENT_IMPORTER_ACKED;
-		destroyed += evs[i].type == DMEM_SIM_EVENT_REGION_DESTROYED &&
-			     !strcmp(evs[i].region, name);
+		revoked += nevs[i].type == DMEM_NIC_EVENT_IMPORTER_REVOKED &&
+			   nevs[i].importer == id && nevs[i].ino == st.st_ino;
+		acked += nevs[i].type == DMEM_NIC_EVENT_IMPORTER_ACKED;
 	}
 	EXPECT_EQ(1, revoked);
 	EXPECT_EQ(0, acked);
-	EXPECT_EQ(1, destroyed);
 	n = sim_events(ofd, evs, 16);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		buf_revoked += evs[i].type == DMEM_SIM_EVENT_BUF_REVOKED &&
 			       evs[i].handle == h;
+		destroyed += evs[i].type == DMEM_SIM_EVENT_REGION_DESTROYED &&
+			     !strcmp(evs[i].region, name);
+	}
 	EXPECT_EQ(1, buf_revoked);
+	EXPECT_EQ(1, destroyed);
 }
 
 /*
@@ -850,7 +885,7 @@ static void check_never_events(struct __test_metadata *_metadata, int ofd,
 TEST_F(unplug, never_acking_importer)
 {
 	char name[DMEM_SIM_NAME_LEN], cgname[DMEM_SIM_NAME_LEN + 4];
-	struct dmem_sim_importer_info ii;
+	struct dmem_nic_importer_info ii;
 	struct dmem_sim_buf_info bi;
 	long long pools, regions, t0, t1;
 	int ofd, ifd, dmabuf;
@@ -866,14 +901,14 @@ TEST_F(unplug, never_acking_importer)
 	ASSERT_EQ(0, cg_enter(self->e.cgs[1]));
 	ofd = sim_open();
 	ASSERT_LE(0, ofd);
-	ifd = sim_open();
+	ifd = nic_open();
 	ASSERT_LE(0, ifd);
 	ASSERT_EQ(0, sim_alloc(ofd, name, 2 * MiB, 0, &h));
 	ASSERT_EQ(0, sim_fill(ofd, h, 2 * MiB, 5));
 	dmabuf = sim_export(ofd, h);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(ifd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_MANUAL, 0, &id));
+	ASSERT_EQ(0, nic_import(ifd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+				DMEM_NIC_ACK_MANUAL, 0, &id));
 	EXPECT_EQ(2 * MiB, cg_region_value(self->e.cgs[1], "dmem.pinned.current", cgname));
 
 	t0 = sim_now_ms();
@@ -892,18 +927,18 @@ TEST_F(unplug, never_acking_importer)
 	EXPECT_EQ(0, (long long)bi.pins);
 	EXPECT_EQ(1, (long long)bi.revokes);
 	EXPECT_EQ(0, sim_verify(ofd, h, 2 * MiB, 5));
-	EXPECT_EQ(-ENODEV, sim_importer_use(ifd, id, &ii));
-	EXPECT_EQ(DMEM_SIM_IMPORTER_REVOKED, (long long)ii.state);
+	EXPECT_EQ(-ENODEV, nic_use(ifd, id, &ii));
+	EXPECT_EQ(DMEM_NIC_IMPORTER_REVOKED, (long long)ii.state);
 	EXPECT_EQ(1, (long long)ii.revoke_notifies);
 	EXPECT_EQ(0, (long long)ii.acks);
 
-	check_never_events(_metadata, ofd, ifd, name, h, id);
+	check_never_events(_metadata, ofd, ifd, dmabuf, name, h, id);
 
 	/* The late ack finds the revoke abandoned: counted, nothing else. */
-	EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_ACK, id));
-	EXPECT_EQ(-ENODEV, sim_importer_use(ifd, id, &ii));
+	EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_ACK, id));
+	EXPECT_EQ(-ENODEV, nic_use(ifd, id, &ii));
 	EXPECT_EQ(1, (long long)ii.acks);
-	EXPECT_EQ(0, sim_importer_op(ifd, DMEM_SIM_IOC_IMPORTER_DETACH, id));
+	EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id));
 	close(dmabuf);
 	close(ifd);
 	EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h));
@@ -938,8 +973,8 @@ static void *import_thread(void *arg)
 {
 	struct importer_call *c = arg;
 
-	c->ret = sim_import(c->fd, c->dmabuf, DMEM_SIM_IMPORT_PINNED,
-			    DMEM_SIM_ACK_PROMPT, 0, NULL);
+	c->ret = nic_import(c->fd, c->dmabuf, DMEM_NIC_IMPORT_PINNED,
+			    DMEM_NIC_ACK_PROMPT, 0, NULL);
 	return NULL;
 }
 
@@ -970,8 +1005,8 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	regions = st_stat("regions");
 	ASSERT_EQ(0, sim_region_create(self->fd, name, 4 * MiB));
 	policy(_metadata, name, before ? 200 : 1500);
-	mfd = sim_open();	/* the importer that does not ack in time */
-	ifd = sim_open();	/* the attach racing the destroy */
+	mfd = nic_open();	/* the importer that does not ack in time */
+	ifd = nic_open();	/* the attach racing the destroy */
 	bfd = sim_open();	/* another owner, who needs the memory */
 	ASSERT_LE(0, mfd);
 	ASSERT_LE(0, ifd);
@@ -980,8 +1015,8 @@ static void attach_vs_destroy(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, sim_alloc(self->fd, name, 2 * MiB, 0, &x));
 	dmabuf = sim_export(self->fd, x);
 	ASSERT_LE(0, dmabuf);
-	ASSERT_EQ(0, sim_import(mfd, dmabuf, DMEM_SIM_IMPORT_PINNED,
-				DMEM_SIM_ACK_MANUAL, 0, &m));
+	ASSERT_EQ(0, nic_import(mfd, dmabuf, DMEM_NIC_IMPORT_PINNED,
+				DMEM_NIC_ACK_MANUAL, 0, &m));
 	if (before) {
 		/* Revoking x for room parks it: busy until the late ack. */
 		ASSERT_EQ(0, sim_alloc(bfd, name, 2 * MiB, DMEM_SIM_ALLOC_PINNED, &y));

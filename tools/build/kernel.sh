@@ -105,6 +105,8 @@ link "$TOP/kernel/devmem_cg" "$SRC/kernel/devmem_cg"
 link "$TOP/kernel/evict" "$SRC/kernel/evict"
 link "$TOP/kernel/ttm" "$SRC/kernel/ttm"
 link "$TOP/drivers/dmem_sim" "$SRC/drivers/dmem_sim"
+link "$TOP/drivers/dmem_evq" "$SRC/drivers/dmem_evq"
+link "$TOP/drivers/dmem_nic" "$SRC/drivers/dmem_nic"
 for h in "$TOP"/include/linux/*.h; do
 	[ -e "$h" ] && link "$h" "$SRC/include/linux/$(basename "$h")"
 done
@@ -127,7 +129,7 @@ MAKEK=(make --no-print-directory -C "$SRC" O="$OBJ" CC="ccache gcc" HOSTCC="ccac
 
 # Regenerate .config only when a fragment or a project Kconfig changed, so
 # that an unchanged tree keeps its timestamps and rebuilds nothing.
-config_hash=$(cat "${FRAGMENTS[@]}" "$TOP"/kernel/*/Kconfig "$TOP"/drivers/dmem_sim/Kconfig \
+config_hash=$(cat "${FRAGMENTS[@]}" "$TOP"/kernel/*/Kconfig "$TOP"/drivers/dmem_*/Kconfig \
 	"$SRC/.dmemcg-patches" 2>/dev/null | sha1sum | cut -c1-40)
 if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/.dmemcg-config" 2>/dev/null)" != "$config_hash" ]; then
 	echo "kernel: generating $OBJ/.config from tinyconfig + ${FRAGMENTS[*]#"$TOP"/}"

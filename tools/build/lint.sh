@@ -47,7 +47,9 @@ fi
 dirs=(kernel/devmem_cg/)
 [ -n "$(ls "$TOP"/kernel/evict/*.c 2>/dev/null)" ] && dirs+=(kernel/evict/)
 grep -qx 'CONFIG_DRM_TTM_DMEM=y' "$OBJ/.config" 2>/dev/null && dirs+=(kernel/ttm/)
-[ -n "$(ls "$TOP"/drivers/dmem_sim/*.c 2>/dev/null)" ] && dirs+=(drivers/dmem_sim/)
+for d in "$TOP"/drivers/dmem_*/; do
+	[ -n "$(ls "$d"*.c 2>/dev/null)" ] && dirs+=("drivers/$(basename "$d")/")
+done
 export CCACHE_BASEDIR=$TOP
 out=$(make -s -C "$SRC" O="$OBJ" CC="ccache gcc" C=2 W=1 KBUILD_BUILD_TIMESTAMP=2026-01-01 \
 	KBUILD_BUILD_USER=dmemcg KBUILD_BUILD_HOST=dmemcg "${dirs[@]}" 2>&1)

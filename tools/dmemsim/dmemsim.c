@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dmemsim - drive /dev/dmem_sim from shell scripts.
+ * dmemsim - drive /dev/dmem_sim and the simulated NIC /dev/dmem_nic from
+ * shell scripts.
  *
  *   dmemsim [-n NAME] [-q] SCRIPT...
  *
- * Opens /dev/dmem_sim once (one owner, charged to the caller's cgroup) and
+ * Opens /dev/dmem_sim once (one owner, charged to the caller's cgroup),
+ * and /dev/dmem_nic at the first import (its importers live there), and
  * runs the commands of the SCRIPT arguments in order; commands are
  * separated by ';' or newlines, '#' starts a comment. A command prefixed
  * with "!ERRNO " (e.g. "!ENOMEM alloc x vram0 64M") must fail with that
@@ -24,7 +26,8 @@
  *                                    PRIME export), to be imported
  *   import IMP BUF pinned [prompt|manual|delay=MS]
  *   import IMP BUF dynamic           use IMP    ack IMP    detach IMP
- *   events                           print the events queued
+ *   events                           print the events queued (the
+ *                                    owner's, then the NIC's)
  *   wait-event TYPE [NAME] [MS]      print events until one of TYPE (of
  *                                    the buffer or importer NAME) came
  *   expect-state BUF STATE           sleep MS    echo TEXT...
@@ -47,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dmem_nic.h>
 #include <linux/dmem_sim.h>
 
 #include "size.h"
@@ -69,6 +73,7 @@ struct name {
 static struct name names[MAX_NAMES];
 static int nr_names;
 static int dev = -1;
+static int nic = -1;	/* /dev/dmem_nic, opened by the first import */
 static const char *me = "dmemsim";
 static int quiet;
 
@@ -190,12 +195,13 @@ static const char *const states[] = {
 	"evicted", "resident", "evicting", "revoking", "revoked",
 };
 
+/* dmem_sim's owner events and the NIC's importer events have distinct numbers. */
 static const char *const event_names[] = {
 	[DMEM_SIM_EVENT_BUF_EVICTED] = "evicted",
 	[DMEM_SIM_EVENT_BUF_REVOKED] = "revoked",
-	[DMEM_SIM_EVENT_IMPORTER_REVOKED] = "importer-revoked",
-	[DMEM_SIM_EVENT_IMPORTER_ACKED] = "importer-acked",
-	[DMEM_SIM_EVENT_IMPORTER_MOVED] = "importer-moved",
+	[DMEM_NIC_EVENT_IMPORTER_REVOKED] = "importer-revoked",
+	[DMEM_NIC_EVENT_IMPORTER_ACKED] = "importer-acked",
+	[DMEM_NIC_EVENT_IMPORTER_MOVED] = "importer-moved",
 	[DMEM_SIM_EVENT_REGION_DESTROYED] = "region-destroyed",
 	[DMEM_SIM_EVENT_BUF_REVOKE_FAILED] = "revoke-failed",
 };
@@ -210,7 +216,13 @@ static int event_type(const char *s)
 	return -1;
 }
 
-/* Print one event; return the name it concerns (or NULL). */
+static const char *event_name(unsigned int type)
+{
+	return type < ARRAY_SIZE(event_names) && event_names[type] ?
+	       event_names[type] : "?";
+}
+
+/* Print one owner event; return the name it concerns (or NULL). */
 static struct name *print_event(const struct dmem_sim_event *ev)
 {
 	char sz[SIZE_STR_LEN];
@@ -221,41 +233,92 @@ static struct name *print_event(const struct dmem_sim_event *ev)
 		out("event #%llu region-destroyed sim/%s", ev->seq, ev->region);
 		return NULL;
 	}
-	if (ev->importer)
-		nm = by_id(K_IMP, ev->importer);
-	else
-		nm = by_id(K_BUF, ev->handle);
-	/* Another exporter's dma-buf has no dmem_sim region. */
-	out("event #%llu %s: %s %s (%s%s%s)", ev->seq,
-	    ev->type < ARRAY_SIZE(event_names) ?
-	    event_names[ev->type] : "?", ev->importer ? "importer" : "buffer",
-	    nm ? nm->name : "?", sz, *ev->region ? " in sim/" : "",
-	    ev->region);
+	nm = by_id(K_BUF, ev->handle);
+	out("event #%llu %s: buffer %s (%s in sim/%s)", ev->seq,
+	    event_name(ev->type), nm ? nm->name : "?", sz, ev->region);
 	return nm;
+}
+
+/* Print one event of the NIC; return the importer it concerns (or NULL). */
+static struct name *print_nic_event(const struct dmem_nic_event *ev)
+{
+	char sz[SIZE_STR_LEN];
+	struct name *nm = by_id(K_IMP, ev->importer);
+
+	size_str(sz, sizeof(sz), ev->size);
+	out("nic event #%llu %s: importer %s (%s dma-buf)", ev->seq,
+	    event_name(ev->type), nm ? nm->name : "?", sz);
+	return nm;
+}
+
+/*
+ * The next event of each file, read ahead so that the two files' events
+ * print in the order they happened (their times are CLOCK_MONOTONIC).
+ */
+struct ahead {
+	struct dmem_sim_event ev;
+	struct dmem_nic_event nev;
+	bool have_ev, have_nev;
+};
+
+/* Read ahead from the files that @pfd found ready; 0 or -errno. */
+static int read_ahead(struct ahead *a, const struct pollfd *pfd)
+{
+	if (!a->have_ev && (pfd[0].revents & POLLIN)) {
+		if (read(dev, &a->ev, sizeof(a->ev)) != sizeof(a->ev))
+			return -errno;
+		a->have_ev = true;
+	}
+	if (!a->have_nev && (pfd[1].revents & POLLIN)) {
+		if (read(nic, &a->nev, sizeof(a->nev)) != sizeof(a->nev))
+			return -errno;
+		a->have_nev = true;
+	}
+	return 0;
+}
+
+/* Print the earlier event read ahead; its type, and in *@got its name. */
+static int print_earlier(struct ahead *a, struct name **got)
+{
+	if (a->have_ev && (!a->have_nev || a->ev.time_ns <= a->nev.time_ns)) {
+		a->have_ev = false;
+		*got = print_event(&a->ev);
+		return a->ev.type;
+	}
+	a->have_nev = false;
+	*got = print_nic_event(&a->nev);
+	return a->nev.type;
 }
 
 /* Read and print events; stop at one of @type (and @nm) if @type > 0. */
 static int read_events(int type, const char *nm, int ms)
 {
-	struct dmem_sim_event ev;
-	struct pollfd pfd = { .fd = dev, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = dev, .events = POLLIN }, { .fd = nic, .events = POLLIN },
+	};
+	/* Kept across calls: a wait may stop with the other file's read. */
+	static struct ahead a;
 	struct timespec start, now;
 	struct name *got;
-	int left = ms;
+	int left = ms, r, e, got_type;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		int r = poll(&pfd, 1, type > 0 ? left : 0);
-
+		/* What is queued now; a negative fd (no NIC yet) is ignored. */
+		r = poll(pfd, 2, 0);
+		if (!r && !a.have_ev && !a.have_nev)
+			r = poll(pfd, 2, type > 0 ? left : 0);
 		if (r < 0)
 			return -errno;
-		if (!r)
+		if (!r && !a.have_ev && !a.have_nev)
 			return type > 0 ? -ETIMEDOUT : 0;
-		if (read(dev, &ev, sizeof(ev)) != sizeof(ev))
-			return -errno;
-		got = print_event(&ev);
-		if (type > 0 && (int)ev.type == type &&
-		    (!nm || (got && !strcmp(got->name, nm))))
+		e = r ? read_ahead(&a, pfd) : 0;
+		if (e)
+			return e;
+		got_type = print_earlier(&a, &got);
+		if (type <= 0)
+			continue;
+		if (got_type == type && (!nm || (got && !strcmp(got->name, nm))))
 			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
@@ -550,32 +613,40 @@ static int cmd_dmabuf(const struct command *c, int argc, char **argv)
 
 /* "dynamic", or "pinned [prompt|manual|delay=MS]", into @a; NULL if bad. */
 static const char *import_mode(int argc, char **argv,
-			       struct dmem_sim_import *a)
+			       struct dmem_nic_import *a)
 {
 	const char *ack = argc > 4 ? argv[4] : "prompt";
 
 	if (!strcmp(argv[3], "dynamic")) {
-		a->mode = DMEM_SIM_IMPORT_DYNAMIC;
+		a->mode = DMEM_NIC_IMPORT_DYNAMIC;
 		return "dynamic (move_notify)";
 	}
 	if (strcmp(argv[3], "pinned"))
 		return NULL;
-	a->mode = DMEM_SIM_IMPORT_PINNED;
+	a->mode = DMEM_NIC_IMPORT_PINNED;
 	if (!strcmp(ack, "manual")) {
-		a->ack = DMEM_SIM_ACK_MANUAL;
+		a->ack = DMEM_NIC_ACK_MANUAL;
 		return "pinned, acks only when told";
 	}
 	if (!strncmp(ack, "delay=", 6)) {
-		a->ack = DMEM_SIM_ACK_DELAYED;
+		a->ack = DMEM_NIC_ACK_DELAYED;
 		a->delay_ms = atoi(ack + 6);
 		return "pinned, acks after a delay";
 	}
 	return strcmp(ack, "prompt") ? NULL : "pinned, acks promptly";
 }
 
+/* The NIC's file, opened at the first use: 0 or -errno. */
+static int nic_open(void)
+{
+	if (nic < 0)
+		nic = open("/dev/dmem_nic", O_RDWR | O_CLOEXEC);
+	return nic < 0 ? -errno : 0;
+}
+
 static int cmd_import(const struct command *c, int argc, char **argv)
 {
-	struct dmem_sim_import a = { 0 };
+	struct dmem_nic_import a = { 0 };
 	struct name *b, *imp;
 	const char *how;
 	int e;
@@ -587,7 +658,12 @@ static int cmd_import(const struct command *c, int argc, char **argv)
 	how = import_mode(argc, argv, &a);
 	if (!how)
 		return -EINVAL;
-	if (ioctl(dev, DMEM_SIM_IOC_IMPORT, &a)) {
+	e = nic_open();
+	if (e) {
+		out("import %s: /dev/dmem_nic: %s", argv[1], errname(-e));
+		return e;
+	}
+	if (ioctl(nic, DMEM_NIC_IOC_IMPORT, &a)) {
 		e = errno;
 		out("import %s of %s, %s -> %s", argv[1], b->name, how,
 		    errname(e));
@@ -604,14 +680,14 @@ static int cmd_import(const struct command *c, int argc, char **argv)
 static int cmd_use(const struct command *c, int argc, char **argv)
 {
 	static const char *const ist[] = { "mapped", "unmapped", "revoked" };
-	struct dmem_sim_importer_info info = { 0 };
+	struct dmem_nic_importer_info info = { 0 };
 	struct name *imp = lookup(argv[1], K_IMP);
 	int e = 0;
 
 	if (!imp)
 		return -ENOENT;
 	info.id = imp->id;
-	if (ioctl(dev, DMEM_SIM_IOC_IMPORTER_USE, &info))
+	if (ioctl(nic, DMEM_NIC_IOC_IMPORTER_USE, &info))
 		e = errno;
 	if (!e || e == ENODEV)
 		out("use %s: %s, %llu map(s), %llu %s, %llu %s, %llu ack(s)%s",
@@ -625,14 +701,14 @@ static int cmd_use(const struct command *c, int argc, char **argv)
 /* ack, detach: @c->req on the importer. */
 static int cmd_importer_op(const struct command *c, int argc, char **argv)
 {
-	struct dmem_sim_importer_op op = { 0 };
+	struct dmem_nic_importer_op op = { 0 };
 	struct name *imp = lookup(argv[1], K_IMP);
 	int e = 0;
 
 	if (!imp)
 		return -ENOENT;
 	op.id = imp->id;
-	if (ioctl(dev, c->req, &op))
+	if (ioctl(nic, c->req, &op))
 		e = errno;
 	out("%s %s -> %s", c->name, imp->name, e ? errname(e) : "ok");
 	return -e;
@@ -707,8 +783,8 @@ static const struct command commands[] = {
 	  "IMP BUF pinned [prompt|manual|delay=MS], or IMP BUF dynamic",
 	  cmd_import, 0 },
 	{ "use", 2, 2, "IMP", cmd_use, 0 },
-	{ "ack", 2, 2, "IMP", cmd_importer_op, DMEM_SIM_IOC_IMPORTER_ACK },
-	{ "detach", 2, 2, "IMP", cmd_importer_op, DMEM_SIM_IOC_IMPORTER_DETACH },
+	{ "ack", 2, 2, "IMP", cmd_importer_op, DMEM_NIC_IOC_IMPORTER_ACK },
+	{ "detach", 2, 2, "IMP", cmd_importer_op, DMEM_NIC_IOC_IMPORTER_DETACH },
 	{ "events", 1, 1, "", cmd_events, 0 },
 	{ "wait-event", 2, 4, "TYPE [NAME|-] [MS]", cmd_wait_event, 0 },
 	{ "sleep", 2, 2, "MS", cmd_sleep, 0 },

@@ -8,8 +8,8 @@
  * owner: its buffers are charged to the cgroup of the task that opened it,
  * for as long as they are resident, whichever process (after fork() or fd
  * passing) uses the file. Buffers are named by handles, local to the file.
- * Importers (simulated devices that use a dma-buf) are named by ids, local
- * to the file that created them.
+ * Their dma-bufs (EXPORT) are imported by any importer, e.g. the simulated
+ * NIC of uapi/linux/dmem_nic.h.
  *
  * Access is the open file: whoever holds it (inherited, or passed with
  * SCM_RIGHTS on purpose) uses its buffers, charged to its opener's cgroup;
@@ -36,7 +36,7 @@
  * Errors common to every ioctl: EFAULT for a bad pointer; EINVAL for
  * unknown flags, a non-zero reserved field, a size that is 0, not a
  * multiple of 4096 or larger than the region; ENOENT for an unknown
- * handle, importer or region; ENOTTY for an unknown ioctl.
+ * handle or region; ENOTTY for an unknown ioctl.
  */
 #ifndef _UAPI_LINUX_DMEM_SIM_H
 #define _UAPI_LINUX_DMEM_SIM_H
@@ -81,15 +81,15 @@ struct dmem_sim_region_create {
  * dmem.capacity and every open file gets DMEM_SIM_EVENT_REGION_DESTROYED.
  * Its buffers stay valid: READ, WRITE, INFO, FREE and EXPORT work, and so
  * do their mappings (over system memory); making them resident (TOUCH,
- * PIN, IMPORT, IMPORTER_USE) fails with ENODEV, UNPIN with EINVAL (the
+ * PIN, an importer's pin or map) fails with ENODEV, UNPIN with EINVAL (the
  * revoke ended the pins), ALLOC and REGION_INFO of the name with ENOENT.
  * Nothing blocks a destroy for good: the importers of all buffers are
  * notified at once, and those that do not acknowledge delay it by the
  * region's revoke timeout (dmem.policy timeout_ms) in all, however many
  * they are; then their buffers are revoked all the same (the importer's
- * late ACK is a no-op but for the counter). The device pages such an
- * importer still maps go back to the system only when it unmaps (DETACH,
- * or closing its file). A use of a buffer waiting for the destroy (a PIN,
+ * late unmap is a no-op for the buffer). The device pages such an
+ * importer still maps go back to the system only when it unmaps or
+ * detaches. A use of a buffer waiting for the destroy (a PIN,
  * or a dma-buf attach) fails with ENODEV instead of holding it up.
  *
  * The wait is killable (EINTR): a killed destroy returns at once and the
@@ -163,7 +163,8 @@ struct dmem_sim_alloc {
  * in flight (bounded by the revoke timeout), but fails with EBUSY at once
  * while its revoke is parked: an importer has not acknowledged it and
  * might never do so. EBUSY also when every victim that could make room
- * was busy. The same holds for PIN, IMPORT and IMPORTER_USE. FREE drops
+ * was busy. The same holds for PIN and for an importer's pin or map of
+ * the buffer's dma-buf. FREE drops
  * the handle and its pins; the memory goes when no dma-buf of the buffer
  * remains.
  */
@@ -244,101 +245,6 @@ struct dmem_sim_export {
 	__u32 pad;
 };
 
-/* dmem_sim_import::mode */
-#define DMEM_SIM_IMPORT_PINNED	0	/* like an RDMA NIC without ODP */
-#define DMEM_SIM_IMPORT_DYNAMIC	1	/* move_notify, re-maps on next use */
-#define DMEM_SIM_IMPORT_PINNED_HARD 2	/* pinned, cannot be revoked */
-
-/* dmem_sim_import::ack: how a pinned importer answers a revoke */
-#define DMEM_SIM_ACK_PROMPT	0	/* at once, from the notification */
-#define DMEM_SIM_ACK_DELAYED	1	/* @delay_ms after the notification */
-/* Only on DMEM_SIM_IOC_IMPORTER_ACK: an importer that never acks. */
-#define DMEM_SIM_ACK_MANUAL	2
-
-/* Longest DMEM_SIM_ACK_DELAYED delay. */
-#define DMEM_SIM_ACK_DELAY_MAX	60000
-
-/**
- * struct dmem_sim_import - DMEM_SIM_IOC_IMPORT
- * @fd: in: a dma-buf, of any exporter (EBADF if not one)
- * @mode: in: DMEM_SIM_IMPORT_*
- * @ack: in: DMEM_SIM_ACK_* (pinned importers; 0 for dynamic ones)
- * @delay_ms: in: for DMEM_SIM_ACK_DELAYED, 1 to DMEM_SIM_ACK_DELAY_MAX;
- *	else 0
- * @flags: in: 0
- * @id: out: the importer's id
- *
- * A pinned importer opts in to revocation (dma-buf's revoke_notify), pins
- * and maps at once, which pins the buffer (for a dmem_sim buffer: charged
- * to the buffer's owner, against its dmem.pinned.max; ENOMEM if no room;
- * EBUSY while the buffer is being revoked). A revoke of the buffer
- * notifies it (DMEM_SIM_EVENT_IMPORTER_REVOKED on this file) and waits for
- * its acknowledgment, which is its unmap; afterwards its mapping is gone
- * (IMPORTER_USE: ENODEV). A hard pinned importer (PINNED_HARD) cannot be
- * told: the policy never revokes its buffer, and a device-level revoke
- * waits for its detach.
- * A dynamic importer maps at once too, gets move_notify when the buffer is
- * evicted (DMEM_SIM_EVENT_IMPORTER_MOVED) and re-maps on its next use.
- */
-struct dmem_sim_import {
-	__s32 fd;
-	__u32 mode;
-	__u32 ack;
-	__u32 delay_ms;
-	__u32 flags;
-	__u32 id;
-};
-
-/**
- * struct dmem_sim_importer_op - IMPORTER_ACK, IMPORTER_DETACH
- * @id: in: the importer
- * @flags: in: 0
- *
- * ACK acknowledges a revoke notification (a no-op if none is pending;
- * EINVAL for a dynamic importer; EINTR, acknowledging nothing, if a signal
- * comes while it waits for the buffer's reservation). DETACH unmaps,
- * detaches (which
- * acknowledges a pending revoke) and forgets the importer.
- */
-struct dmem_sim_importer_op {
-	__u32 id;
-	__u32 flags;
-};
-
-/* dmem_sim_importer_info::state */
-#define DMEM_SIM_IMPORTER_MAPPED	0	/* mapped, usable */
-#define DMEM_SIM_IMPORTER_UNMAPPED	1	/* moved: re-maps on next use */
-#define DMEM_SIM_IMPORTER_REVOKED	2	/* pinned importer, revoked */
-
-/**
- * struct dmem_sim_importer_info - DMEM_SIM_IOC_IMPORTER_USE
- * @id: in: the importer
- * @flags: in: 0
- * @mode: out: DMEM_SIM_IMPORT_*
- * @state: out: DMEM_SIM_IMPORTER_*, after the use
- * @size: out: bytes of the buffer
- * @maps: out: mappings made so far
- * @move_notifies: out: move notifications received
- * @revoke_notifies: out: revoke notifications received
- * @acks: out: revoke acknowledgments sent
- *
- * A use of the buffer by the importer's device: a dynamic importer whose
- * mapping was moved makes the buffer resident and maps it again (the
- * errors of TOUCH); a revoked pinned importer fails with ENODEV (the
- * counters are filled in all the same).
- */
-struct dmem_sim_importer_info {
-	__u32 id;
-	__u32 flags;
-	__u32 mode;
-	__u32 state;
-	__u64 size;
-	__u64 maps;
-	__u64 move_notifies;
-	__u64 revoke_notifies;
-	__u64 acks;
-};
-
 /**
  * struct dmem_sim_owner_info - DMEM_SIM_IOC_OWNER_INFO, this file's owner
  * @flags: in: 0
@@ -363,10 +269,7 @@ struct dmem_sim_owner_info {
 /* dmem_sim_event::type */
 #define DMEM_SIM_EVENT_BUF_EVICTED	1	/* a buffer of this owner was evicted */
 #define DMEM_SIM_EVENT_BUF_REVOKED	2	/* ... was revoked (bytes kept) */
-/* An importer of this file got a revoke notification. */
-#define DMEM_SIM_EVENT_IMPORTER_REVOKED	3
-#define DMEM_SIM_EVENT_IMPORTER_ACKED	4	/* ... and acknowledged it */
-#define DMEM_SIM_EVENT_IMPORTER_MOVED	5	/* a dynamic importer got move_notify */
+/* 3 to 5: the importer events, now uapi/linux/dmem_nic.h's */
 #define DMEM_SIM_EVENT_REGION_DESTROYED	6	/* a region was destroyed */
 /*
  * A revoke of a buffer of this owner told its importers and ended its pins,
@@ -381,10 +284,7 @@ struct dmem_sim_owner_info {
  *	lost because the queue (256 records) was full
  * @time_ns: CLOCK_MONOTONIC time of the event
  * @type: DMEM_SIM_EVENT_*
- * @handle: the buffer's handle in the file of its owner (0 for
- *	REGION_DESTROYED)
- * @importer: the importer's id in this file (importer events), else 0
- * @pad: 0
+ * @handle: the buffer's handle in this file (0 for REGION_DESTROYED)
  * @size: bytes of the buffer (0 for REGION_DESTROYED)
  * @region: the region's name, without "sim/"
  *
@@ -397,8 +297,6 @@ struct dmem_sim_event {
 	__u64 time_ns;
 	__u32 type;
 	__u32 handle;
-	__u32 importer;
-	__u32 pad;
 	__u64 size;
 	char region[DMEM_SIM_NAME_LEN];
 };
@@ -431,21 +329,6 @@ struct dmem_sim_event {
 	_IOWR(DMEM_SIM_IOC_MAGIC, 0x18, struct dmem_sim_export)
 #define DMEM_SIM_IOC_OWNER_INFO \
 	_IOWR(DMEM_SIM_IOC_MAGIC, 0x19, struct dmem_sim_owner_info)
-#define DMEM_SIM_IOC_IMPORT \
-	_IOWR(DMEM_SIM_IOC_MAGIC, 0x20, struct dmem_sim_import)
-#define DMEM_SIM_IOC_IMPORTER_ACK \
-	_IOW(DMEM_SIM_IOC_MAGIC, 0x21, struct dmem_sim_importer_op)
-#define DMEM_SIM_IOC_IMPORTER_USE \
-	_IOWR(DMEM_SIM_IOC_MAGIC, 0x22, struct dmem_sim_importer_info)
-#define DMEM_SIM_IOC_IMPORTER_DETACH \
-	_IOW(DMEM_SIM_IOC_MAGIC, 0x23, struct dmem_sim_importer_op)
-/*
- * IMPORTER_READ: struct dmem_sim_rw with @handle the importer's id: reads
- * the bytes through the importer's mapping, as its device would (ENODEV
- * once it unmapped, e.g. after acknowledging a revoke; EAGAIN for a
- * dynamic importer whose mapping was moved, until its next use).
- */
-#define DMEM_SIM_IOC_IMPORTER_READ \
-	_IOW(DMEM_SIM_IOC_MAGIC, 0x24, struct dmem_sim_rw)
+/* 0x20 to 0x24: the importer's, now uapi/linux/dmem_nic.h's */
 
 #endif /* _UAPI_LINUX_DMEM_SIM_H */

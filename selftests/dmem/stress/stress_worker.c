@@ -34,7 +34,8 @@ struct w_buf {
 
 struct w_owner {
 	int fd;			/* -1: closed */
-	__u64 seq;		/* of its last event */
+	int nfd;		/* its NIC file, for its importers */
+	__u64 nseq;		/* of its NIC file's last event */
 	int region;
 	int node;
 	int gen;
@@ -242,12 +243,12 @@ static void h_close_fd(struct worker *w, struct w_hold *h)
 static void h_detach(struct worker *w, struct w_hold *h, struct w_imp *imp)
 {
 	int last = h->fd < 0 && !h_imps(h, imp), x = h->xbuf;
-	int fd = w->own[imp->owner].fd;
+	int fd = w->own[imp->owner].nfd;
 
 	if (last)
 		x_begin_drop(w, x, DROP_DETACH);
 	w_result(w, "IMPORTER_DETACH",
-		 sim_importer_op(fd, DMEM_SIM_IOC_IMPORTER_DETACH, imp->id), 0);
+		 nic_op(fd, DMEM_NIC_IOC_IMPORTER_DETACH, imp->id), 0);
 	imp->id = 0;
 	if (last) {
 		x_end_drop(w, x);
@@ -317,6 +318,13 @@ static void w_open(struct worker *w, struct w_owner *o)
 	o->fd = w_result(w, "open", sim_open(), 0);
 	if (o->fd < 0)
 		return;
+	o->nfd = w_result(w, "open NIC", nic_open(), 0);
+	if (o->nfd < 0) {
+		close(o->fd);
+		o->fd = -1;
+		return;
+	}
+	o->nseq = 0;
 	o->region = w_rand(w, ST_REGIONS);
 	o->node = w->node;
 	o->gen = w->gen;
@@ -351,7 +359,9 @@ static void w_close(struct worker *w, struct w_owner *o)
 			x_begin_drop(w, w->hold[i].xbuf, DROP_OWNER_CLOSE);
 	}
 	w_result(w, "close", close(o->fd) ? -errno : 0, 0);
+	w_result(w, "close NIC", close(o->nfd) ? -errno : 0, 0);
 	o->fd = -1;
+	o->nfd = -1;
 	for (i = 0; i < ST_HOLDS; i++) {
 		for (j = 0; j < ST_IMPS && w->hold[i].xbuf >= 0; j++)
 			if (w->hold[i].imp[j].owner == n)
@@ -638,18 +648,18 @@ static void w_import(struct worker *w, struct w_hold *h, struct w_imp *imp)
 {
 	struct w_owner *o = w_any_owner(w);
 	__u32 ack = 0, delay = 0;
-	__u32 mode = w_rand(w, 2) ? DMEM_SIM_IMPORT_DYNAMIC : DMEM_SIM_IMPORT_PINNED;
+	__u32 mode = w_rand(w, 2) ? DMEM_NIC_IMPORT_DYNAMIC : DMEM_NIC_IMPORT_PINNED;
 	int ret;
 
 	if (!o || h->fd < 0)
 		return;
 	/* Delays beyond the revoke timeout park revokes. */
-	if (mode == DMEM_SIM_IMPORT_PINNED) {
+	if (mode == DMEM_NIC_IMPORT_PINNED) {
 		ack = w_rand(w, 3);
-		if (ack == DMEM_SIM_ACK_DELAYED)
+		if (ack == DMEM_NIC_ACK_DELAYED)
 			delay = 1 + w_rand(w, 1500);
 	}
-	ret = sim_import(o->fd, h->fd, mode, ack, delay, &imp->id);
+	ret = nic_import(o->nfd, h->fd, mode, ack, delay, &imp->id);
 	if (w_result(w, mode ? "IMPORT dynamic" : "IMPORT pinned", ret,
 		     A_PRESSURE | (mode ? A_AGAIN : 0))) {
 		imp->id = 0;
@@ -664,16 +674,16 @@ static void w_import(struct worker *w, struct w_hold *h, struct w_imp *imp)
 
 static void w_use(struct worker *w, struct w_imp *imp)
 {
-	struct dmem_sim_importer_info ii;
-	int pinned = imp->mode == DMEM_SIM_IMPORT_PINNED;
+	struct dmem_nic_importer_info ii;
+	int pinned = imp->mode == DMEM_NIC_IMPORT_PINNED;
 	int ret, revoked;
 
-	ret = sim_importer_use(w->own[imp->owner].fd, imp->id, &ii);
+	ret = nic_use(w->own[imp->owner].nfd, imp->id, &ii);
 	if (w_result(w, "IMPORTER_USE", ret,
 		     pinned ? A_NODEV : A_PRESSURE | A_AGAIN) &&
 	    ret != -ENODEV)
 		return;
-	revoked = ii.state == DMEM_SIM_IMPORTER_REVOKED;
+	revoked = ii.state == DMEM_NIC_IMPORTER_REVOKED;
 	if (ii.mode != imp->mode ||
 	    (pinned && (ret == -ENODEV) != revoked) ||
 	    (pinned && ii.acks > ii.revoke_notifies))
@@ -689,12 +699,12 @@ static void w_use(struct worker *w, struct w_imp *imp)
  */
 static int w_ack(struct worker *w, struct w_imp *imp)
 {
-	int ret = sim_importer_op(w->own[imp->owner].fd,
-				  DMEM_SIM_IOC_IMPORTER_ACK, imp->id);
+	int ret = nic_op(w->own[imp->owner].nfd,
+				  DMEM_NIC_IOC_IMPORTER_ACK, imp->id);
 
-	if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC && ret == -EINVAL)
+	if (imp->mode == DMEM_NIC_IMPORT_DYNAMIC && ret == -EINVAL)
 		ret = 0;
-	else if (imp->mode == DMEM_SIM_IMPORT_DYNAMIC && !ret)
+	else if (imp->mode == DMEM_NIC_IMPORT_DYNAMIC && !ret)
 		ret = -EPROTO;	/* must have failed */
 	if (w_result(w, "IMPORTER_ACK", ret, A_INTR) == -EINTR)
 		return ret;
@@ -711,7 +721,7 @@ static void w_ack_all(struct worker *w, int pending_only)
 	for (i = 0; i < ST_HOLDS; i++) {
 		for (j = 0; j < ST_IMPS && w->hold[i].xbuf >= 0; j++) {
 			imp = &w->hold[i].imp[j];
-			if (!imp->id || imp->mode != DMEM_SIM_IMPORT_PINNED ||
+			if (!imp->id || imp->mode != DMEM_NIC_IMPORT_PINNED ||
 			    (!imp->pending && pending_only))
 				continue;
 			/* A drain must leave no notification unacknowledged. */
@@ -732,7 +742,7 @@ static void w_notified(struct worker *w, int n, __u32 id)
 		for (j = 0; j < ST_IMPS && w->hold[i].xbuf >= 0; j++) {
 			imp = &w->hold[i].imp[j];
 			if (imp->id && imp->owner == n && (!id || imp->id == id) &&
-			    imp->ack == DMEM_SIM_ACK_MANUAL)
+			    imp->ack == DMEM_NIC_ACK_MANUAL)
 				imp->pending = 1;
 		}
 	}
@@ -786,6 +796,23 @@ static void w_hold_op(struct worker *w, struct w_hold *h)
  * next step, before anything that may block, so that no worker ever
  * waits for another one that waits for it.
  */
+static void w_nic_events(struct worker *w, int i)
+{
+	struct w_owner *o = &w->own[i];
+	struct dmem_nic_event evs[32];
+	int n, k;
+
+	n = nic_events(o->nfd, evs, 32);
+	for (k = 0; k < n; k++) {
+		/* Records lost to a full queue: acknowledge everything. */
+		if (evs[k].seq != o->nseq + 1)
+			w_notified(w, i, 0);
+		o->nseq = evs[k].seq;
+		if (evs[k].type == DMEM_NIC_EVENT_IMPORTER_REVOKED)
+			w_notified(w, i, evs[k].importer);
+	}
+}
+
 static void w_events(struct worker *w)
 {
 	struct dmem_sim_event evs[32];
@@ -796,16 +823,9 @@ static void w_events(struct worker *w)
 
 		if (o->fd < 0)
 			continue;
+		w_nic_events(w, i);
 		n = sim_events(o->fd, evs, 32);
 		for (k = 0; k < n; k++) {
-			/* Records lost to a full queue: acknowledge everything. */
-			if (evs[k].seq != o->seq + 1)
-				w_notified(w, i, 0);
-			o->seq = evs[k].seq;
-			if (evs[k].type == DMEM_SIM_EVENT_IMPORTER_REVOKED) {
-				w_notified(w, i, evs[k].importer);
-				continue;
-			}
 			if (evs[k].type == DMEM_SIM_EVENT_BUF_REVOKED)
 				w->cnt->revoked++;
 			else if (evs[k].type == DMEM_SIM_EVENT_BUF_EVICTED)
@@ -951,8 +971,10 @@ static void w_init(struct worker *w, const struct st_config *cfg, int idx)
 	w->cnt = &cfg->sh->cnt[idx];
 	w->idx = idx;
 	w->rnd = cfg->seed * 2654435761u + idx + 1;
-	for (i = 0; i < ST_OWNERS; i++)
+	for (i = 0; i < ST_OWNERS; i++) {
 		w->own[i].fd = -1;
+		w->own[i].nfd = -1;
+	}
 	for (i = 0; i < ST_HOLDS; i++)
 		w->hold[i].xbuf = -1;
 	/* Only its own end to receive on; every other worker's to send to. */
