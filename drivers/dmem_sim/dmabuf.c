@@ -134,7 +134,7 @@ static int sim_dmabuf_make_resident(struct sim_attach *sa)
 	struct dmem_buf *dbuf = &sa->buf->dbuf;
 
 	dma_resv_assert_held(&sa->buf->resv);
-	if (sa->da.pinned || sa->da.revoked ||
+	if (sa->da.ea.pinned || sa->da.ea.revoked ||
 	    dmem_buf_state(dbuf) == DMEM_BUF_RESIDENT)
 		return 0;
 	if (dmem_buf_state(dbuf) == DMEM_BUF_REVOKING)

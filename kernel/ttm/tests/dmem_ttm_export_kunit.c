@@ -202,7 +202,7 @@ static void dmem_ttm_export_revoke_none(struct kunit *test)
 	struct dmem_ttm_kt *kt = test->priv;
 	struct ttm_buffer_object *x, *n1;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 0);
 	kt_expect_evicted(test, x);
@@ -219,7 +219,7 @@ static void dmem_ttm_export_revoke_one(struct kunit *test)
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *nic;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	nic = kt_import(test, DMEM_KT_REVOCABLE, DMEM_KT_ACK_UNMAP);
 	KUNIT_EXPECT_EQ(test, x->pin_count, 1);
@@ -243,7 +243,7 @@ static void dmem_ttm_export_revoke_mixed(struct kunit *test)
 	struct dmem_kt_imp *nic0, *nic1, *gpu;
 	struct ttm_buffer_object *x, *n1;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	gpu = kt_import(test, DMEM_KT_DYNAMIC, DMEM_KT_ACK_NEVER);
 	/* Mapped, an unpinned dynamic importer holds a hard pin. */
@@ -274,7 +274,7 @@ static void dmem_ttm_export_park_late_unmap(struct kunit *test)
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *nic;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_SHORT_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_SHORT_MS);
 	x = kt_scene(test, &n1);
 	nic = kt_import(test, DMEM_KT_REVOCABLE, DMEM_KT_ACK_NEVER);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test), -ENOMEM);
@@ -296,7 +296,7 @@ static void dmem_ttm_export_detach(struct kunit *test)
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *nic;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	nic = kt_import(test, DMEM_KT_REVOCABLE, DMEM_KT_ACK_DETACH);
 	KUNIT_EXPECT_EQ(test, kt_need_room(test), 0);
@@ -316,7 +316,7 @@ static void dmem_ttm_export_release(struct kunit *test)
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *nic;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_SHORT_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_SHORT_MS);
 	x = kt_scene(test, &n1);
 	nic = kt_import(test, DMEM_KT_REVOCABLE, DMEM_KT_ACK_NEVER);
 	/* The BO's own reference and the dma-buf's. */
@@ -345,7 +345,7 @@ static void dmem_ttm_export_hard_pin(struct kunit *test)
 	struct ttm_buffer_object *x, *n1;
 	struct dmem_kt_imp *imp;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	imp = kt_import(test, DMEM_KT_PINNED, DMEM_KT_ACK_NEVER);
 	KUNIT_EXPECT_FALSE(test, dma_buf_attach_revocable(imp->attach));
@@ -405,7 +405,7 @@ static void dmem_ttm_export_fence_delays(struct kunit *test)
 	struct ttm_buffer_object *x, *n1;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_LONG_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_LONG_MS);
 	x = kt_scene(test, &n1);
 	s->nic = kt_import(test, DMEM_KT_REVOCABLE, DMEM_KT_ACK_UNMAP);
 	s->fence = dmem_kt_fence(test, x->base.resv);
@@ -427,7 +427,7 @@ static void dmem_ttm_export_fence_parks(struct kunit *test)
 	struct dmem_kt_imp *nic;
 	struct dma_fence *fence;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, KT_SHORT_MS);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, KT_SHORT_MS);
 	x = kt_scene(test, &n1);
 	nic = kt_import(test, DMEM_KT_REVOCABLE, DMEM_KT_ACK_UNMAP);
 	fence = dmem_kt_fence(test, x->base.resv);

@@ -525,7 +525,7 @@ static void dmem_ttm_softpin_revoke_failed(struct kunit *test)
 	struct ttm_dmem_usage *u;
 	struct kt_import *imp;
 
-	kt_policy(test, DMEM_CGROUP_PIN_SOFT, 5000);
+	kt_policy(test, DMEM_PIN_POLICY_SOFT, 5000);
 	x = kt_scene(test, true, &imp, &n1);
 	u = x->resource->dmem.usage;
 	KUNIT_ASSERT_NOT_NULL(test, u);
