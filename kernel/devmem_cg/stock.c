@@ -224,6 +224,8 @@ void dmem_stock_drain_killed(void)
  * meanwhile, like any snapshot of moving counters.
  *
  * Context: any context.
+ * Return: the bytes charged to @pool or its descendants that sit unused
+ * in the CPUs' stocks.
  */
 unsigned long dmem_stock_bytes(struct dmem_cgroup_pool_state *pool)
 {
