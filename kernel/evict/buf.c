@@ -391,12 +391,16 @@ static int dmem_buf_make_room(struct dmem_buf *buf,
  * capacity.
  */
 static int dmem_buf_reserve(struct dmem_buf *buf,
-			    struct dmem_cgroup_pool_state **ret_pool)
+			    struct dmem_cgroup_pool_state **ret_pool,
+			    unsigned int how)
 {
 	struct dmem_evict_region *region = buf->region;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool, *limit;
-	struct dmem_revoke_deadline deadline = {};
+	/* Holding a reservation, wait for the ends of revokes only so long. */
+	struct dmem_revoke_deadline deadline = {
+		.finish_bounded = how & DMEM_WAIT_RESERVED,
+	};
 	unsigned int busy = 0, done = 0;
 	bool room;
 	u64 need;
@@ -536,6 +540,7 @@ static int dmem_buf_publish_resident(struct dmem_buf *buf,
 		struct dmem_revoke_deadline now = {
 			.at = jiffies, .set = true,
 			.finish_at = jiffies, .finish_set = true,
+			.finish_bounded = true,
 		};
 
 		dmem_buf_unbusy_locked(buf);
@@ -582,7 +587,7 @@ static int dmem_buf_make_resident_how(struct dmem_buf *buf, unsigned int how)
 	region->nr_busy++;
 	spin_unlock(&region->lock);
 
-	ret = dmem_buf_reserve(buf, &pool);
+	ret = dmem_buf_reserve(buf, &pool, how);
 	if (ret) {
 		spin_lock(&region->lock);
 		dmem_buf_unbusy_locked(buf);

@@ -278,21 +278,26 @@ struct dmem_revoke {
 /**
  * struct dmem_revoke_deadline - one revoke timeout for a whole operation
  * @at: jiffies at which waiting for acknowledgments ends
- * @finish_at: jiffies at which waiting for the work items that finish the
- *	acknowledged revokes ends (not for a teardown, which waits for them)
+ * @finish_at: with @finish_bounded, jiffies at which waiting for the work
+ *	items that finish the acknowledged revokes ends
  * @set: @at is set; the first wait of the operation sets it
  * @finish_set: @finish_at is set; the first wait for a finish sets it
+ * @finish_bounded: the operation holds a buffer's reservation (a
+ *	_reserved make-resident or pin), which such a work item may wait
+ *	for: it waits for those no longer than @finish_at. Other operations
+ *	hold no lock a work item needs and wait for them (interruptibly),
+ *	as the evict op's copy may take longer than a revoke timeout
  *
  * An allocation that revokes several victims, a region teardown and an
  * owner-wide revoke each wait at most one revoke timeout in total for
- * acknowledgments, however many importers they notify, and one more for
- * the evict ops of the revoked buffers. Start zeroed.
+ * acknowledgments, however many importers they notify. Start zeroed.
  */
 struct dmem_revoke_deadline {
 	unsigned long at;
 	unsigned long finish_at;
 	bool set;
 	bool finish_set;
+	bool finish_bounded;
 };
 
 /* dmem_buf_wait_idle_locked()'s @how */

@@ -460,10 +460,11 @@ static int dmem_evict_wait_inflight(struct dmem_evict_region *region,
  * The first revoke sets @deadline: waits for acknowledgments and, from
  * then on, for others' victims end there, so that one allocation waits one
  * revoke timeout in all. Past it, a victim is still revoked if its
- * importers acknowledge at once, and parked at once if not. Waits for the
- * work items that end revokes (when the victim's locks were busy) end one
- * more revoke timeout later, at the latest; a victim whose work has not
- * ended by then counts as parked.
+ * importers acknowledge at once, and parked at once if not. A caller
+ * holding a reservation (@deadline's finish_bounded) waits for the work
+ * items that end revokes (when the victim's locks were busy) one more
+ * revoke timeout at most; a victim whose work has not ended by then counts
+ * as parked.
  *
  * Context: process context, may sleep; may hold a lock of the driver (the
  * dma-buf reservation of the buffer that needs the room) but none of the

@@ -48,15 +48,19 @@
  * dmem_buf_pin_reserved() or dmem_buf_make_resident_reserved() and fail
  * with -EBUSY at once on a REVOKING buffer, decided under the region lock
  * so no revoke can start between the check and a wait; (c) a revoker of
- * another victim, or any thread making room, which waits for that
- * victim's work only until its own deadline. So every cycle through the
- * work passes through a wait bounded by a revoker's deadline, and none
- * hangs: the revoker waits for the work up to one more revoke timeout of
- * the operation (dmem_revoke_deadline::finish_at), then treats the revoke
- * as parked (-ETIMEDOUT: its memory is not counted as freed; the work
- * releases it when it ends). The buffer stays busy and REVOKING until
- * then, so nobody is handed its memory while an importer may use it. Only
- * a teardown waits for the work without bound; it holds no lock.
+ * another victim, or any thread making room, under a reservation (a
+ * _reserved make-resident or pin: a reservation shared by several
+ * buffers, a driver that locks several), which waits for that victim's
+ * work only until its own deadline: one more revoke timeout of the
+ * operation (dmem_revoke_deadline::finish_at), after which it treats the
+ * revoke as parked (-ETIMEDOUT: its memory is not counted as freed; the
+ * work releases it when it ends). So every cycle through the work passes
+ * through a wait bounded by a revoker's deadline, and none hangs. The
+ * buffer stays busy and REVOKING until then, so nobody is handed its
+ * memory while an importer may use it. Revokers that hold no lock of the
+ * driver (dmem_buf_make_resident(), dmem_buf_pin(), an owner revoke, the
+ * teardown) wait for the work until it ends: nothing it waits for waits
+ * for them, and the evict op's copy may take longer than a revoke timeout.
  */
 
 #include <linux/export.h>
@@ -349,10 +353,12 @@ static long dmem_revoke_wait(struct dmem_revoke *rv, bool abandon,
  * finish the revoke. Most of the time the victim's locks are free, and the
  * evict op, called here as for an eviction (without may_block: it only
  * tries them), succeeds or fails for good. If it says -EBUSY, queue the
- * work item that calls it with may_block and wait for it, without bound if
- * @abandon, else until the operation's finish deadline (and not past a
- * signal), after which the revoke counts as parked. The work then holds
- * the finisher's reference; the wait takes one of its own.
+ * work item that calls it with may_block and wait for it: without bound if
+ * @abandon; until the operation's finish deadline if it holds a buffer's
+ * reservation (dmem_revoke_deadline::finish_bounded), after which the
+ * revoke counts as parked; else until it ends. Not past a signal but for
+ * @abandon. The work then holds the finisher's reference; the wait takes
+ * one of its own.
  *
  * Return: the result of the evict op; -ETIMEDOUT or -EINTR if the work has
  * not ended (it releases the memory when it does).
@@ -372,6 +378,9 @@ static int dmem_revoke_finish(struct dmem_revoke *rv, bool abandon,
 	queue_work(system_unbound_wq, &rv->work);
 	if (abandon) {
 		wait_for_completion(&rv->finished);
+	} else if (!deadline->finish_bounded) {
+		if (wait_for_completion_interruptible(&rv->finished))
+			left = -ERESTARTSYS;
 	} else {
 		timeout = dmem_revoke_left(&deadline->finish_at,
 					   &deadline->finish_set, rv->region);

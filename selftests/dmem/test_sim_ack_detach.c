@@ -9,10 +9,10 @@
  * so every revoke succeeds: exact revoke counts, no revoke failure, the
  * bytes intact.
  *
- * Owner B's 8 MiB buffer X, filled with a pattern and exported, fills half
- * of a 16 MiB region. Each round, NIC file F imports X pinned
+ * Owner B's 256 KiB buffer X, filled with a pattern and exported, fills
+ * half of a 512 KiB region. Each round, NIC file F imports X pinned
  * (acknowledging manually), which makes X resident and pinned; owner C
- * allocates 16 MiB in a thread, which revokes X; once F was notified, it
+ * allocates 512 KiB in a thread, which revokes X; once F was notified, it
  * acknowledges and detaches at once; C's allocation succeeds, and C frees
  * its buffer for the next round.
  */
@@ -27,6 +27,8 @@
 
 #define ROUNDS	200ULL
 #define SEED	0xacde7ac4
+#define XSIZE	(MiB / 4)
+#define RSIZE	(2 * XSIZE)
 
 struct alloc_arg {
 	int fd;
@@ -39,7 +41,7 @@ static void *alloc_thread(void *p)
 {
 	struct alloc_arg *a = p;
 
-	a->ret = sim_alloc(a->fd, a->region, 16 * MiB, 0, &a->handle);
+	a->ret = sim_alloc(a->fd, a->region, RSIZE, 0, &a->handle);
 	return NULL;
 }
 
@@ -72,10 +74,10 @@ FIXTURE_SETUP(ackdet)
 	ASSERT_LE(0, self->fb);
 	ASSERT_LE(0, self->fc);
 	ASSERT_LE(0, self->f);
-	ASSERT_EQ(0, sim_region_create(self->fb, self->name, 16 * MiB));
+	ASSERT_EQ(0, sim_region_create(self->fb, self->name, RSIZE));
 	ASSERT_EQ(0, sim_policy(self->name, "soft timeout_ms=5000"));
-	ASSERT_EQ(0, sim_alloc(self->fb, self->name, 8 * MiB, 0, &self->x));
-	ASSERT_EQ(0, sim_fill(self->fb, self->x, 8 * MiB, SEED));
+	ASSERT_EQ(0, sim_alloc(self->fb, self->name, XSIZE, 0, &self->x));
+	ASSERT_EQ(0, sim_fill(self->fb, self->x, XSIZE, SEED));
 	self->dmabuf = sim_export(self->fb, self->x);
 	ASSERT_LE(0, self->dmabuf);
 }
@@ -112,7 +114,7 @@ static int one_round(struct __test_metadata *_metadata,
 	return c.ret;
 }
 
-TEST_F(ackdet, ack_then_detach_200_times)
+TEST_F_TIMEOUT(ackdet, ack_then_detach_200_times, 300)
 {
 	struct dmem_sim_owner_info ob = {};
 	struct dmem_sim_region_info ri = {};
@@ -129,12 +131,12 @@ TEST_F(ackdet, ack_then_detach_200_times)
 	EXPECT_EQ(0U, bi.importers);
 	ASSERT_EQ(0, sim_owner(self->fb, &ob));
 	EXPECT_EQ(0ULL, ob.revoke_failures);
-	EXPECT_EQ(ROUNDS * 8 * MiB, ob.revoked);
+	EXPECT_EQ(ROUNDS * XSIZE, ob.revoked);
 	ASSERT_EQ(0, sim_region_info(self->fb, self->name, &ri));
 	EXPECT_EQ(0ULL, ri.revoke_timeouts);
 	EXPECT_EQ(0ULL, ri.parked);
 	EXPECT_EQ(0ULL, ri.used);
-	EXPECT_EQ(0, sim_verify(self->fb, self->x, 8 * MiB, SEED));
+	EXPECT_EQ(0, sim_verify(self->fb, self->x, XSIZE, SEED));
 }
 
 TEST_HARNESS_MAIN

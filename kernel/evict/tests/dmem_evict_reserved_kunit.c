@@ -234,11 +234,12 @@ static void dmem_evict_reserved_pin_during_revoke(struct kunit *test)
 }
 
 /*
- * The revoker itself holds a0's reservation (say, the buffer it makes
- * resident shares it): the finish cannot run, and the revoker waits for
- * it no longer than one more revoke timeout, then goes on without the
- * memory, which stays a0's (charged, REVOKING) until the finish. Releasing
- * the reservation lets the work item finish the revoke.
+ * The revoker itself holds a0's reservation (the buffer it makes resident,
+ * w1, shares it, so it calls the _reserved variant): the finish cannot
+ * run, and the revoker waits for it no longer than one more revoke
+ * timeout, then goes on without the memory, which stays a0's (charged,
+ * REVOKING) until the finish. Releasing the reservation lets the work
+ * item finish the revoke.
  */
 static void dmem_evict_reserved_finish_bounded(struct kunit *test)
 {
@@ -255,7 +256,7 @@ static void dmem_evict_reserved_finish_bounded(struct kunit *test)
 	w1 = dmem_kt_buf(test, b, U, "w1");
 
 	mutex_lock(a0->resv);
-	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w1->buf), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident_reserved(&w1->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, state(w1), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
