@@ -278,7 +278,12 @@ static bool sim_buf_has_pin_holders(struct sim_buf *buf)
 	return false;
 }
 
-/* Make sure the driver holds its pin of the manager. */
+/*
+ * Make sure the driver holds its pin of the manager. Under pin_lock, which
+ * a dma-buf pin takes under the reservation that the evict() finishing a
+ * revoke of the buffer may wait for: so never wait for that revoke here
+ * (dmem_buf_pin_reserved(), -EBUSY while the buffer is being revoked).
+ */
 static int sim_buf_pin_locked(struct sim_buf *buf)
 {
 	int ret;
@@ -287,7 +292,7 @@ static int sim_buf_pin_locked(struct sim_buf *buf)
 	sim_buf_pins_reconcile(buf);
 	if (buf->mgr_pinned)
 		return 0;
-	ret = dmem_buf_pin(&buf->dbuf);
+	ret = dmem_buf_pin_reserved(&buf->dbuf);
 	if (!ret)
 		buf->mgr_pinned = true;
 	return ret;
@@ -309,7 +314,10 @@ static void sim_buf_unpin_locked(struct sim_buf *buf)
  * @buf: the buffer
  * @holder: the holder's flag (a dma-buf attachment's), set on success
  *
- * Return: 0; the errors of dmem_buf_pin().
+ * Context: the reservation held (dma-buf's pin): a revoke of the buffer in
+ * flight is not waited for.
+ * Return: 0; the errors of dmem_buf_pin_reserved(), -EBUSY while the
+ * buffer is being revoked.
  */
 int sim_buf_pin(struct sim_buf *buf, bool *holder)
 {
@@ -346,22 +354,33 @@ void sim_buf_unpin(struct sim_buf *buf, bool *holder)
  * sim_buf_user_pin() - PIN: one more owner pin
  * @buf: the buffer
  *
+ * A revoke of the buffer in flight is waited for, as dmem_buf_pin() does,
+ * but outside pin_lock (see sim_buf_pin_locked()): by making the buffer
+ * resident, which waits for the revoke, then trying again.
+ *
  * Return: 0; -EOVERFLOW; the errors of dmem_buf_pin().
  */
 int sim_buf_user_pin(struct sim_buf *buf)
 {
 	int ret;
 
-	mutex_lock(&buf->pin_lock);
-	if (buf->user_pins == UINT_MAX) {
-		ret = -EOVERFLOW;
-	} else {
-		ret = sim_buf_pin_locked(buf);
-		if (!ret)
-			buf->user_pins++;
+	for (;;) {
+		mutex_lock(&buf->pin_lock);
+		if (buf->user_pins == UINT_MAX) {
+			ret = -EOVERFLOW;
+		} else {
+			ret = sim_buf_pin_locked(buf);
+			if (!ret)
+				buf->user_pins++;
+		}
+		mutex_unlock(&buf->pin_lock);
+		if (ret != -EBUSY ||
+		    dmem_buf_state(&buf->dbuf) != DMEM_BUF_REVOKING)
+			return ret;
+		ret = dmem_buf_make_resident(&buf->dbuf);
+		if (ret)
+			return ret;
 	}
-	mutex_unlock(&buf->pin_lock);
-	return ret;
 }
 
 /**
@@ -490,27 +509,38 @@ int sim_buf_rw(struct sim_buf *buf, const struct dmem_sim_rw *rw, bool write)
  * sim_buf_evict() - the manager's evict op: move the bytes to system memory
  * @dbuf: the victim
  *
- * Dynamic importers are told first, with dma_buf_move_notify() under the
- * reservation lock as dma-buf requires; they drop their mappings. The
- * victim's reservation is only trylocked: the manager may call this from a
- * thread that holds another buffer's reservation (in dma-buf's pin
- * callback), and the holder of this one may be waiting for the victim to
- * stop being busy. A busy reservation fails the eviction with -EBUSY (the
- * manager keeps the buffer resident), except when the region is being
- * destroyed: then the memory must go, so wait for it.
+ * @may_block: the manager's finish of a revoke, from its work item
  *
- * Return: 0; -EBUSY; -ENOMEM (no system memory for the copy).
+ * Dynamic importers are told first, with dma_buf_move_notify() under the
+ * reservation lock as dma-buf requires; they drop their mappings.
+ *
+ * An eviction to make room (!@may_block) only trylocks the victim's
+ * reservation: the manager calls it in the thread that needs the room,
+ * which may hold another buffer's reservation (in dma-buf's pin callback)
+ * while the holder of this one waits for that other buffer. A busy
+ * reservation fails it with -EBUSY (the manager takes another victim),
+ * except when the region is being destroyed: then the memory must go, so
+ * wait for it.
+ *
+ * The end of a revoke (@may_block) waits for the reservation: every
+ * importer has acknowledged, by an unmap made under it, and may hold it a
+ * little longer (or take it again to detach); no holder waits for this
+ * buffer's revoke, as a dma-buf pin or map of it fails with -EBUSY during
+ * one (dmem_buf_pin_reserved(), dmem_buf_make_resident_reserved()).
+ *
+ * Return: 0; -EBUSY (not @may_block); -ENOMEM (no system memory for the
+ * copy).
  *
  * The copy is charged to the memory cgroup of the buffer's owner (see
  * sim_sys_pages_alloc()).
  */
-int sim_buf_evict(struct dmem_buf *dbuf)
+int sim_buf_evict(struct dmem_buf *dbuf, bool may_block)
 {
 	struct sim_buf *buf = to_sim_buf(dbuf);
 	struct page **sys;
 
 	if (!dma_resv_trylock(&buf->resv)) {
-		if (!READ_ONCE(buf->region->dead))
+		if (!may_block && !READ_ONCE(buf->region->dead))
 			return -EBUSY;
 		dma_resv_lock(&buf->resv, NULL);
 	}

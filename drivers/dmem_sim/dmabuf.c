@@ -127,7 +127,8 @@ static void sim_sgt_put_pages(struct sg_table *sgt)
  * revoked, and then its map fails.) Evictions this causes only trylock
  * their victims' reservations, and nobody can evict this buffer
  * meanwhile, as its reservation is held here. A revoke in flight waits for
- * unmaps, which need that reservation: do not wait for it.
+ * unmaps, and its evict() may wait, under that reservation: do not wait
+ * for it (dmem_buf_make_resident_reserved(): -EBUSY at once).
  */
 static int sim_dmabuf_make_resident(struct sim_attach *sa)
 {
@@ -137,9 +138,7 @@ static int sim_dmabuf_make_resident(struct sim_attach *sa)
 	if (sa->da.ea.pinned || sa->da.ea.revoked ||
 	    dmem_buf_state(dbuf) == DMEM_BUF_RESIDENT)
 		return 0;
-	if (dmem_buf_state(dbuf) == DMEM_BUF_REVOKING)
-		return -EBUSY;
-	return sim_buf_make_resident(sa->buf);
+	return dmem_buf_make_resident_reserved(dbuf);
 }
 
 static struct sg_table *sim_dmabuf_map(struct dma_buf_attachment *attach,

@@ -37,11 +37,19 @@
  * The eviction manager calls evict() and restore() from the allocation of
  * another buffer, possibly in a thread that holds the reservation of that
  * other buffer (dma-buf's pin callback). So evict() only trylocks the
- * victim's reservation (see sim_buf_evict()), and no path holds a lock of
- * a buffer that evict() or restore() of that same buffer takes while
- * calling the manager for it: pin_lock is the only lock held across
- * dmem_buf_pin(), and neither evict(), restore() nor the notifications
- * take it.
+ * victim's reservation there (see sim_buf_evict()), and no path holds a
+ * lock of a buffer that evict() or restore() of that same buffer takes
+ * while calling the manager for it: pin_lock is the only lock held across
+ * dmem_buf_pin_reserved(), and neither evict(), restore() nor the
+ * notifications take it.
+ *
+ * The evict() that ends a revoke runs in the manager's work item and waits
+ * for the victim's reservation. Whoever holds it never waits for that
+ * revoke: dma-buf's pin and map use dmem_buf_pin_reserved() and
+ * dmem_buf_make_resident_reserved(), which fail with -EBUSY during a
+ * revoke, and so does pin_lock's holder (taken under the reservation by a
+ * dma-buf pin); PIN waits for a revoke only with pin_lock dropped
+ * (sim_buf_user_pin()).
  */
 #ifndef _DRIVERS_DMEM_SIM_SIM_H
 #define _DRIVERS_DMEM_SIM_SIM_H
@@ -229,7 +237,7 @@ int sim_buf_user_unpin(struct sim_buf *buf);
 void sim_buf_drop_user_pins(struct sim_buf *buf);
 void sim_buf_info(struct sim_buf *buf, struct dmem_sim_buf_info *info);
 int sim_buf_rw(struct sim_buf *buf, const struct dmem_sim_rw *rw, bool write);
-int sim_buf_evict(struct dmem_buf *dbuf);
+int sim_buf_evict(struct dmem_buf *dbuf, bool may_block);
 int sim_buf_restore(struct dmem_buf *dbuf);
 extern const struct dmem_owner_ops sim_owner_ops;
 

@@ -37,7 +37,9 @@
  *   RESIDENT  --victim, pinned, or
  *               device-level revoke-> REVOKING      (busy) importers notified
  *   REVOKING  --all acks, evict() ok-> REVOKED      uncharge, pins dropped,
- *                                                   "revoke" event
+ *                                                   "revoke" event (evict()
+ *                                                   with @may_block, in the
+ *                                                   manager's work item)
  *   REVOKING  --all acks, evict() fails-> RESIDENT  unpinned
  *   REVOKING  --timeout or signal-->  REVOKING      parked: stays charged and
  *                                                   keeps its device memory
@@ -47,7 +49,8 @@
  *
  * A buffer starts EVICTED (nothing in device memory). While a buffer is
  * EVICTING, REVOKING or being made resident it is "busy": a concurrent
- * make_resident, pin or free of it waits until it is not. Pins do not survive
+ * make_resident, pin or free of it waits until it is not (but the _reserved
+ * variants fail with -EBUSY on a REVOKING buffer). Pins do not survive
  * a revoke: after it the buffer holds none, and dmem_buf_unpin() of a pin
  * taken before it returns -EINVAL.
  *
@@ -55,7 +58,12 @@
  * with no lock of the manager held. evict() and restore() run from the
  * make_resident of another buffer (possibly of another process), so the
  * driver must not hold, around dmem_buf_make_resident() or dmem_buf_pin(),
- * a lock that its evict() takes.
+ * a lock that its evict() takes without @may_block. The evict() that ends
+ * a revoke runs with @may_block in a work item of the manager and may wait
+ * for the buffer's own locks (its dma-buf reservation): a thread holding
+ * them makes the buffer resident or pins it with
+ * dmem_buf_make_resident_reserved() or dmem_buf_pin_reserved(), which fail
+ * with -EBUSY instead of waiting for that revoke.
  *
  * Lifetimes: a region lives until dmem_evict_region_destroy() and the free
  * of its last buffer; an owner until its last reference (the driver's, one
@@ -83,15 +91,23 @@ struct dmem_importer;
  * @evict: move the contents of @buf out of device memory and keep them
  *	(in system memory, say), then release its device memory. May sleep.
  *	Returns 0 or a negative errno; on error the buffer stays resident.
- *	-EBUSY means "not now" (the buffer is in use elsewhere): the manager
- *	takes the next victim instead; any other error fails the allocation.
+ *	Without @may_block it runs in the thread that needs the room, which
+ *	may hold a lock of the driver (another buffer's dma-buf reservation)
+ *	whose holder waits for @buf: it must not wait for a lock of @buf
+ *	that others hold, and returns -EBUSY ("not now") instead; the
+ *	manager takes the next victim, or, at the end of a revoke, calls it
+ *	again with @may_block. With @may_block (the end of a revoke, every
+ *	importer of @buf having acknowledged) it runs in a work item of the
+ *	manager that holds no lock, and it may wait for the locks of @buf,
+ *	which their holders release without waiting for @buf (see
+ *	dmem_buf_pin_reserved()); -EBUSY is then a failure like any other.
  * @restore: give @buf device memory and bring its contents back (a buffer
  *	never resident before has none: just allocate). Called after the
  *	buffer was charged. May sleep. Returns 0 or a negative errno, which
  *	dmem_buf_make_resident() returns after undoing the charge.
  */
 struct dmem_evict_ops {
-	int (*evict)(struct dmem_buf *buf);
+	int (*evict)(struct dmem_buf *buf, bool may_block);
 	int (*restore)(struct dmem_buf *buf);
 };
 
@@ -101,9 +117,9 @@ struct dmem_evict_ops {
  * @DMEM_OWNER_BUF_REVOKED: a buffer was revoked (its importers were
  *	notified and it is no longer pinned); its contents are preserved
  * @DMEM_OWNER_BUF_REVOKE_FAILED: a revoke notified the importers and
- *	ended the buffer's pins, but the evict op failed (the buffer was
- *	busy, e.g. its dma-buf reservation held): the buffer is resident and
- *	no longer pinned; its importers were told
+ *	ended the buffer's pins, but the evict op failed (no system memory
+ *	for the copy, say): the buffer is resident and no longer pinned; its
+ *	importers were told
  */
 enum dmem_owner_event {
 	DMEM_OWNER_BUF_EVICTED,
@@ -267,7 +283,9 @@ void dmem_fdinfo_print_size(struct seq_file *m, const char *key,
 int dmem_buf_init(struct dmem_buf *buf, struct dmem_evict_region *region,
 		  struct dmem_owner *owner, u64 size);
 int dmem_buf_make_resident(struct dmem_buf *buf);
+int dmem_buf_make_resident_reserved(struct dmem_buf *buf);
 int dmem_buf_pin(struct dmem_buf *buf);
+int dmem_buf_pin_reserved(struct dmem_buf *buf);
 int dmem_buf_unpin(struct dmem_buf *buf);
 void dmem_buf_mark_used(struct dmem_buf *buf);
 void dmem_buf_free(struct dmem_buf *buf);

@@ -81,22 +81,28 @@ void dmem_buf_unbusy_locked(struct dmem_buf *buf)
 
 /*
  * A use of a buffer stops waiting for it once the region is torn down or
- * the buffer's revoke is parked.
+ * the buffer's revoke is parked; a use under the buffer's own locks also
+ * once a revoke of it started (the revoke may start while it waits for an
+ * eviction of the buffer, say).
  */
-static bool dmem_buf_use_may_go(struct dmem_buf *buf)
+static bool dmem_buf_use_may_go(struct dmem_buf *buf, unsigned int how)
 {
 	unsigned long flags = READ_ONCE(buf->flags);
 
 	return !(flags & DMEM_BUF_F_BUSY) || (flags & DMEM_BUF_F_PARKED) ||
-	       READ_ONCE(buf->region->dead);
+	       READ_ONCE(buf->region->dead) ||
+	       ((how & DMEM_WAIT_RESERVED) &&
+		READ_ONCE(buf->state) == DMEM_BUF_REVOKING);
 }
 
 /**
  * dmem_buf_wait_idle_locked() - wait until a buffer is not busy
  * @buf: the buffer
- * @use: the wait is for a use of the buffer (make resident, pin): it may
- *	be interrupted by a signal, and it ends when the region is torn down
- *	or the buffer's revoke is parked
+ * @how: 0, or %DMEM_WAIT_USE: the wait is for a use of the buffer (make
+ *	resident, pin): it may be interrupted by a signal, and it ends when
+ *	the region is torn down or the buffer's revoke is parked; with
+ *	%DMEM_WAIT_RESERVED too, the caller holds the buffer's own locks
+ *	(its dma-buf reservation) and does not wait for a revoke at all
  *
  * A use gives up on a torn down region instead of waiting for the buffer:
  * its caller may hold a lock the teardown's evict op needs to finish the
@@ -106,19 +112,25 @@ static bool dmem_buf_use_may_go(struct dmem_buf *buf)
  * A use also gives up on a buffer whose revoke is parked: an importer did
  * not acknowledge within the timeout and may never do so, and waiting for
  * it without bound would let that importer (perhaps the caller's own
- * process) hang the owner. A revoke in flight is waited for: that wait is
- * bounded by the timeout.
+ * process) hang the owner. A revoke in flight is waited for, bounded by
+ * the timeout, but not by a caller holding the buffer's locks: the
+ * revoke's acknowledgments (unmaps) and its finish (the evict op, which
+ * may block there) need them. The state is checked under the region lock
+ * on every turn, so a revoke that starts while the caller waits for
+ * something else is seen too.
  *
  * Called and returns with the region lock held; drops it to wait.
  *
- * Return: 0; -EINTR if @use and a signal is pending; -ENODEV if @use and
- * the region was torn down while the buffer is still busy; -EBUSY if @use
- * and the buffer's revoke is parked.
+ * Return: 0; -EINTR if a use and a signal is pending; -ENODEV if a use and
+ * the region was torn down while the buffer is still busy; -EBUSY if a use
+ * and the buffer's revoke is parked, or if %DMEM_WAIT_RESERVED and it is
+ * being revoked.
  */
-int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use)
+int dmem_buf_wait_idle_locked(struct dmem_buf *buf, unsigned int how)
 	__must_hold(&buf->region->lock)
 {
 	struct dmem_evict_region *region = buf->region;
+	bool use = how & DMEM_WAIT_USE;
 	int ret = 0;
 
 	lockdep_assert_held(&region->lock);
@@ -127,10 +139,13 @@ int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use)
 			return -ENODEV;
 		if (use && (buf->flags & DMEM_BUF_F_PARKED))
 			return -EBUSY;
+		if ((how & DMEM_WAIT_RESERVED) &&
+		    buf->state == DMEM_BUF_REVOKING)
+			return -EBUSY;
 		spin_unlock(&region->lock);
 		if (use)
 			ret = wait_event_interruptible(region->wq,
-						       dmem_buf_use_may_go(buf));
+						       dmem_buf_use_may_go(buf, how));
 		else
 			wait_event(region->wq,
 				   !(READ_ONCE(buf->flags) & DMEM_BUF_F_BUSY));
@@ -376,12 +391,16 @@ static int dmem_buf_make_room(struct dmem_buf *buf,
  * capacity.
  */
 static int dmem_buf_reserve(struct dmem_buf *buf,
-			    struct dmem_cgroup_pool_state **ret_pool)
+			    struct dmem_cgroup_pool_state **ret_pool,
+			    unsigned int how)
 {
 	struct dmem_evict_region *region = buf->region;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool, *limit;
-	struct dmem_revoke_deadline deadline = {};
+	/* Holding a reservation, wait for the ends of revokes only so long. */
+	struct dmem_revoke_deadline deadline = {
+		.finish_bounded = how & DMEM_WAIT_RESERVED,
+	};
 	unsigned int busy = 0, done = 0;
 	bool room;
 	u64 need;
@@ -485,7 +504,7 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
  */
 static int dmem_buf_publish_resident(struct dmem_buf *buf,
 				     struct dmem_cgroup_pool_state *pool,
-				     struct dmem_revoke *rv)
+				     struct dmem_revoke *rv, unsigned int how)
 	__releases(&buf->region->lock)
 {
 	struct dmem_evict_region *region = buf->region;
@@ -513,11 +532,22 @@ static int dmem_buf_publish_resident(struct dmem_buf *buf,
 		return -ENODEV;
 	}
 	if (READ_ONCE(owner->dead)) {
-		/* Revoked meanwhile, after its sweep: take it back at once. */
+		/*
+		 * Revoked meanwhile, after its sweep: take it back at once.
+		 * A caller holding the buffer's locks, which the revoke needs,
+		 * does not wait for it: the deadlines are already past.
+		 */
+		struct dmem_revoke_deadline now = {
+			.at = jiffies, .set = true,
+			.finish_at = jiffies, .finish_set = true,
+			.finish_bounded = true,
+		};
+
 		dmem_buf_unbusy_locked(buf);
 		dmem_revoke_start_locked(buf, rv);
 		spin_unlock(&region->lock);
-		dmem_revoke_run(rv, false, NULL);
+		dmem_revoke_run(rv, false,
+				how & DMEM_WAIT_RESERVED ? &now : NULL);
 		return -ENODEV;
 	}
 	dmem_buf_unbusy_locked(buf);
@@ -526,25 +556,11 @@ static int dmem_buf_publish_resident(struct dmem_buf *buf,
 	return 0;
 }
 
-/**
- * dmem_buf_make_resident() - make a buffer resident in device memory
- * @buf: the buffer
- *
- * If the buffer is resident, marks it used. Otherwise charges it to its
- * owner's cgroup, making room by the eviction policy (see the top of
- * include/linux/dmem_evict.h) when a cgroup limit is hit or the region is
- * full, then calls the region's restore op.
- *
- * Context: process context, may sleep (evictions, revokes, waiting for a
- * busy buffer). No lock of the driver that its evict op takes may be held.
- * Return: 0; -ENOMEM if no room can be made (an "enomem" event is counted
- * on the owner's pool); -EINTR if a signal is pending while waiting;
- * -ENODEV if the region was torn down or the owner revoked; -EBUSY if the
- * buffer's revoke is parked (an importer has not acknowledged it), or if
- * as many victims as the region holds were busy in a row; the error of the
- * restore op or of the evict op of a victim.
+/*
+ * dmem_buf_make_resident() and its _reserved variant; @how: DMEM_WAIT_USE,
+ * with DMEM_WAIT_RESERVED for the latter.
  */
-int dmem_buf_make_resident(struct dmem_buf *buf)
+static int dmem_buf_make_resident_how(struct dmem_buf *buf, unsigned int how)
 {
 	struct dmem_evict_region *region = buf->region;
 	struct dmem_owner *owner = buf->owner;
@@ -555,7 +571,7 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 	might_sleep();
 
 	spin_lock(&region->lock);
-	ret = dmem_buf_wait_idle_locked(buf, true);
+	ret = dmem_buf_wait_idle_locked(buf, how);
 	if (ret)
 		goto unlock;
 	if (region->dead || READ_ONCE(owner->dead)) {
@@ -571,7 +587,7 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 	region->nr_busy++;
 	spin_unlock(&region->lock);
 
-	ret = dmem_buf_reserve(buf, &pool);
+	ret = dmem_buf_reserve(buf, &pool, how);
 	if (ret) {
 		spin_lock(&region->lock);
 		dmem_buf_unbusy_locked(buf);
@@ -593,58 +609,75 @@ int dmem_buf_make_resident(struct dmem_buf *buf)
 	/* The revoke object a revoked owner will need. */
 	rv = dmem_revoke_alloc(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	spin_lock(&region->lock);
-	return dmem_buf_publish_resident(buf, pool, rv);
+	return dmem_buf_publish_resident(buf, pool, rv, how);
 
 unlock:
 	spin_unlock(&region->lock);
 	return ret;
 }
+
+/**
+ * dmem_buf_make_resident() - make a buffer resident in device memory
+ * @buf: the buffer
+ *
+ * If the buffer is resident, marks it used. Otherwise charges it to its
+ * owner's cgroup, making room by the eviction policy (see the top of
+ * include/linux/dmem_evict.h) when a cgroup limit is hit or the region is
+ * full, then calls the region's restore op. A revoke of @buf in flight is
+ * waited for.
+ *
+ * Context: process context, may sleep (evictions, revokes, waiting for a
+ * busy buffer). No lock of the driver that its evict op takes may be held;
+ * a caller holding @buf's own (its dma-buf reservation) calls
+ * dmem_buf_make_resident_reserved().
+ * Return: 0; -ENOMEM if no room can be made (an "enomem" event is counted
+ * on the owner's pool); -EINTR if a signal is pending while waiting;
+ * -ENODEV if the region was torn down or the owner revoked; -EBUSY if the
+ * buffer's revoke is parked (an importer has not acknowledged it), or if
+ * as many victims as the region holds were busy in a row; the error of the
+ * restore op or of the evict op of a victim.
+ */
+int dmem_buf_make_resident(struct dmem_buf *buf)
+{
+	return dmem_buf_make_resident_how(buf, DMEM_WAIT_USE);
+}
 EXPORT_SYMBOL_GPL(dmem_buf_make_resident);
 
 /**
- * dmem_buf_pin() - pin a buffer in device memory
+ * dmem_buf_make_resident_reserved() - make resident, holding the buffer's locks
  * @buf: the buffer
  *
- * Makes the buffer resident if it is not (as dmem_buf_make_resident()),
- * then takes a pin. The first pin charges the buffer's bytes as pinned,
- * against dmem.pinned.max, and moves the buffer to its owner's pinned list:
- * from then on it is never evicted for its owner, and for other owners
- * only revoked, under the "soft" policy, as a last resort.
+ * As dmem_buf_make_resident(), for a caller that holds the locks of @buf
+ * that a revoke of it needs: its dma-buf reservation, under which its
+ * importers acknowledge (unmap) and the evict op that finishes the revoke
+ * may wait (a dma-buf map of @buf, say). A revoke of @buf in flight is not
+ * waited for, which would deadlock: -EBUSY at once. The check is made
+ * under the manager's lock, also after a wait for another reason, so no
+ * revoke can start between it and a wait.
  *
  * Context: process context, may sleep.
- * Return: 0; -ENOMEM if no room can be made or dmem.pinned.max would be
- * exceeded (a "pin_max" event is counted at the limiting cgroup); -EINTR;
- * -ENODEV; -EOVERFLOW for too many pins; the errors of the driver's ops.
+ * Return: as dmem_buf_make_resident(); also -EBUSY if @buf is being
+ * revoked.
  */
-int dmem_buf_pin(struct dmem_buf *buf)
+int dmem_buf_make_resident_reserved(struct dmem_buf *buf)
 {
-	struct dmem_evict_region *region = buf->region;
-	struct dmem_evict_link *link;
-	int ret;
+	return dmem_buf_make_resident_how(buf,
+					  DMEM_WAIT_USE | DMEM_WAIT_RESERVED);
+}
+EXPORT_SYMBOL_GPL(dmem_buf_make_resident_reserved);
 
-	for (;;) {
-		ret = dmem_buf_make_resident(buf);
-		if (ret)
-			return ret;
-		spin_lock(&region->lock);
-		if (!(buf->flags & DMEM_BUF_F_BUSY) &&
-		    buf->state == DMEM_BUF_RESIDENT)
-			break;
-		/* Evicted again before we got the lock: retry. */
-		spin_unlock(&region->lock);
-	}
+/* Take one pin of a resident idle buffer. */
+static int dmem_buf_pin_locked(struct dmem_buf *buf)
+{
+	struct dmem_evict_link *link = buf->link;
 
-	if (buf->pin_count == UINT_MAX) {
-		ret = -EOVERFLOW;
-		goto unlock;
-	}
+	lockdep_assert_held(&buf->region->lock);
+	if (buf->pin_count == UINT_MAX)
+		return -EOVERFLOW;
 	if (!buf->pin_count) {
-		link = buf->link;
 		if (dmem_cgroup_try_charge_pinned(link->epool->pool, buf->size,
-						  NULL)) {
-			ret = -ENOMEM;
-			goto unlock;
-		}
+						  NULL))
+			return -ENOMEM;
 		buf->flags |= DMEM_BUF_F_PINNED;
 		if (list_empty(&link->pinned))
 			list_add_tail(&link->pool_node, &link->epool->pinned_links);
@@ -656,11 +689,73 @@ int dmem_buf_pin(struct dmem_buf *buf)
 		dmem_buf_trace(buf, trace_dmem_pin);
 	}
 	buf->pin_count++;
-unlock:
+	return 0;
+}
+
+/* dmem_buf_pin() and its _reserved variant, see dmem_buf_make_resident_how() */
+static int dmem_buf_pin_how(struct dmem_buf *buf, unsigned int how)
+{
+	struct dmem_evict_region *region = buf->region;
+	int ret;
+
+	for (;;) {
+		ret = dmem_buf_make_resident_how(buf, how);
+		if (ret)
+			return ret;
+		spin_lock(&region->lock);
+		if (!(buf->flags & DMEM_BUF_F_BUSY) &&
+		    buf->state == DMEM_BUF_RESIDENT)
+			break;
+		/* Evicted or revoked again before we got the lock: retry. */
+		spin_unlock(&region->lock);
+	}
+	ret = dmem_buf_pin_locked(buf);
 	spin_unlock(&region->lock);
 	return ret;
 }
+
+/**
+ * dmem_buf_pin() - pin a buffer in device memory
+ * @buf: the buffer
+ *
+ * Makes the buffer resident if it is not (as dmem_buf_make_resident()),
+ * then takes a pin. The first pin charges the buffer's bytes as pinned,
+ * against dmem.pinned.max, and moves the buffer to its owner's pinned list:
+ * from then on it is never evicted for its owner, and for other owners
+ * only revoked, under the "soft" policy, as a last resort. A revoke of
+ * @buf in flight is waited for.
+ *
+ * Context: process context, may sleep. A caller holding @buf's dma-buf
+ * reservation (a dma-buf pin) calls dmem_buf_pin_reserved().
+ * Return: 0; -ENOMEM if no room can be made or dmem.pinned.max would be
+ * exceeded (a "pin_max" event is counted at the limiting cgroup); -EINTR;
+ * -ENODEV; -EBUSY as dmem_buf_make_resident(); -EOVERFLOW for too many
+ * pins; the errors of the driver's ops.
+ */
+int dmem_buf_pin(struct dmem_buf *buf)
+{
+	return dmem_buf_pin_how(buf, DMEM_WAIT_USE);
+}
 EXPORT_SYMBOL_GPL(dmem_buf_pin);
+
+/**
+ * dmem_buf_pin_reserved() - pin, holding the buffer's locks
+ * @buf: the buffer
+ *
+ * As dmem_buf_pin(), for a caller that holds the locks of @buf that a
+ * revoke of it needs (its dma-buf reservation: dma_buf_ops.pin runs under
+ * it): a revoke of @buf in flight fails the pin with -EBUSY at once,
+ * decided under the manager's lock, instead of being waited for (see
+ * dmem_buf_make_resident_reserved()).
+ *
+ * Context: process context, may sleep.
+ * Return: as dmem_buf_pin(); also -EBUSY if @buf is being revoked.
+ */
+int dmem_buf_pin_reserved(struct dmem_buf *buf)
+{
+	return dmem_buf_pin_how(buf, DMEM_WAIT_USE | DMEM_WAIT_RESERVED);
+}
+EXPORT_SYMBOL_GPL(dmem_buf_pin_reserved);
 
 /**
  * dmem_buf_unpin() - drop a pin
@@ -752,7 +847,7 @@ void dmem_buf_free(struct dmem_buf *buf)
 		dmem_importer_detach(importer);
 		spin_lock(&region->lock);
 	}
-	dmem_buf_wait_idle_locked(buf, false);
+	dmem_buf_wait_idle_locked(buf, 0);
 	if (buf->state == DMEM_BUF_RESIDENT)
 		dmem_buf_release_locked(buf);
 	buf->state = DMEM_BUF_EVICTED;

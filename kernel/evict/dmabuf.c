@@ -77,20 +77,13 @@ static struct dmem_dmabuf_attach *dmem_dmabuf_of(struct dmem_export_attach *ea)
 }
 
 /*
- * The buffer is pinned by the exporter itself (dmem_buf_pin()); here only
- * an unrevocable importer's hard pin is counted.
+ * The buffer is pinned by the exporter itself (dmem_buf_pin_reserved(),
+ * which fails with -EBUSY on a buffer being revoked, decided under the
+ * manager's lock); here only an unrevocable importer's hard pin is counted.
  */
 static int dmem_dmabuf_pin_buf(struct dmem_export_attach *ea, bool hard)
 {
-	struct dmem_buf *buf = dmem_dmabuf_of(ea)->imp.buf;
-
-	/*
-	 * A revoke in flight waits for unmaps, which need the reservation
-	 * this pin holds: do not wait for it here.
-	 */
-	if (dmem_buf_state(buf) == DMEM_BUF_REVOKING)
-		return -EBUSY;
-	return hard ? dmem_buf_hard_pin(buf) : 0;
+	return hard ? dmem_buf_hard_pin(dmem_dmabuf_of(ea)->imp.buf) : 0;
 }
 
 static void dmem_dmabuf_unpin_buf(struct dmem_export_attach *ea, bool hard)
@@ -182,12 +175,13 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_detach);
  *
  * An attachment without &dma_buf_attach_ops.revoke_notify makes the buffer
  * a hard pin (dmem_buf_hard_pin()). The exporter pins the buffer itself
- * (dmem_buf_pin()) after this, and calls dmem_dmabuf_unpin() if that fails.
+ * with dmem_buf_pin_reserved() after this, and calls dmem_dmabuf_unpin() if
+ * that fails: -EBUSY if the buffer is being revoked, since the revoke waits
+ * for unmaps, and its evict op may wait, under the reservation held here.
  *
  * Context: the reservation lock held (asserted).
- * Return: 0; -EBUSY if the attachment was pinned already, or the buffer is
- * being revoked (the revoke waits for unmaps, which need the reservation
- * held here); -ENODEV once a revoke ended its pin; -EOVERFLOW.
+ * Return: 0; -EBUSY if the attachment was pinned already; -ENODEV once a
+ * revoke ended its pin; -EOVERFLOW.
  */
 int dmem_dmabuf_pin(struct dmem_dmabuf_attach *da)
 {

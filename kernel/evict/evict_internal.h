@@ -62,9 +62,10 @@
  *   - a pool state (dmem_evict_pool): exists while some link refers to it
  *     (nr_links), under the region lock; holds a reference on the dmem pool;
  *   - a link: exists while some buffer is charged through it (nr_bufs);
- *   - a revoke: refcount; one reference for the party that will finish it
- *     (the revoker, or once parked the late-ack work or the teardown), one
- *     per importer still awaited (dropped by its ack or detach).
+ *   - a revoke: refcount; one reference for its work item, which finishes
+ *     it (queued by the revoker, the last late ack or the teardown), one
+ *     per importer still awaited (dropped by its ack or detach), and one
+ *     for a revoker while it waits for the work.
  *   A removed cgroup's pool stays valid while our references hold it, as
  *   the controller guarantees; a torn down region charges nothing more.
  */
@@ -238,7 +239,7 @@ enum dmem_revoke_state {
 	DMEM_REVOKE_WAITING,	/* the revoker waits for the acks */
 	DMEM_REVOKE_DONE,	/* all acked while the revoker waited */
 	DMEM_REVOKE_PARKED,	/* the revoker gave up waiting */
-	DMEM_REVOKE_LATE,	/* all acked after parking: the work finishes it */
+	DMEM_REVOKE_LATE,	/* all acked after parking */
 	DMEM_REVOKE_ABANDONED,	/* the teardown finishes it without the acks */
 };
 
@@ -250,7 +251,9 @@ enum dmem_revoke_state {
  * @state: enum dmem_revoke_state, changed with atomic_cmpxchg()
  * @ref: references, see the top of this file
  * @done: completed on WAITING -> DONE
- * @work: finishes a late revoke
+ * @finished: completed by the work item once the revoke is finished
+ * @ret: the result of the finish (the evict op's), valid once @finished
+ * @work: finishes the revoke (dmem_revoke_finish()), whatever the state
  * @node: entry in dmem_evict_region::parked (region lock)
  * @batch: entry in the list of a sweep's revokes (owned by the sweeper)
  * @start_ns: when it started (CLOCK_MONOTONIC, which unlike local_clock()
@@ -264,6 +267,8 @@ struct dmem_revoke {
 	atomic_t state;
 	refcount_t ref;
 	struct completion done;
+	struct completion finished;
+	int ret;
 	struct work_struct work;
 	struct list_head node;
 	struct list_head batch;
@@ -273,16 +278,31 @@ struct dmem_revoke {
 /**
  * struct dmem_revoke_deadline - one revoke timeout for a whole operation
  * @at: jiffies at which waiting for acknowledgments ends
+ * @finish_at: with @finish_bounded, jiffies at which waiting for the work
+ *	items that finish the acknowledged revokes ends
  * @set: @at is set; the first wait of the operation sets it
+ * @finish_set: @finish_at is set; the first wait for a finish sets it
+ * @finish_bounded: the operation holds a buffer's reservation (a
+ *	_reserved make-resident or pin), which such a work item may wait
+ *	for: it waits for those no longer than @finish_at. Other operations
+ *	hold no lock a work item needs and wait for them (interruptibly),
+ *	as the evict op's copy may take longer than a revoke timeout
  *
  * An allocation that revokes several victims, a region teardown and an
- * owner-wide revoke each wait at most one revoke timeout in total, however
- * many importers they notify. Start zeroed.
+ * owner-wide revoke each wait at most one revoke timeout in total for
+ * acknowledgments, however many importers they notify. Start zeroed.
  */
 struct dmem_revoke_deadline {
 	unsigned long at;
+	unsigned long finish_at;
 	bool set;
+	bool finish_set;
+	bool finish_bounded;
 };
+
+/* dmem_buf_wait_idle_locked()'s @how */
+#define DMEM_WAIT_USE		BIT(0)	/* a use: may give up, see there */
+#define DMEM_WAIT_RESERVED	BIT(1)	/* the caller holds the buffer's locks */
 
 static inline struct dmem_cgroup_pool_state *
 dmem_buf_pool(struct dmem_buf *buf)
@@ -296,7 +316,7 @@ int dmem_evict_charge(struct dmem_owner *owner, struct dmem_cgroup_region *cg,
 		      struct dmem_cgroup_pool_state **ret_limit_pool);
 void dmem_buf_release_locked(struct dmem_buf *buf);
 void dmem_buf_unbusy_locked(struct dmem_buf *buf);
-int dmem_buf_wait_idle_locked(struct dmem_buf *buf, bool use);
+int dmem_buf_wait_idle_locked(struct dmem_buf *buf, unsigned int how);
 struct dmem_evict_link *
 dmem_link_find_locked(struct dmem_evict_region *region, struct dmem_owner *owner,
 		      struct dmem_cgroup_pool_state *pool);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The size lines owners print in fdinfo, shared by /dev/dmem_sim and TTM's
- * DRM clients so that one parser reads both.
+ * The size lines owners print in fdinfo, shared by every driver of the
+ * manager and TTM's DRM clients so that one parser reads all of them.
  */
 
 #include <linux/export.h>

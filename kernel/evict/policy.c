@@ -386,7 +386,7 @@ static int dmem_evict_victim(struct dmem_buf *victim)
 	struct dmem_owner *owner = victim->owner;
 	int ret;
 
-	ret = region->ops->evict(victim);
+	ret = region->ops->evict(victim, false);
 
 	spin_lock(&region->lock);
 	if (ret && region->dead) {
@@ -460,9 +460,15 @@ static int dmem_evict_wait_inflight(struct dmem_evict_region *region,
  * The first revoke sets @deadline: waits for acknowledgments and, from
  * then on, for others' victims end there, so that one allocation waits one
  * revoke timeout in all. Past it, a victim is still revoked if its
- * importers acknowledge at once, and parked at once if not.
+ * importers acknowledge at once, and parked at once if not. A caller
+ * holding a reservation (@deadline's finish_bounded) waits for the work
+ * items that end revokes (when the victim's locks were busy) one more
+ * revoke timeout at most; a victim whose work has not ended by then counts
+ * as parked.
  *
- * Context: process context, may sleep; no lock held.
+ * Context: process context, may sleep; may hold a lock of the driver (the
+ * dma-buf reservation of the buffer that needs the room) but none of the
+ * manager.
  * Return: 0 when the caller should retry (memory was freed, or something
  * changed); -ENOMEM if there is nothing to evict, or the deadline passed
  * waiting for others' victims; -EINTR on a signal; -ENODEV if the region

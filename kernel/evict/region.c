@@ -97,8 +97,9 @@ static bool dmem_evict_region_idle(struct dmem_evict_region *region)
  * evictions in flight), however many importers do not acknowledge.
  *
  * Context: process context, may sleep; not interruptible (a driver that
- * lets a killable task wait for it runs it from a work item, as dmem_sim
- * does).
+ * lets a killable task wait for it runs it from a work item). Holds no
+ * lock of the driver: it waits for the work items that finish the
+ * revokes, whose evict ops may wait for the buffers' locks.
  */
 void dmem_evict_region_teardown(struct dmem_evict_region *region)
 {

@@ -24,13 +24,45 @@
  * count of dmem_revoke::pending, and the party that brings it to zero acts
  * according to dmem_revoke::state, which changes by atomic_cmpxchg() only:
  *
- *   WAITING --last ack--> DONE       the waiting revoker goes on
+ *   WAITING --last ack--> DONE       the revoker finishes it (see below)
  *   WAITING --timeout---> PARKED     the revoker moves on
  *   PARKED  --last ack--> LATE       the work item finishes the revoke
- *   PARKED  --teardown--> ABANDONED  the teardown finishes it
+ *   PARKED  --teardown--> ABANDONED  the teardown has the work item finish it
+ *   WAITING --teardown--> ABANDONED  (timeout during a teardown) the teardown
+ *                                    finishes it (see below)
+ *
+ * Finishing: the evict op, then the bookkeeping (dmem_revoke_complete()).
+ * The revoker first calls the evict op itself without may_block, as an
+ * eviction does: it only tries the victim's locks. If they are busy
+ * (-EBUSY), and always for a late or abandoned parked revoke, the
+ * revoke's work item (dmem_revoke::work) calls it with may_block. The
+ * work runs holding no lock, so the evict op may wait there for the
+ * victim's own locks (its dma-buf reservation): an importer acknowledges
+ * by unmapping under that reservation and may still hold it, or take it
+ * again to detach, when the revoke goes on.
+ *
+ * Why that cannot deadlock. The work waits only for the victim's locks.
+ * Their holders are (a) importers unmapping, detaching, or being told of
+ * the revoke, which wait for nothing of the manager; (b) users of the
+ * victim under its reservation (a dma-buf pin or map), which use
+ * dmem_buf_pin_reserved() or dmem_buf_make_resident_reserved() and fail
+ * with -EBUSY at once on a REVOKING buffer, decided under the region lock
+ * so no revoke can start between the check and a wait; (c) a revoker of
+ * another victim, or any thread making room, under a reservation (a
+ * _reserved make-resident or pin: a reservation shared by several
+ * buffers, a driver that locks several), which waits for that victim's
+ * work only until its own deadline: one more revoke timeout of the
+ * operation (dmem_revoke_deadline::finish_at), after which it treats the
+ * revoke as parked (-ETIMEDOUT: its memory is not counted as freed; the
+ * work releases it when it ends). So every cycle through the work passes
+ * through a wait bounded by a revoker's deadline, and none hangs. The
+ * buffer stays busy and REVOKING until then, so nobody is handed its
+ * memory while an importer may use it. Revokers that hold no lock of the
+ * driver (dmem_buf_make_resident(), dmem_buf_pin(), an owner revoke, the
+ * teardown) wait for the work until it ends: nothing it waits for waits
+ * for them, and the evict op's copy may take longer than a revoke timeout.
  */
 
-#include <linux/delay.h>
 #include <linux/export.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -47,16 +79,13 @@ static void dmem_revoke_put(struct dmem_revoke *rv)
 
 static void dmem_revoke_workfn(struct work_struct *work);
 
-/* How long a finishing revoke retries an evict op that returns -EBUSY. */
-#define DMEM_REVOKE_BUSY_TRIES	20
-#define DMEM_REVOKE_BUSY_MS	5
-
 struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp)
 {
 	struct dmem_revoke *rv = kzalloc(sizeof(*rv), gfp);
 
 	if (rv) {
 		init_completion(&rv->done);
+		init_completion(&rv->finished);
 		INIT_WORK(&rv->work, dmem_revoke_workfn);
 		INIT_LIST_HEAD(&rv->node);
 		INIT_LIST_HEAD(&rv->batch);
@@ -186,30 +215,18 @@ static void dmem_revoke_record_timeouts_locked(struct dmem_revoke *rv)
 }
 
 /*
- * Evict the revoked buffer, release its memory, tell the owner and drop
- * the finisher's reference. The buffer is busy and counted in nr_busy and
- * nr_inflight.
+ * The evict op returned @ret for the revoked buffer: release its memory
+ * (or leave it resident, unpinned), count, tell the owner, complete
+ * dmem_revoke::finished and drop the finisher's reference. The buffer is
+ * busy and counted in nr_busy and nr_inflight.
  */
-static int dmem_revoke_finish(struct dmem_revoke *rv)
+static int dmem_revoke_complete(struct dmem_revoke *rv, int ret)
 {
 	struct dmem_evict_region *region = rv->region;
 	struct dmem_buf *buf = rv->buf;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool;
-	unsigned int tries = 0;
 	u64 cgroup_id;
-	int ret;
-
-	/*
-	 * Every importer acknowledged: -EBUSY from the evict op is a lock of
-	 * the driver held for a moment (dmem_sim: an importer detaching takes
-	 * the dma-buf reservation right after its acknowledgment). Retry for
-	 * a while rather than end the revoke without moving the buffer; but
-	 * not forever, since the holder may be waiting for this buffer.
-	 */
-	while ((ret = region->ops->evict(buf)) == -EBUSY &&
-	       ++tries <= DMEM_REVOKE_BUSY_TRIES && !READ_ONCE(region->dead))
-		msleep(DMEM_REVOKE_BUSY_MS);
 
 	spin_lock(&region->lock);
 	if (ret && region->dead) {
@@ -253,6 +270,8 @@ static int dmem_revoke_finish(struct dmem_revoke *rv)
 	spin_lock(&region->lock);
 	dmem_buf_unbusy_locked(buf);
 	spin_unlock(&region->lock);
+	rv->ret = ret;
+	complete_all(&rv->finished);
 	dmem_revoke_put(rv);
 	return ret;
 }
@@ -274,10 +293,34 @@ static void dmem_revoke_workfn(struct work_struct *work)
 	struct dmem_revoke *rv = container_of(work, struct dmem_revoke, work);
 	struct dmem_evict_region *region = rv->region;
 
-	spin_lock(&region->lock);
-	dmem_revoke_unpark_locked(rv);
-	spin_unlock(&region->lock);
-	dmem_revoke_finish(rv);
+	/* LATE: parked until the last ack, which queued this. */
+	if (atomic_read(&rv->state) == DMEM_REVOKE_LATE) {
+		spin_lock(&region->lock);
+		dmem_revoke_unpark_locked(rv);
+		spin_unlock(&region->lock);
+	}
+	/*
+	 * The evict op may block on the buffer's own locks: only here, where
+	 * nothing is held. lockdep_assert_none_held_once() cannot say it (a
+	 * work item runs with the workqueue's lockdep maps held); this does:
+	 * the caller is the revoke's own work item, not a path into it.
+	 */
+	WARN_ON_ONCE(current_work() != &rv->work);
+	dmem_revoke_complete(rv, region->ops->evict(rv->buf, true));
+}
+
+/* Jiffies left until *@at, which is set to a revoke timeout from now first. */
+static unsigned long dmem_revoke_left(unsigned long *at, bool *set,
+				      struct dmem_evict_region *region)
+{
+	unsigned long now = jiffies;
+
+	if (!*set) {
+		*at = now +
+		      msecs_to_jiffies(dmem_evict_revoke_timeout_ms(region->cg));
+		*set = true;
+	}
+	return time_after(*at, now) ? *at - now : 0;
 }
 
 /**
@@ -291,14 +334,7 @@ static void dmem_revoke_workfn(struct work_struct *work)
 unsigned long dmem_revoke_deadline_left(struct dmem_revoke_deadline *deadline,
 					struct dmem_evict_region *region)
 {
-	unsigned long now = jiffies;
-
-	if (!deadline->set) {
-		deadline->at = now +
-			msecs_to_jiffies(dmem_evict_revoke_timeout_ms(region->cg));
-		deadline->set = true;
-	}
-	return time_after(deadline->at, now) ? deadline->at - now : 0;
+	return dmem_revoke_left(&deadline->at, &deadline->set, region);
 }
 
 /* Wait up to @left jiffies for the last ack; > 0 if it came, < 0 on a signal. */
@@ -313,6 +349,53 @@ static long dmem_revoke_wait(struct dmem_revoke *rv, bool abandon,
 }
 
 /*
+ * Every importer acknowledged (or, @abandon, the teardown gave up on them):
+ * finish the revoke. Most of the time the victim's locks are free, and the
+ * evict op, called here as for an eviction (without may_block: it only
+ * tries them), succeeds or fails for good. If it says -EBUSY, queue the
+ * work item that calls it with may_block and wait for it: without bound if
+ * @abandon; until the operation's finish deadline if it holds a buffer's
+ * reservation (dmem_revoke_deadline::finish_bounded), after which the
+ * revoke counts as parked; else until it ends. Not past a signal but for
+ * @abandon. The work then holds the finisher's reference; the wait takes
+ * one of its own.
+ *
+ * Return: the result of the evict op; -ETIMEDOUT or -EINTR if the work has
+ * not ended (it releases the memory when it does).
+ */
+static int dmem_revoke_finish(struct dmem_revoke *rv, bool abandon,
+			      struct dmem_revoke_deadline *deadline)
+{
+	unsigned long timeout;
+	long left = 1;
+	int ret;
+
+	ret = rv->region->ops->evict(rv->buf, false);
+	if (ret != -EBUSY)
+		return dmem_revoke_complete(rv, ret);
+
+	refcount_inc(&rv->ref);
+	queue_work(system_unbound_wq, &rv->work);
+	if (abandon) {
+		wait_for_completion(&rv->finished);
+	} else if (!deadline->finish_bounded) {
+		if (wait_for_completion_interruptible(&rv->finished))
+			left = -ERESTARTSYS;
+	} else {
+		timeout = dmem_revoke_left(&deadline->finish_at,
+					   &deadline->finish_set, rv->region);
+		left = wait_for_completion_interruptible_timeout(&rv->finished,
+								 timeout);
+	}
+	if (completion_done(&rv->finished))
+		ret = rv->ret;
+	else
+		ret = left ? -EINTR : -ETIMEDOUT;
+	dmem_revoke_put(rv);
+	return ret;
+}
+
+/*
  * Wait for a notified revoke's acknowledgments until @deadline, then
  * finish it, or park it (abandon: finish it all the same).
  */
@@ -321,29 +404,30 @@ static int dmem_revoke_conclude(struct dmem_revoke *rv, bool abandon,
 {
 	struct dmem_evict_region *region = rv->region;
 	struct dmem_buf *buf = rv->buf;
+	bool finish;
 	long left;
 
 	left = dmem_revoke_wait(rv, abandon,
 				dmem_revoke_deadline_left(deadline, region));
 	if (left > 0)
-		return dmem_revoke_finish(rv);
+		return dmem_revoke_finish(rv, abandon, deadline);
 
 	spin_lock(&region->lock);
 	/* Nobody would finish a revoke parked in a torn down region. */
-	abandon |= region->dead;
+	finish = abandon || region->dead;
 	if (atomic_cmpxchg(&rv->state, DMEM_REVOKE_WAITING,
-			   abandon ? DMEM_REVOKE_ABANDONED : DMEM_REVOKE_PARKED) !=
+			   finish ? DMEM_REVOKE_ABANDONED : DMEM_REVOKE_PARKED) !=
 	    DMEM_REVOKE_WAITING) {
 		/* The last ack came meanwhile; it completes rv->done. */
 		spin_unlock(&region->lock);
 		wait_for_completion(&rv->done);
-		return dmem_revoke_finish(rv);
+		return dmem_revoke_finish(rv, abandon, deadline);
 	}
 	if (!left)
 		dmem_revoke_record_timeouts_locked(rv);
-	if (abandon) {
+	if (finish) {
 		spin_unlock(&region->lock);
-		return dmem_revoke_finish(rv);
+		return dmem_revoke_finish(rv, abandon, deadline);
 	}
 	list_add_tail(&rv->node, &region->parked);
 	buf->flags |= DMEM_BUF_F_PARKED;
@@ -370,10 +454,13 @@ static void dmem_revoke_notify(struct dmem_revoke *rv)
  * @deadline: the deadline of the operation this revoke is part of, or NULL
  *	for one revoke timeout from now
  *
- * Context: process context, may sleep; no lock held.
+ * Context: process context, may sleep; may hold a lock of the driver but
+ * for the victim's own (see the top of this file).
  * Return: 0 once revoked; -ETIMEDOUT or -EINTR if parked for lack of
- * acknowledgment or on a signal (the buffer keeps its memory); the error
- * of the evict op (the buffer stays resident, unpinned).
+ * acknowledgment, on a signal, or because the evict op had not returned
+ * by the operation's finish deadline (the buffer keeps its memory until
+ * its work item finishes the revoke); the error of the evict op (the
+ * buffer stays resident, unpinned).
  */
 int dmem_revoke_run(struct dmem_revoke *rv, bool abandon,
 		    struct dmem_revoke_deadline *deadline)
@@ -388,32 +475,22 @@ int dmem_revoke_run(struct dmem_revoke *rv, bool abandon,
  * dmem_revoke_abandon_parked() - finish every parked revoke of a region
  * @region: the region, torn down
  *
- * Revokes whose last acknowledgment already came are finished by their
- * work item; the caller waits for them with the other busy buffers.
+ * Each is finished by its work item, without its missing acknowledgments;
+ * those whose last acknowledgment already came (LATE) by the work item
+ * that acknowledgment queued. The caller waits for all of them with the
+ * other busy buffers.
  */
 void dmem_revoke_abandon_parked(struct dmem_evict_region *region)
 {
-	struct dmem_revoke *rv;
+	struct dmem_revoke *rv, *tmp;
 
 	spin_lock(&region->lock);
-	for (;;) {
-		bool found = false;
-
-		list_for_each_entry(rv, &region->parked, node) {
-			if (atomic_read(&rv->state) == DMEM_REVOKE_PARKED) {
-				found = true;
-				break;
-			}
-		}
-		if (!found)
-			break;
+	list_for_each_entry_safe(rv, tmp, &region->parked, node) {
 		if (atomic_cmpxchg(&rv->state, DMEM_REVOKE_PARKED,
 				   DMEM_REVOKE_ABANDONED) != DMEM_REVOKE_PARKED)
 			continue;
 		dmem_revoke_unpark_locked(rv);
-		spin_unlock(&region->lock);
-		dmem_revoke_finish(rv);
-		spin_lock(&region->lock);
+		queue_work(system_unbound_wq, &rv->work);
 	}
 	spin_unlock(&region->lock);
 }

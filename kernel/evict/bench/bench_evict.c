@@ -81,7 +81,7 @@ struct dmem_bench_ctx {
 	struct dmem_bench_dmabuf *bd;
 };
 
-static int dmem_bench_evict_op(struct dmem_buf *buf)
+static int dmem_bench_evict_op(struct dmem_buf *buf, bool may_block)
 {
 	struct dmem_bench_ctx *c = dmem_evict_region_priv(buf->region);
 

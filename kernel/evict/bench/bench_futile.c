@@ -84,7 +84,7 @@ struct dmem_futile_thread {
 
 static atomic_t dmem_futile_evicted;
 
-static int dmem_futile_evict_op(struct dmem_buf *buf)
+static int dmem_futile_evict_op(struct dmem_buf *buf, bool may_block)
 {
 	atomic_inc(&dmem_futile_evicted);
 	return 0;

@@ -60,7 +60,7 @@ struct dmem_bench_pools {
 	unsigned int nr_evicted;
 };
 
-static int dmem_bench_pools_evict(struct dmem_buf *buf)
+static int dmem_bench_pools_evict(struct dmem_buf *buf, bool may_block)
 {
 	struct dmem_bench_pools *c = dmem_evict_region_priv(buf->region);
 

@@ -50,7 +50,7 @@ static int dmem_test_x_pin(struct dma_buf_attachment *at)
 
 	if (ret)
 		return ret;
-	ret = dmem_buf_pin(xa->tx->buf);
+	ret = dmem_buf_pin_reserved(xa->tx->buf);
 	if (ret)
 		dmem_dmabuf_unpin(&xa->da);
 	return ret;

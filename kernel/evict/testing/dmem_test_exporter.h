@@ -3,7 +3,7 @@
  * A dma-buf exporter of one page over a buffer of the eviction manager,
  * through its exporter layer (linux/dmem_dmabuf.h), as a driver's: for the
  * KUnit suite dmem_evict_dmabuf and the bench's revoke (kernel/evict/bench).
- * The exporter's pin is a pin of the manager (dmem_buf_pin()), as
+ * The exporter's pin is a pin of the manager (dmem_buf_pin_reserved()), as
  * dmem_sim's; a mapping describes the one page, DMA-mapped for the
  * importing device.
  */

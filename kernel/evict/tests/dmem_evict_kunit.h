@@ -21,6 +21,7 @@
 #define _KERNEL_EVICT_DMEM_EVICT_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/mutex.h>
 #include <linux/workqueue.h>
 
 #include "../../devmem_cg/dmem_test.h"
@@ -91,7 +92,12 @@ struct dmem_kt_owner {
  * @ko: its owner
  * @name: for messages
  * @evict_ret: what the evict op returns
+ * @resv: if set, a lock the evict op takes as a driver's takes the
+ *	buffer's dma-buf reservation: trylocked (-EBUSY if held) unless the
+ *	manager says it may block
  * @nr_evict: evict op calls that succeeded
+ * @nr_evict_blocking: those with may_block (the ends of revokes)
+ * @nr_evict_busy: evict op calls that found @resv held (-EBUSY)
  * @nr_restore: restore op calls
  * @freed: dmem_buf_free() was called
  */
@@ -101,7 +107,10 @@ struct dmem_kt_buf {
 	struct dmem_kt_owner *ko;
 	const char *name;
 	int evict_ret;
+	struct mutex *resv;	/* not owned: see above */
 	atomic_t nr_evict;
+	atomic_t nr_evict_blocking;
+	atomic_t nr_evict_busy;
 	atomic_t nr_restore;
 	bool freed;
 };

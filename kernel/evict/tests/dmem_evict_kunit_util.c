@@ -29,18 +29,29 @@ static int dmem_kt_charge(struct dmem_owner *owner, struct dmem_cgroup_region *c
 	return 0;
 }
 
-static int dmem_kt_evict(struct dmem_buf *buf)
+static int dmem_kt_evict(struct dmem_buf *buf, bool may_block)
 {
 	struct dmem_kt_buf *kb = container_of(buf, struct dmem_kt_buf, buf);
 	struct dmem_kt_region *kr = kb->kr;
 
 	if (kb->evict_ret)
 		return kb->evict_ret;
+	/* As a driver's evict op under the buffer's dma-buf reservation. */
+	if (kb->resv && may_block) {
+		mutex_lock(kb->resv);
+	} else if (kb->resv && !mutex_trylock(kb->resv)) {
+		atomic_inc(&kb->nr_evict_busy);
+		return -EBUSY;
+	}
 	atomic_inc(&kb->nr_evict);
+	if (may_block)
+		atomic_inc(&kb->nr_evict_blocking);
 	spin_lock(&kr->lock);
 	if (kr->nr_log < KT_MAX_LOG)
 		kr->log[kr->nr_log++] = kb;
 	spin_unlock(&kr->lock);
+	if (kb->resv)
+		mutex_unlock(kb->resv);
 	return 0;
 }
 
@@ -276,7 +287,7 @@ void dmem_kt_detach(struct dmem_kt_importer *ki)
 void dmem_kt_wait_idle(struct dmem_kt_buf *kb)
 {
 	spin_lock(&kb->buf.region->lock);
-	dmem_buf_wait_idle_locked(&kb->buf, false);
+	dmem_buf_wait_idle_locked(&kb->buf, 0);
 	spin_unlock(&kb->buf.region->lock);
 }
 

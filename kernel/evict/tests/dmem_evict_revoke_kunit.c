@@ -339,9 +339,9 @@ static void dmem_evict_revoke_teardown(struct kunit *test)
 }
 
 /*
- * Every importer acknowledged but the buffer stays busy (the evict op
- * returns -EBUSY, as dmem_sim's does while its reservation is held): the
- * pins ended, so the owner is told, and it is counted.
+ * Every importer acknowledged but the evict op that ends the revoke fails
+ * (-EBUSY here; no system memory for the copy would do the same): the
+ * pins ended, so the owner is told, and it is counted, at once.
  */
 static void dmem_evict_revoke_evict_busy(struct kunit *test)
 {
