@@ -23,7 +23,10 @@
  * which dmem_cgroup_uncharge() drops. A failed charge may return the pool
  * whose limit was hit, with a reference the caller drops with
  * dmem_cgroup_pool_state_put(). A pool stays valid while a reference is
- * held, even if its cgroup is removed or its region unregistered.
+ * held, even if its cgroup is removed or its region unregistered. A caller
+ * that holds a reference on a pool for as long as its charges last (a
+ * handle) charges it with dmem_cgroup_pool_try_charge() and uncharges it
+ * with dmem_cgroup_pool_uncharge(): no lookup, no reference per charge.
  */
 #ifndef _LINUX_CGROUP_DMEM_H
 #define _LINUX_CGROUP_DMEM_H
@@ -173,6 +176,9 @@ int dmem_cgroup_try_charge_pinned(struct dmem_cgroup_pool_state *pool,
 				  u64 size,
 				  struct dmem_cgroup_pool_state **ret_limit_pool);
 void dmem_cgroup_uncharge_pinned(struct dmem_cgroup_pool_state *pool, u64 size);
+int dmem_cgroup_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
+				struct dmem_cgroup_pool_state **ret_limit_pool);
+void dmem_cgroup_pool_uncharge(struct dmem_cgroup_pool_state *pool, u64 size);
 
 /* Pools, for the eviction layer and TTM. */
 struct dmem_cgroup_pool_state *
@@ -294,6 +300,20 @@ static inline int dmem_cgroup_try_charge_pinned(struct dmem_cgroup_pool_state *p
 
 static inline void dmem_cgroup_uncharge_pinned(struct dmem_cgroup_pool_state *pool,
 					       u64 size)
+{
+}
+
+static inline int
+dmem_cgroup_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
+			    struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	if (ret_limit_pool)
+		*ret_limit_pool = NULL;
+	return 0;
+}
+
+static inline void dmem_cgroup_pool_uncharge(struct dmem_cgroup_pool_state *pool,
+					     u64 size)
 {
 }
 

@@ -6,7 +6,10 @@
  * CPU's charge stock (stock.c) serves it, pool lookup included. Otherwise
  * the pool is looked up under RCU and referenced with
  * percpu_ref_tryget_live(), and page_counter does the hierarchical
- * accounting with atomics.
+ * accounting with atomics. A caller that holds a pool already (a handle,
+ * such as the eviction layer's (owner, pool) link) charges it with
+ * dmem_cgroup_pool_try_charge(): no lookup and no reference per charge,
+ * whatever the size.
  */
 
 #include <linux/export.h>
@@ -204,12 +207,74 @@ void dmem_cgroup_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
 {
 	if (!pool)
 		return;
-	if (likely(dmem_stock_uncharge(pool, size)))
+	if (likely(dmem_stock_uncharge(pool, size, true)))
 		return;
 	page_counter_uncharge(&pool->cnt, size);
 	percpu_ref_put(&pool->ref);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_uncharge);
+
+/**
+ * dmem_cgroup_pool_try_charge() - charge a pool through a handle
+ * @pool: the pool; the caller holds a reference on it (a handle: the
+ *	eviction layer's link of an owner to a pool holds one) and keeps it
+ *	until the charge is uncharged
+ * @size: bytes to charge
+ * @ret_limit_pool: optional; as for dmem_cgroup_try_charge()
+ *
+ * Charges @pool and its ancestors as dmem_cgroup_try_charge() would, but
+ * does not look the pool up and takes no reference for the charge: the
+ * handle's covers it. Undo it with dmem_cgroup_pool_uncharge(), not with
+ * dmem_cgroup_uncharge(). The guarantees are those of every charge: a
+ * charge the per-cpu stock cannot serve drains the region's stocks, then
+ * charges the page_counters, so that dmem.current and dmem.peak stay exact
+ * and no limit is hit because of stocked bytes. A pool whose cgroup was
+ * removed, or whose region was unregistered, takes no new charge.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ESTALE if @pool was killed (nothing is charged: charge
+ * through the cgroup with dmem_cgroup_try_charge_css(), which charges its
+ * nearest live ancestor); -EAGAIN, -EINVAL or -ENOMEM as
+ * dmem_cgroup_try_charge().
+ */
+int dmem_cgroup_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
+				struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	might_sleep();
+	if (ret_limit_pool)
+		*ret_limit_pool = NULL;
+	if (size > DMEM_VALUE_MAX)
+		return -EINVAL;
+	if (dmem_should_fail_charge(size))
+		return -ENOMEM;
+	if (unlikely(READ_ONCE(pool->killed)))
+		return -ESTALE;
+	if (likely(dmem_stock_consume_pool(pool, size)))
+		return 0;
+	/* No byte of the region in a stock: exact watermarks and limits. */
+	dmem_stock_drain_region(pool->region);
+	return dmem_pool_try_charge(pool, size, ret_limit_pool);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_pool_try_charge);
+
+/**
+ * dmem_cgroup_pool_uncharge() - undo dmem_cgroup_pool_try_charge()
+ * @pool: the pool charged, or NULL (ignored)
+ * @size: bytes to uncharge, the same as charged
+ *
+ * Drops no reference: the charge held none.
+ *
+ * Context: any context.
+ */
+void dmem_cgroup_pool_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
+{
+	if (!pool)
+		return;
+	if (likely(dmem_stock_uncharge(pool, size, false)))
+		return;
+	page_counter_uncharge(&pool->cnt, size);
+}
+EXPORT_SYMBOL_GPL(dmem_cgroup_pool_uncharge);
 
 /**
  * dmem_cgroup_get_task_css() - get the dmem state of a task's cgroup

@@ -29,8 +29,10 @@
  *     registration, one from each of its pools;
  *   - a pool is reference counted with a percpu_ref: the initial reference
  *     lives until the cgroup goes offline or the region is unregistered
- *     (whichever first: "killing" the pool); each charge and each returned
- *     limit pool holds one; each child pool holds one on its parent. A
+ *     (whichever first: "killing" the pool); each charge through a cgroup
+ *     and each returned limit pool holds one (a charge through a handle,
+ *     dmem_cgroup_pool_try_charge(), holds none: its caller's reference
+ *     covers it); each child pool holds one on its parent. A
  *     pool holds a reference on its css and on its region, so a removed
  *     cgroup lingers until its last charge goes, as memcg does;
  *   - at most one pool exists per (cgroup, region) that is not killed, and
@@ -45,6 +47,7 @@
 #ifndef _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H
 #define _KERNEL_DEVMEM_CG_DMEM_INTERNAL_H
 
+#include <linux/cache.h>
 #include <linux/cgroup.h>
 #include <linux/cgroup_dmem.h>
 #include <linux/fault-inject.h>
@@ -138,11 +141,11 @@ struct dmemcg_state {
  * @region: the region (referenced)
  * @cs: the cgroup (its css referenced); NULL for the detached pools of
  *	the test interface (dmem_pool_detached())
+ * @killed: the initial reference was dropped (dmem_mutex; read locklessly
+ *	by the charge paths)
  * @parent: pool of the parent cgroup in the same region (referenced)
  * @css_node: entry in @cs->pools
  * @region_node: entry in @region->pools
- * @killed: the initial reference was dropped (dmem_mutex; read locklessly
- *	by the charge stock)
  * @events_local: events of this pool, in slots (DMEM_NR_EVENT_SLOTS)
  * @events: events of this pool and of its descendants, in slots
  * @ext_stat: the extension's statistics of this pool and of its descendants
@@ -155,14 +158,21 @@ struct dmemcg_state {
 struct dmem_cgroup_pool_state {
 	struct page_counter cnt;
 	struct page_counter pinned;
+	/*
+	 * What the charge fast path reads (@ref, @region, @cs, @killed) at
+	 * the start of a cache line that only the creation, the killing and
+	 * the release of the pool write: @cnt's and @pinned's usage, the
+	 * events and the extension's statistics, which every CPU writes,
+	 * are on lines of their own.
+	 */
 	struct percpu_ref ref;
 	struct dmem_cgroup_region *region;
 	struct dmemcg_state *cs;
+	bool killed;
 	struct dmem_cgroup_pool_state *parent;
 	struct list_head css_node;
 	struct list_head region_node;
-	bool killed;
-	atomic64_t events_local[DMEM_NR_EVENT_SLOTS];
+	atomic64_t events_local[DMEM_NR_EVENT_SLOTS] ____cacheline_aligned_in_smp;
 	atomic64_t events[DMEM_NR_EVENT_SLOTS];
 	atomic64_t ext_stat[DMEM_CGROUP_EXT_MAX_STATS];
 	struct work_struct release_work;
@@ -224,7 +234,6 @@ void dmem_pool_kill_locked(struct dmem_cgroup_pool_state *pool);
 void dmem_pools_kill_cs(struct dmemcg_state *cs);
 
 /* stock.c */
-bool dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size);
 void dmem_stock_drain_region(struct dmem_cgroup_region *region);
 void dmem_stock_drain_killed(void);
 unsigned long dmem_stock_bytes(struct dmem_cgroup_pool_state *pool);

@@ -34,8 +34,12 @@
  *   - a stock holds @nr_refs references on its pool, at least one while
  *     it has a pool: those of the charges uncharged into it and not yet
  *     handed out again. A charge takes one of them only if another one is
- *     left for the stock, else a new one (percpu_ref_tryget_live()). So
- *     @nr_refs - 1 never exceeds @nr_bytes (every charge is >= 1 byte);
+ *     left for the stock, else a new one (percpu_ref_tryget_live()).
+ *     Charges through a handle (dmem_cgroup_pool_try_charge()) hold no
+ *     reference of their own: they take bytes and give bytes back, never
+ *     references, and a stock that starts stocking a pool for them takes
+ *     one reference for itself. Every reference a stock holds goes when
+ *     it is drained;
  *   - killed pools are never stocked: an uncharge checks @killed with
  *     interrupts disabled, and killing drains every CPU after setting it;
  *   - only pools of cgroups are stocked; the detached pools of the KUnit
@@ -73,33 +77,11 @@ void dmem_stock_drain(struct dmem_stock *stock)
 }
 
 /**
- * dmem_stock_consume_pool() - charge a referenced pool from this CPU's stock
- * @pool: the pool; the caller's reference becomes the charge's
- * @size: bytes
- *
- * Return: true if the stock served the charge.
- */
-bool dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size)
-{
-	struct dmem_stock *stock;
-	bool ret = false;
-
-	if (unlikely(!in_task()))
-		return false;
-	preempt_disable();
-	stock = this_cpu_ptr(&dmem_stock);
-	if (stock->pool == pool && stock->nr_bytes >= size) {
-		WRITE_ONCE(stock->nr_bytes, stock->nr_bytes - size);
-		ret = true;
-	}
-	preempt_enable();
-	return ret;
-}
-
-/**
  * dmem_stock_refill() - stock another pool on this CPU
- * @pool: the pool uncharged; takes over the charge's reference
+ * @pool: the pool uncharged
  * @size: bytes uncharged
+ * @ref: the stock takes over the charge's reference; else (a handle's
+ *	charge, which holds none) it takes one
  *
  * The slow part of dmem_stock_uncharge(): this CPU's stock holds another
  * pool, or none. Drains it and stocks @pool instead, unless @pool was
@@ -108,12 +90,15 @@ bool dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size)
  * Context: preemption disabled, in task context.
  * Return: false if @pool cannot be stocked.
  */
-bool dmem_stock_refill(struct dmem_cgroup_pool_state *pool, u64 size)
+bool dmem_stock_refill(struct dmem_cgroup_pool_state *pool, u64 size, bool ref)
 {
 	struct dmem_stock *stock = this_cpu_ptr(&dmem_stock);
 
 	if (READ_ONCE(pool->killed))
 		return false;
+	/* The caller's handle keeps @pool alive: a plain get suffices. */
+	if (!ref)
+		percpu_ref_get(&pool->ref);
 	dmem_stock_drain(stock);
 	WRITE_ONCE(stock->pool, pool);
 	WRITE_ONCE(stock->nr_bytes, size);

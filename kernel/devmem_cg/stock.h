@@ -34,7 +34,8 @@ struct dmem_stock {
 DECLARE_PER_CPU(struct dmem_stock, dmem_stock);
 
 void dmem_stock_drain(struct dmem_stock *stock);
-bool dmem_stock_refill(struct dmem_cgroup_pool_state *pool, u64 size);
+bool dmem_stock_refill(struct dmem_cgroup_pool_state *pool, u64 size,
+		       bool ref);
 
 /*
  * A reference on the stocked pool for a charge it serves: one of the
@@ -81,12 +82,40 @@ dmem_stock_consume(struct dmemcg_state *cs, struct dmem_cgroup_region *region,
 }
 
 /*
- * Uncharge @size bytes of @pool into this CPU's stock, which takes over
- * the charge's reference. Returns false if @pool cannot be stocked: the
- * caller uncharges the page_counters and drops the reference itself.
+ * Charge @size bytes of @pool, which the caller holds a reference on,
+ * from this CPU's stock; no reference changes hands: the caller's is the
+ * charge's (dmem_charge_pool()), or covers it (a handle's,
+ * dmem_cgroup_pool_try_charge()). The caller checked that @pool is not
+ * killed, or holds a reference that tryget_live() gave. Returns true if
+ * the stock served the charge.
  */
 static __always_inline bool
-dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
+dmem_stock_consume_pool(struct dmem_cgroup_pool_state *pool, u64 size)
+{
+	struct dmem_stock *stock;
+	bool ret = false;
+
+	if (unlikely(!in_task()))
+		return false;
+	preempt_disable();
+	stock = this_cpu_ptr(&dmem_stock);
+	if (likely(stock->pool == pool && stock->nr_bytes >= size)) {
+		WRITE_ONCE(stock->nr_bytes, stock->nr_bytes - size);
+		ret = true;
+	}
+	preempt_enable();
+	return ret;
+}
+
+/*
+ * Uncharge @size bytes of @pool into this CPU's stock. With @ref, the
+ * stock takes over the charge's reference; without (a handle's charge,
+ * which holds none), it takes one of its own only when it starts
+ * stocking @pool. Returns false if @pool cannot be stocked: the caller
+ * uncharges the page_counters (and drops the charge's reference) itself.
+ */
+static __always_inline bool
+dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size, bool ref)
 {
 	struct dmem_stock *stock;
 	bool ret = true;
@@ -99,11 +128,12 @@ dmem_stock_uncharge(struct dmem_cgroup_pool_state *pool, u64 size)
 	stock = this_cpu_ptr(&dmem_stock);
 	if (likely(stock->pool == pool)) {
 		WRITE_ONCE(stock->nr_bytes, stock->nr_bytes + size);
-		stock->nr_refs++;
+		if (ref)
+			stock->nr_refs++;
 		if (stock->nr_bytes > DMEM_STOCK_MAX)
 			dmem_stock_drain(stock);
 	} else {
-		ret = dmem_stock_refill(pool, size);
+		ret = dmem_stock_refill(pool, size, ref);
 	}
 	preempt_enable();
 	return ret;

@@ -296,7 +296,8 @@ void dmem_buf_release_locked(struct dmem_buf *buf)
 	atomic64_sub(buf->size, &owner->resident);
 	region->used -= buf->size;
 	dmem_buf_trace(buf, trace_dmem_uncharge);
-	dmem_cgroup_uncharge(pool, buf->size);
+	/* The link holds the pool: its buffers' charges hold no reference. */
+	dmem_cgroup_pool_uncharge(pool, buf->size);
 	buf->link = NULL;
 	dmem_link_put_locked(region, link);
 }
@@ -382,8 +383,56 @@ static int dmem_buf_make_room(struct dmem_buf *buf,
 }
 
 /*
+ * The link of @buf's owner to the pool of its last charge, if this region
+ * has one, counted for @buf: the handle its next charge goes through.
+ */
+static struct dmem_evict_link *dmem_buf_hint_link_locked(struct dmem_buf *buf)
+{
+	struct dmem_cgroup_pool_state *hint = READ_ONCE(buf->owner->charge_hint);
+	struct dmem_evict_link *link;
+
+	lockdep_assert_held(&buf->region->lock);
+	/* Found, it holds the pool: @hint was not freed. */
+	link = hint ? dmem_link_find_locked(buf->region, buf->owner, hint) : NULL;
+	if (link)
+		link->nr_bufs++;
+	return link;
+}
+
+/*
+ * Charge @buf's owner. Through *@link (see dmem_buf_hint_link_locked()) if
+ * given: no pool lookup and no reference per charge, the link holds the
+ * pool. Else, or if that pool's cgroup was removed meanwhile, through the
+ * owner's cgroup: a lookup, and the charge holds a reference until @buf is
+ * linked; *@link is then NULL, given back.
+ */
+static int dmem_buf_charge(struct dmem_buf *buf, struct dmem_evict_link **link,
+			   struct dmem_cgroup_pool_state **ret_pool,
+			   struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	struct dmem_evict_region *region = buf->region;
+	int ret;
+
+	if (*link) {
+		*ret_pool = (*link)->epool->pool;
+		ret = dmem_cgroup_pool_try_charge(*ret_pool, buf->size,
+						  ret_limit_pool);
+		if (ret != -ESTALE)
+			return ret;
+		spin_lock(&region->lock);
+		dmem_link_put_locked(region, *link);
+		spin_unlock(&region->lock);
+		*link = NULL;
+	}
+	return dmem_evict_charge(buf->owner, region->cg, buf->size, ret_pool,
+				 ret_limit_pool);
+}
+
+/*
  * Reserve room in the region, then charge @buf's owner, evicting by the
- * policy as long as the region is full or a cgroup limit is hit.
+ * policy as long as the region is full or a cgroup limit is hit. On
+ * success *@ret_link is the link charged through, counted for @buf, or
+ * NULL: the charge then holds a reference on *@ret_pool.
  *
  * Room comes first so that a cgroup is never charged for bytes the region
  * does not have: charging first would let dmem.current and dmem.peak count
@@ -392,6 +441,7 @@ static int dmem_buf_make_room(struct dmem_buf *buf,
  */
 static int dmem_buf_reserve(struct dmem_buf *buf,
 			    struct dmem_cgroup_pool_state **ret_pool,
+			    struct dmem_evict_link **ret_link,
 			    unsigned int how)
 {
 	struct dmem_evict_region *region = buf->region;
@@ -406,6 +456,7 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 	u64 need;
 	int ret;
 
+	*ret_link = NULL;
 	for (;;) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -418,22 +469,26 @@ static int dmem_buf_reserve(struct dmem_buf *buf,
 		}
 		room = region->used + buf->size <= region->capacity;
 		need = 0;
-		if (room)
+		if (room) {
 			region->used += buf->size;
-		else
+			*ret_link = dmem_buf_hint_link_locked(buf);
+		} else {
 			need = region->used + buf->size - region->capacity;
+		}
 		spin_unlock(&region->lock);
 
 		limit = NULL;
 		if (room) {
-			ret = dmem_evict_charge(owner, region->cg, buf->size,
-						&pool, &limit);
+			ret = dmem_buf_charge(buf, ret_link, &pool, &limit);
 			if (!ret) {
 				*ret_pool = pool;
 				return 0;
 			}
 			spin_lock(&region->lock);
 			region->used -= buf->size;
+			if (*ret_link)
+				dmem_link_put_locked(region, *ret_link);
+			*ret_link = NULL;
 			spin_unlock(&region->lock);
 			if (ret != -EAGAIN)
 				return ret;
@@ -454,16 +509,25 @@ static void dmem_buf_unreserve_locked(struct dmem_buf *buf,
 
 	lockdep_assert_held(&region->lock);
 	region->used -= buf->size;
-	dmem_cgroup_uncharge(pool, buf->size);
 	if (buf->link) {
+		dmem_cgroup_pool_uncharge(pool, buf->size);
 		dmem_link_put_locked(region, buf->link);
 		buf->link = NULL;
+	} else {
+		/* Not linked: the charge holds its own reference. */
+		dmem_cgroup_uncharge(pool, buf->size);
 	}
 }
 
-/* Attach @buf to the link of its (owner, @pool), allocating as needed. */
+/*
+ * Attach @buf to @link, the one it was charged through, or else to the
+ * link of its (owner, @pool), allocating as needed: that link holds the
+ * pool, the charge's own reference goes, and the owner's next charges go
+ * through the link.
+ */
 static int dmem_buf_link_locked(struct dmem_buf *buf,
-				struct dmem_cgroup_pool_state *pool)
+				struct dmem_cgroup_pool_state *pool,
+				struct dmem_evict_link *link)
 	__must_hold(&buf->region->lock)
 {
 	struct dmem_evict_region *region = buf->region;
@@ -472,6 +536,10 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
 	int ret = 0;
 
 	lockdep_assert_held(&region->lock);
+	if (link) {
+		buf->link = link;
+		return 0;
+	}
 	for (;;) {
 		buf->link = dmem_link_get_locked(region, buf->owner, pool,
 						 &new_epool, &new_link);
@@ -493,6 +561,10 @@ static int dmem_buf_link_locked(struct dmem_buf *buf,
 	/* kfree() does not sleep; fine under the lock. */
 	kfree(new_epool);
 	kfree(new_link);
+	if (!ret) {
+		dmem_cgroup_pool_state_put(pool);
+		WRITE_ONCE(buf->owner->charge_hint, pool);
+	}
 	return ret;
 }
 
@@ -565,6 +637,7 @@ static int dmem_buf_make_resident_how(struct dmem_buf *buf, unsigned int how)
 	struct dmem_evict_region *region = buf->region;
 	struct dmem_owner *owner = buf->owner;
 	struct dmem_cgroup_pool_state *pool;
+	struct dmem_evict_link *link;
 	struct dmem_revoke *rv;
 	int ret;
 
@@ -587,7 +660,7 @@ static int dmem_buf_make_resident_how(struct dmem_buf *buf, unsigned int how)
 	region->nr_busy++;
 	spin_unlock(&region->lock);
 
-	ret = dmem_buf_reserve(buf, &pool, how);
+	ret = dmem_buf_reserve(buf, &pool, &link, how);
 	if (ret) {
 		spin_lock(&region->lock);
 		dmem_buf_unbusy_locked(buf);
@@ -595,7 +668,7 @@ static int dmem_buf_make_resident_how(struct dmem_buf *buf, unsigned int how)
 	}
 
 	spin_lock(&region->lock);
-	ret = dmem_buf_link_locked(buf, pool);
+	ret = dmem_buf_link_locked(buf, pool, link);
 	spin_unlock(&region->lock);
 	if (!ret)
 		ret = region->ops->restore(buf);

@@ -219,6 +219,10 @@ struct dmem_evict_link {
  * @evicted: bytes evicted so far
  * @revoked: bytes revoked so far
  * @revoke_failures: revokes of its buffers whose evict op failed
+ * @charge_hint: the pool its last charge through its cgroup went to, not
+ *	referenced: only a key to find, under a region's lock, the link its
+ *	next charges go through (see dmem_buf_charge()); written under the
+ *	lock of the region of that link, read under any region's lock
  */
 struct dmem_owner {
 	struct kref ref;
@@ -232,6 +236,7 @@ struct dmem_owner {
 	atomic64_t evicted;
 	atomic64_t revoked;
 	atomic64_t revoke_failures;
+	struct dmem_cgroup_pool_state *charge_hint;
 };
 
 /* dmem_revoke::state */

@@ -3,7 +3,7 @@
 # `make bench` through /sys/kernel/debug/dmem_bench, the raw per-repetition
 # lines appended to $OUT for tools/bench/report.py.
 #
-# Scale with REPS, CHARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS,
+# Scale with REPS, CHARGE_ITERS, CHARGE_LARGE_ITERS, VICTIM_ITERS, NAIVE_ITERS, REVOKE_ITERS,
 # SIZES (the buffer counts of the victim benchmark), POOLS (the pool
 # counts of the pools benchmark, at most 1000), POOLS_ITERS and
 # POOLS_OLD_ITERS, BW (size:iterations pairs of the bandwidth benchmark),
@@ -19,6 +19,7 @@ CG=/sys/fs/cgroup
 OUT=${OUT:-/out/raw.txt}
 REPS=${REPS:-5}
 CHARGE_ITERS=${CHARGE_ITERS:-400000}
+CHARGE_LARGE_ITERS=${CHARGE_LARGE_ITERS:-50000}
 VICTIM_ITERS=${VICTIM_ITERS:-2000}
 NAIVE_ITERS=${NAIVE_ITERS:-20}
 REVOKE_ITERS=${REVOKE_ITERS:-2000}
@@ -70,7 +71,7 @@ cgsibling() {
 }
 
 : >"$OUT"
-echo "meta cpus=$(nproc) kernel=$(uname -r) reps=$REPS charge_iters=$CHARGE_ITERS victim_iters=$VICTIM_ITERS naive_iters=$NAIVE_ITERS revoke_iters=$REVOKE_ITERS pools_iters=$POOLS_ITERS pools_old_iters=$POOLS_OLD_ITERS" >>"$OUT"
+echo "meta cpus=$(nproc) kernel=$(uname -r) reps=$REPS charge_iters=$CHARGE_ITERS charge_large_iters=$CHARGE_LARGE_ITERS victim_iters=$VICTIM_ITERS naive_iters=$NAIVE_ITERS revoke_iters=$REVOKE_ITERS pools_iters=$POOLS_ITERS pools_old_iters=$POOLS_OLD_ITERS" >>"$OUT"
 
 for d in 1 2 3 4 5 6 7 8; do
 	mkdir -p "$CG$(cgpath $d)" "$CG$(cgsibling $d)"
@@ -109,6 +110,11 @@ while [ "$rep" -le "$REPS" ]; do
 		bench charge depth=$d cpus=2 shared=1 reps=1 iters="$CHARGE_ITERS" cg="$(cgpath $d)"
 		bench charge depth=$d cpus=2 shared=0 reps=1 iters="$CHARGE_ITERS" \
 			cg="$(cgpath $d)" cg2="$(cgsibling $d)"
+	done
+	# Charges larger than a stock holds (2 MiB): page_counters every time.
+	want charge && for c in 1 2; do
+		bench charge depth=1 cpus=$c shared=1 size=2097152 reps=1 \
+			iters="$CHARGE_LARGE_ITERS" cg="$(cgpath 1)"
 	done
 	want victim && echo "-- victim selection"
 	want victim && for mode in resident enomem; do

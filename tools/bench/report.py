@@ -15,6 +15,86 @@ import time
 from collections import defaultdict
 
 
+def charge_more(md, res, charge, meta):
+    """Tables 1b and 1c: the handle's path and the host's scaling, and
+    charges larger than a stock holds."""
+    def med(key, what):
+        v = charge.get(key)
+        return stat(v[what]) if v else None
+
+    rows = [k for k in charge if k[3] == "handle" and k[4] == 4096]
+    if rows:
+        md.append("## 1b. Through a handle, and what two vCPUs can do\n")
+        md.append("handle = `dmem_cgroup_pool_try_charge()` + "
+                  "`dmem_cgroup_pool_uncharge()` on a pool referenced once "
+                  "(the eviction manager's links); percpu = one "
+                  "`this_cpu_add()` + `this_cpu_sub()`, the least a charge "
+                  "can cost, sharing nothing between CPUs. *2 ÷ 1 vCPU*: "
+                  "throughput of two vCPUs ÷ one vCPU's, one pool (medians): "
+                  "2.00 if the two vCPUs run side by side unhindered.\n")
+        md.append("| depth | CPUs | pools | handle ns/pair | percpu ns/pair | "
+                  "handle Mpairs/s | handle ÷ baseline (time, 1 CPU; "
+                  "throughput, 2 CPUs) |")
+        md.append("|---|---|---|---|---|---|---|")
+        for depth in sorted({k[0] for k in rows}):
+            for cpus, shared in ((1, 1), (2, 1), (2, 0)):
+                h = med((depth, cpus, shared, "handle", 4096), "ns")
+                p = med((depth, cpus, shared, "percpu", 4096), "ns")
+                hm = med((depth, cpus, shared, "handle", 4096), "mops")
+                bn = med((depth, cpus, shared, "page_counter", 4096), "ns")
+                bm = med((depth, cpus, shared, "page_counter", 4096), "mops")
+                if not (h and p and hm and bn and bm):
+                    continue
+                ratio = (h["median"] / bn["median"] if cpus == 1
+                         else hm["median"] / bm["median"])
+                res.setdefault("charge_handle", []).append({
+                    "depth": depth, "cpus": cpus, "shared": bool(shared),
+                    "handle_ns": h, "percpu_ns": p, "handle_mops": hm,
+                    "ratio": ratio})
+                md.append("| %d | %d | %s | %s | %s | %s | %.2f× |" % (
+                    depth, cpus, "one" if shared else "separate", fmt_ns(h),
+                    fmt_ns(p), fmt(hm, "", 2), ratio))
+        md.append("")
+        md.append("| depth | 2 ÷ 1 vCPU: dmem | handle | page_counter | percpu |")
+        md.append("|---|---|---|---|---|")
+        for depth in sorted({k[0] for k in rows}):
+            cells = []
+            for impl in ("dmem", "handle", "page_counter", "percpu"):
+                one = med((depth, 1, 1, impl, 4096), "mops")
+                two = med((depth, 2, 1, impl, 4096), "mops")
+                cells.append("%.2f" % (two["median"] / one["median"])
+                             if one and two else "–")
+            res.setdefault("charge_scaling", []).append(
+                {"depth": depth, "dmem": cells[0], "handle": cells[1],
+                 "page_counter": cells[2], "percpu": cells[3]})
+            md.append("| %d | %s |" % (depth, " | ".join(cells)))
+        md.append("")
+
+    large = sorted({k for k in charge if k[4] != 4096 and k[3] == "dmem"})
+    if large:
+        md.append("## 1c. Charges larger than a stock holds\n")
+        md.append("The same pairs of %s-byte charges: each charge drains the "
+                  "region's stocks and charges the page_counters. %s pairs "
+                  "per CPU per repetition.\n" % (
+                      large[0][4], meta.get("charge_large_iters", "?")))
+        md.append("| depth | CPUs | size | dmem ns/pair | handle ns/pair | "
+                  "baseline ns/pair | dmem ÷ baseline | handle ÷ baseline |")
+        md.append("|---|---|---|---|---|---|---|---|")
+        for depth, cpus, shared, _, size in large:
+            d = med((depth, cpus, shared, "dmem", size), "ns")
+            h = med((depth, cpus, shared, "handle", size), "ns")
+            b = med((depth, cpus, shared, "page_counter", size), "ns")
+            if not (d and h and b):
+                continue
+            res.setdefault("charge_large", []).append({
+                "depth": depth, "cpus": cpus, "size": size, "dmem_ns": d,
+                "handle_ns": h, "baseline_ns": b})
+            md.append("| %d | %d | %d | %s | %s | %s | %.2f× | %.2f× |" % (
+                depth, cpus, size, fmt_ns(d), fmt_ns(h), fmt_ns(b),
+                d["median"] / b["median"], h["median"] / b["median"]))
+        md.append("")
+
+
 def parse(path):
     rows = []
     meta = {}
@@ -315,7 +395,7 @@ def main():
     for kind, kv in rows:
         if kind == "charge":
             key = (int(kv["depth"]), int(kv["cpus"]), int(kv["shared"]),
-                   kv["impl"])
+                   kv["impl"], int(kv.get("size", 4096)))
             ops = int(kv["ops"])
             charge[key]["ns"].append(int(kv["cpu_ns"]) / ops)
             charge[key]["mops"].append(ops * 1000.0 / int(kv["wall_ns"]))
@@ -370,8 +450,8 @@ def main():
     md.append("|---|---|---|---|---|---|---|---|")
     for depth in sorted({k[0] for k in charge}):
         for cpus, shared in ((1, 1), (2, 1), (2, 0)):
-            d = charge.get((depth, cpus, shared, "dmem"))
-            b = charge.get((depth, cpus, shared, "page_counter"))
+            d = charge.get((depth, cpus, shared, "dmem", 4096))
+            b = charge.get((depth, cpus, shared, "page_counter", 4096))
             if not d or not b:
                 continue
             dn, bn = stat(d["ns"]), stat(b["ns"])
@@ -386,6 +466,7 @@ def main():
                 depth, cpus, "one" if shared else "separate", fmt_ns(dn),
                 fmt_ns(bn), fmt(dm, "", 2), fmt(bm, "", 2), ratio))
     md.append("")
+    charge_more(md, res, charge, meta)
 
     # 2. Victim selection.
     md.append("## 2. Victim selection\n")

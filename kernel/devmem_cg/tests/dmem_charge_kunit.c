@@ -5,8 +5,9 @@
  * dmem_cgroup_state_evict_valuable(), dmem_cgroup_below_min(),
  * dmem_cgroup_below_low() and dmem_cgroup_get_common_ancestor() over a
  * 3-level hierarchy; the reclaim callback given at registration; the
- * lifetime of a region unregistered while charged; and the references
- * that the per-cpu charge stock hands out.
+ * lifetime of a region unregistered while charged; the references
+ * that the per-cpu charge stock hands out; and charges through a handle
+ * (dmem_cgroup_pool_try_charge()), larger than the stock holds too.
  *
  * The hierarchy is made of detached pools (no cgroups needed):
  *
@@ -610,6 +611,161 @@ static void dmem_charge_stock_references(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools);
 }
 
+/*
+ * A pool of the current task's cgroup (the root) in a new region of
+ * @size bytes, with one reference: the handle the tests charge through.
+ */
+static struct dmem_cgroup_pool_state *
+handle_pool(struct kunit *test, const struct dmem_cgroup_init *init,
+	    const char *name, struct dmem_cgroup_region **region)
+{
+	struct dmem_cgroup_pool_state *pool;
+
+	*region = dmem_cgroup_register_region(init, "%s", name);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(*region));
+	/* A charge of 0 bytes finds the pool and references it. */
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_try_charge(*region, 0, &pool, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	return pool;
+}
+
+/*
+ * Charges through a handle larger than the stock holds (> 1 MiB): exact
+ * usage and peak although bytes sat in this CPU's stock (drained first,
+ * never charged ahead), and the handle's reference is the only one the
+ * pool needs: it goes once the handle is dropped and the region
+ * unregistered.
+ */
+static void dmem_charge_handle_large(struct kunit *test)
+{
+	struct dmem_cgroup_pool_state *pool, *limit;
+	struct dmem_cgroup_region *region;
+	int pools;
+
+	dmem_test_quiesce();
+	pools = dmem_test_nr_pools();
+	pool = handle_pool(test, &init_1g, "kunit/charge5", &region);
+
+	migrate_disable();
+	/* 4096 bytes stocked on this CPU: usage 0, peak 4096. */
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 4096, &limit), 0);
+	KUNIT_EXPECT_NULL(test, limit);
+	dmem_cgroup_pool_uncharge(pool, 4096);
+	KUNIT_EXPECT_EQ(test, usage(pool), 0);
+	/* Served by the stock: 4096 bytes, nothing else charged. */
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 4096, NULL), 0);
+	KUNIT_EXPECT_EQ(test, usage(pool), 4096);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 4096);
+	dmem_cgroup_pool_uncharge(pool, 4096);
+
+	/* 3 MiB: the stock's 4096 bytes go back first, the peak is exact. */
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 3 * SZ_1M, NULL), 0);
+	KUNIT_EXPECT_EQ(test, usage(pool), 3 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 3 * SZ_1M);
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, SZ_2M + 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, usage(pool), 5 * SZ_1M + 1);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 5 * SZ_1M + 1);
+	dmem_cgroup_pool_uncharge(pool, 3 * SZ_1M);
+	dmem_cgroup_pool_uncharge(pool, SZ_2M + 1);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, usage(pool), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 5 * SZ_1M + 1);
+
+	/* No reference was taken per charge: the handle's is the last. */
+	dmem_cgroup_unregister_region(region);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_try_charge(pool, 1, NULL), -ESTALE);
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools + 1);
+	dmem_cgroup_pool_state_put(pool);
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools);
+}
+
+/*
+ * dmem.max through a handle: bytes in the stock never make a charge hit
+ * the limit, a charge over it fails with -EAGAIN, the limiting pool and a
+ * max event, and changes nothing; sizes out of range get -EINVAL.
+ */
+static void dmem_charge_handle_limit(struct kunit *test)
+{
+	struct dmem_cgroup_pool_state *pool, *limit;
+	struct dmem_cgroup_region *region;
+	s64 events;
+
+	pool = handle_pool(test, &init_1g, "kunit/charge6", &region);
+	dmem_test_set_limit(pool, DMEM_FILE_MAX, 4 * SZ_1M);
+	events = event(pool, DMEM_CGROUP_EVENT_MAX, true);
+
+	migrate_disable();
+	/* 1 MiB stocked, still in the page_counters. */
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, SZ_1M, NULL), 0);
+	dmem_cgroup_pool_uncharge(pool, SZ_1M);
+	KUNIT_EXPECT_EQ(test, usage(pool), 0);
+	/* The whole limit, although 1 MiB was stocked. */
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 4 * SZ_1M, &limit), 0);
+	KUNIT_EXPECT_NULL(test, limit);
+	KUNIT_EXPECT_EQ(test, usage(pool), 4 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 4 * SZ_1M);
+	/* One byte more is over it. */
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_try_charge(pool, 1, &limit), -EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, limit, pool);
+	dmem_cgroup_pool_state_put(limit);
+	KUNIT_EXPECT_EQ(test, event(pool, DMEM_CGROUP_EVENT_MAX, true), events + 1);
+	KUNIT_EXPECT_EQ(test, usage(pool), 4 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_try_charge(pool, U64_MAX, &limit),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, limit);
+	KUNIT_EXPECT_EQ(test, usage(pool), 4 * SZ_1M);
+	dmem_cgroup_pool_uncharge(pool, 4 * SZ_1M);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, usage(pool), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 4 * SZ_1M);
+
+	dmem_cgroup_unregister_region(region);
+	dmem_cgroup_pool_state_put(pool);
+}
+
+/*
+ * A killed pool is never stocked: its stock is drained when it is killed
+ * (its reference goes), a charge through its handle gets -ESTALE, and an
+ * uncharge of a charge made before goes to the page_counters, not to a
+ * stock: once the handle is dropped, nothing holds the pool.
+ */
+static void dmem_charge_handle_killed(struct kunit *test)
+{
+	struct dmem_cgroup_pool_state *pool;
+	struct dmem_cgroup_region *region;
+	int pools;
+
+	dmem_test_quiesce();
+	pools = dmem_test_nr_pools();
+	pool = handle_pool(test, &init_1g, "kunit/charge7", &region);
+
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 2 * SZ_1M, NULL), 0);
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 4096, NULL), 0);
+	KUNIT_ASSERT_EQ(test, dmem_cgroup_pool_try_charge(pool, 4096, NULL), 0);
+	dmem_cgroup_pool_uncharge(pool, 4096);
+	KUNIT_EXPECT_EQ(test, usage(pool), 2 * SZ_1M + 4096);
+	migrate_enable();
+
+	/* Killed with 4096 bytes in a stock and 2 MiB + 4096 charged. */
+	dmem_cgroup_unregister_region(region);
+	KUNIT_EXPECT_EQ(test, usage(pool), 2 * SZ_1M + 4096);
+	KUNIT_EXPECT_EQ(test, dmem_cgroup_pool_try_charge(pool, 4096, NULL), -ESTALE);
+	KUNIT_EXPECT_EQ(test, usage(pool), 2 * SZ_1M + 4096);
+	migrate_disable();
+	dmem_cgroup_pool_uncharge(pool, 4096);
+	dmem_cgroup_pool_uncharge(pool, 2 * SZ_1M);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, usage(pool), 0);
+	KUNIT_EXPECT_EQ(test, dmem_test_peak(pool), 2 * SZ_1M + 8192);
+
+	dmem_cgroup_pool_state_put(pool);
+	dmem_test_quiesce();
+	KUNIT_EXPECT_EQ(test, dmem_test_nr_pools(), pools);
+}
+
 static struct kunit_case dmem_charge_cases[] = {
 	KUNIT_CASE(dmem_charge_ancestor_max),
 	KUNIT_CASE(dmem_charge_peak),
@@ -622,6 +778,9 @@ static struct kunit_case dmem_charge_cases[] = {
 	KUNIT_CASE(dmem_charge_reclaim_ops),
 	KUNIT_CASE(dmem_charge_current_and_unregister),
 	KUNIT_CASE(dmem_charge_stock_references),
+	KUNIT_CASE(dmem_charge_handle_large),
+	KUNIT_CASE(dmem_charge_handle_limit),
+	KUNIT_CASE(dmem_charge_handle_killed),
 	{}
 };
 

@@ -2,14 +2,21 @@
 /*
  * dmem benchmark: the charge path.
  *
- * Times charge+uncharge pairs of the controller's API
- * (dmem_cgroup_try_charge_css() and dmem_cgroup_uncharge(), the calls the
- * eviction manager makes) on a cgroup D levels below the root, and, in the
- * same repetition, raw page_counter_try_charge()/page_counter_uncharge()
- * on a chain of D + 1 page_counters built like the controller's (the root
- * pool included): the core of upstream dmem's charge path. One kthread per
- * CPU, bound; with two CPUs both charge the same cgroup (shared=1) or
- * sibling cgroups (shared=0, and sibling leaf counters for the baseline).
+ * Times charge+uncharge pairs of the controller's API on a cgroup D levels
+ * below the root: through the cgroup (dmem_cgroup_try_charge_css() and
+ * dmem_cgroup_uncharge(), what drivers without a handle call; impl=dmem)
+ * and through a handle (dmem_cgroup_pool_try_charge() and
+ * dmem_cgroup_pool_uncharge() on the pool, referenced once, as the eviction
+ * manager's links do; impl=handle). In the same repetition: raw
+ * page_counter_try_charge()/page_counter_uncharge() on a chain of D + 1
+ * page_counters built like the controller's (the root pool included), the
+ * core of upstream dmem's charge path (impl=page_counter, the baseline);
+ * and one per-cpu add and subtract (impl=percpu), the least a charge can
+ * cost, which shares nothing between CPUs: what two vCPUs of it do
+ * together is what the host lets two vCPUs do. One kthread per CPU,
+ * bound; with two CPUs both charge the same cgroup (shared=1) or sibling
+ * cgroups (shared=0, and sibling leaf counters for the baseline). Each
+ * charge is size=S bytes (4096 by default).
  */
 
 #include <linux/cgroup.h>
@@ -26,12 +33,32 @@
 #define DMEM_BENCH_CHARGE_SIZE	4096
 #define DMEM_BENCH_MAX_CPUS	2
 
+enum dmem_bench_impl {
+	DMEM_BENCH_DMEM,
+	DMEM_BENCH_PAGE_COUNTER,
+	DMEM_BENCH_HANDLE,
+	DMEM_BENCH_PERCPU,
+	DMEM_BENCH_NR_IMPLS,
+};
+
+static const char *const dmem_bench_impl_names[DMEM_BENCH_NR_IMPLS] = {
+	[DMEM_BENCH_DMEM] = "dmem",
+	[DMEM_BENCH_PAGE_COUNTER] = "page_counter",
+	[DMEM_BENCH_HANDLE] = "handle",
+	[DMEM_BENCH_PERCPU] = "percpu",
+};
+
+/* impl=percpu's counter. */
+static DEFINE_PER_CPU(unsigned long, dmem_bench_percpu);
+
 /**
  * struct dmem_bench_cpu - one charging kthread
- * @dmem: charge through the controller, else the raw page_counters
- * @css: the cgroup charged (@dmem)
- * @region: the region charged (@dmem)
- * @leaf: the counter charged (!@dmem)
+ * @impl: what to time
+ * @css: the cgroup charged (dmem)
+ * @region: the region charged (dmem)
+ * @pool: the pool of @css in @region, referenced: the handle (handle)
+ * @leaf: the counter charged (page_counter)
+ * @size: bytes per charge
  * @iters: pairs to time
  * @ready: threads at the start line
  * @nr: threads in the run
@@ -41,10 +68,12 @@
  * @done: the thread finished
  */
 struct dmem_bench_cpu {
-	bool dmem;
+	enum dmem_bench_impl impl;
 	struct cgroup_subsys_state *css;
 	struct dmem_cgroup_region *region;
+	struct dmem_cgroup_pool_state *pool;
 	struct page_counter *leaf;
+	u64 size;
 	unsigned int iters;
 	atomic_t *ready;
 	unsigned int nr;
@@ -54,11 +83,39 @@ struct dmem_bench_cpu {
 	struct completion done;
 };
 
+/* One charge+uncharge pair of @c->impl; false if the charge failed. */
+static __always_inline bool dmem_bench_pair(struct dmem_bench_cpu *c)
+{
+	struct dmem_cgroup_pool_state *pool;
+	struct page_counter *fail;
+
+	switch (c->impl) {
+	case DMEM_BENCH_DMEM:
+		if (dmem_cgroup_try_charge_css(c->css, c->region, c->size,
+					       &pool, NULL))
+			return false;
+		dmem_cgroup_uncharge(pool, c->size);
+		return true;
+	case DMEM_BENCH_HANDLE:
+		if (dmem_cgroup_pool_try_charge(c->pool, c->size, NULL))
+			return false;
+		dmem_cgroup_pool_uncharge(c->pool, c->size);
+		return true;
+	case DMEM_BENCH_PAGE_COUNTER:
+		if (!page_counter_try_charge(c->leaf, c->size, &fail))
+			return false;
+		page_counter_uncharge(c->leaf, c->size);
+		return true;
+	default:
+		this_cpu_add(dmem_bench_percpu, c->size);
+		this_cpu_sub(dmem_bench_percpu, c->size);
+		return true;
+	}
+}
+
 static int dmem_bench_charge_fn(void *data)
 {
 	struct dmem_bench_cpu *c = data;
-	struct dmem_cgroup_pool_state *pool;
-	struct page_counter *fail;
 	unsigned int i;
 
 	atomic_inc(c->ready);
@@ -67,22 +124,9 @@ static int dmem_bench_charge_fn(void *data)
 
 	c->start = ktime_get_ns();
 	for (i = 0; i < c->iters; i++) {
-		if (c->dmem) {
-			if (dmem_cgroup_try_charge_css(c->css, c->region,
-						       DMEM_BENCH_CHARGE_SIZE,
-						       &pool, NULL)) {
-				c->err = -EIO;
-				break;
-			}
-			dmem_cgroup_uncharge(pool, DMEM_BENCH_CHARGE_SIZE);
-		} else {
-			if (!page_counter_try_charge(c->leaf,
-						     DMEM_BENCH_CHARGE_SIZE,
-						     &fail)) {
-				c->err = -EIO;
-				break;
-			}
-			page_counter_uncharge(c->leaf, DMEM_BENCH_CHARGE_SIZE);
+		if (!dmem_bench_pair(c)) {
+			c->err = -EIO;
+			break;
 		}
 		if (!(i & 4095))
 			cond_resched();
@@ -92,9 +136,9 @@ static int dmem_bench_charge_fn(void *data)
 	return 0;
 }
 
-/* One timed run of @nr threads; prints one line. */
+/* One timed run of @nr threads of @impl; prints one line. */
 static int dmem_bench_charge_once(const struct dmem_bench_args *args,
-				  const char *impl, unsigned int rep,
+				  enum dmem_bench_impl impl, unsigned int rep,
 				  struct dmem_bench_cpu *cpus, unsigned int nr)
 {
 	u64 start = U64_MAX, end = 0, cpu_ns = 0;
@@ -104,6 +148,7 @@ static int dmem_bench_charge_once(const struct dmem_bench_args *args,
 	int err = 0;
 
 	for (i = 0; i < nr; i++) {
+		cpus[i].impl = impl;
 		cpus[i].ready = &ready;
 		cpus[i].nr = nr;
 		cpus[i].err = 0;
@@ -130,8 +175,9 @@ static int dmem_bench_charge_once(const struct dmem_bench_args *args,
 	}
 	if (err || !rep)
 		return err;
-	dmem_bench_out("charge impl=%s depth=%u cpus=%u shared=%u rep=%u ",
-		       impl, args->depth, nr, args->shared, rep - 1);
+	dmem_bench_out("charge impl=%s depth=%u cpus=%u shared=%u size=%llu rep=%u ",
+		       dmem_bench_impl_names[impl], args->depth, nr,
+		       args->shared, cpus[0].size, rep - 1);
 	dmem_bench_out("ops=%llu wall_ns=%llu cpu_ns=%llu\n",
 		       (u64)args->iters * nr, end - start, cpu_ns);
 	return 0;
@@ -150,17 +196,18 @@ static struct cgroup_subsys_state *dmem_bench_css(const char *path)
 	return css;
 }
 
-/* Charge once outside the timing: the first charge creates the pools. */
-static int dmem_bench_charge_warm(struct cgroup_subsys_state *css,
-				  struct dmem_cgroup_region *region)
+/*
+ * Charge once outside the timing: the first charge creates the pools. The
+ * charge's reference on the pool stays: the handle of impl=handle.
+ */
+static int dmem_bench_charge_warm(struct dmem_bench_cpu *c)
 {
-	struct dmem_cgroup_pool_state *pool;
 	int ret;
 
-	ret = dmem_cgroup_try_charge_css(css, region, DMEM_BENCH_CHARGE_SIZE,
-					 &pool, NULL);
+	ret = dmem_cgroup_try_charge_css(c->css, c->region, c->size, &c->pool,
+					 NULL);
 	if (!ret)
-		dmem_cgroup_uncharge(pool, DMEM_BENCH_CHARGE_SIZE);
+		dmem_cgroup_pool_uncharge(c->pool, c->size);
 	return ret;
 }
 
@@ -171,7 +218,8 @@ int dmem_bench_charge(const struct dmem_bench_args *args)
 	struct dmem_cgroup_init init = { .size = 1ULL << 40 };
 	struct dmem_cgroup_region *region;
 	struct page_counter **pc = NULL;
-	unsigned int i, nr = args->cpus, rep;
+	unsigned int i, nr = args->cpus, rep, impl;
+	u64 size = args->size ?: DMEM_BENCH_CHARGE_SIZE;
 	int ret;
 
 	if (!nr || nr > DMEM_BENCH_MAX_CPUS || nr > num_online_cpus() ||
@@ -206,33 +254,31 @@ int dmem_bench_charge(const struct dmem_bench_args *args)
 			css[i] = NULL;
 			goto out;
 		}
-		ret = dmem_bench_charge_warm(css[i], region);
-		if (ret)
-			goto out;
 		cpus[i].css = css[i];
 		cpus[i].region = region;
+		cpus[i].size = size;
+		ret = dmem_bench_charge_warm(&cpus[i]);
+		if (ret)
+			goto out;
 		cpus[i].leaf = (i && !args->shared) ? pc[args->depth + 1] :
 			       pc[args->depth];
 		cpus[i].iters = args->iters;
 	}
 
-	/* Repetition 0 warms caches up and is not reported. */
-	for (rep = 0; rep <= args->reps; rep++) {
-		for (i = 0; i < nr; i++)
-			cpus[i].dmem = true;
-		ret = dmem_bench_charge_once(args, "dmem", rep, cpus, nr);
-		if (ret)
-			break;
-		for (i = 0; i < nr; i++)
-			cpus[i].dmem = false;
-		ret = dmem_bench_charge_once(args, "page_counter", rep, cpus, nr);
-		if (ret)
-			break;
-	}
+	/*
+	 * Repetition 0 warms caches up and is not reported. The baseline
+	 * runs right after the cgroup's path, the handle's after it.
+	 */
+	for (rep = 0; rep <= args->reps && !ret; rep++)
+		for (impl = 0; impl < DMEM_BENCH_NR_IMPLS && !ret; impl++)
+			ret = dmem_bench_charge_once(args, impl, rep, cpus, nr);
 out:
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		/* The handle: the warm-up charge's reference. */
+		dmem_cgroup_pool_state_put(cpus ? cpus[i].pool : NULL);
 		if (css[i])
 			css_put(css[i]);
+	}
 	if (pc)
 		for (i = 0; i < args->depth + 2; i++)
 			kfree(pc[i]);
