@@ -22,7 +22,8 @@
  *
  * The attachment's states and transitions are the exporter helper's
  * (linux/dmem_export.h), which TTM's PRIME export shares; this layer makes
- * each attachment and the buffer's fences an importer of the manager.
+ * the buffer's pinned attachments and its fences one importer of the
+ * manager, notified under one hold of the reservation.
  *
  * Locking: as linux/dmem_export.h: pin, unpin, map and unmap run under the
  * dma-buf's reservation lock (asserted), which is the buffer's.
@@ -35,26 +36,35 @@
 
 /**
  * struct dmem_dmabuf - the exporter's revoke state of one buffer
- * @fences: the buffer's fences, awaited by every revoke as one importer
- * @wait: the wait for them
+ * @imp: the buffer's importer of the manager: its pinned attachments and
+ *	its fences, notified and acknowledged as one
+ * @wait: the wait for the fences
+ * @pinned: the pinned attachments (dmem_dmabuf_attach::node) (resv)
+ * @work: notifies under the reservation when it was busy
+ * @nr_revoking: attachments whose revoke is not acknowledged yet (resv)
+ * @fences_pending: the fences have not all signalled yet (resv)
+ * @awaited: a revoke's notification ran and waits for the above (resv)
  */
 struct dmem_dmabuf {
-	struct dmem_importer fences;
+	struct dmem_importer imp;
 	struct dmem_export_fences wait;
+	struct list_head pinned;
+	struct work_struct work;
+	unsigned int nr_revoking;
+	bool fences_pending;
+	bool awaited;
 };
 
 /**
  * struct dmem_dmabuf_attach - the exporter's revoke state of one attachment
- * @imp: the manager's importer, from attach to detach
  * @ea: the attachment's state (linux/dmem_export.h)
  * @dd: the buffer's state
- * @work: revokes the attachment when the resv was busy
+ * @node: entry in @dd's pinned attachments while pinned (resv)
  */
 struct dmem_dmabuf_attach {
-	struct dmem_importer imp;
 	struct dmem_export_attach ea;
 	struct dmem_dmabuf *dd;
-	struct work_struct work;
+	struct list_head node;
 };
 
 void dmem_dmabuf_init(struct dmem_dmabuf *dd, struct dmem_buf *buf,

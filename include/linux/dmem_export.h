@@ -111,6 +111,7 @@ struct sg_table *dmem_export_map_io(struct dmem_export_attach *ea,
 void dmem_export_unmap_io(struct dmem_export_attach *ea, struct sg_table *sgt,
 			  enum dma_data_direction dir);
 void dmem_export_revoke(struct dmem_export_attach *ea);
+void dmem_export_detach(struct dmem_export_attach *ea);
 
 void dmem_export_fences_init(struct dmem_export_fences *ef,
 			     struct dma_resv *resv,

@@ -113,6 +113,26 @@ void dmem_export_unpin(struct dmem_export_attach *ea)
 EXPORT_SYMBOL_GPL(dmem_export_unpin);
 
 /**
+ * dmem_export_detach() - the attachment goes, from dma_buf_ops.detach
+ * @ea: the attachment's state
+ *
+ * Lets go of a pin the importer left behind (dmem_export_unpin()) and
+ * acknowledges a revoke waiting for the attachment, whatever the importer
+ * left mapped: with the attachment gone it is told nothing more.
+ *
+ * Context: the reservation lock held (asserted).
+ */
+void dmem_export_detach(struct dmem_export_attach *ea)
+{
+	dmem_export_unpin(ea);
+	if (!ea->revoking)
+		return;
+	ea->revoking = false;
+	ea->ops->acked(ea);
+}
+EXPORT_SYMBOL_GPL(dmem_export_detach);
+
+/**
  * dmem_export_revoke() - revoke an attachment
  * @ea: the attachment's state
  *

@@ -192,7 +192,9 @@ static void dmem_revoke_notify_all(struct dmem_evict_region *region,
 		importer->ops->revoke_notify(importer);
 		spin_lock(&region->lock);
 		clear_bit(DMEM_IMP_NOTIFYING, &importer->flags);
-		wake_up_all(&region->wq);
+		/* Orders the clear before the look (wq_has_sleeper()). */
+		if (wq_has_sleeper(&region->wq))
+			wake_up_all(&region->wq);
 	}
 	spin_unlock(&region->lock);
 }
