@@ -143,6 +143,11 @@ struct dmem_kt_owner *dmem_kt_owner(struct kunit *test,
 				    struct dmem_cgroup_pool_state *pool);
 struct dmem_kt_buf *dmem_kt_buf(struct kunit *test, struct dmem_kt_owner *ko,
 				u64 size, const char *name);
+struct dmem_kt_buf *dmem_kt_pinned_buf(struct kunit *test,
+				       struct dmem_kt_owner *ko,
+				       const char *name);
+enum dmem_buf_state dmem_kt_state(struct dmem_kt_buf *kb);
+struct dmem_evict_region_stats dmem_kt_stats(struct dmem_kt_region *kr);
 void dmem_kt_free(struct dmem_kt_buf *kb);
 struct dmem_kt_importer *dmem_kt_importer(struct kunit *test,
 					  struct dmem_kt_buf *kb,

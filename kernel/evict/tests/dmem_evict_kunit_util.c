@@ -200,6 +200,49 @@ struct dmem_kt_buf *dmem_kt_buf(struct kunit *test, struct dmem_kt_owner *ko,
 }
 
 /**
+ * dmem_kt_pinned_buf() - a new fake buffer of one unit, resident and pinned
+ * @test: the test, whose region it is in
+ * @ko: its owner
+ * @name: its name in failure messages
+ *
+ * Return: the buffer; the test fails if the pin does.
+ */
+struct dmem_kt_buf *dmem_kt_pinned_buf(struct kunit *test,
+				       struct dmem_kt_owner *ko,
+				       const char *name)
+{
+	struct dmem_kt_buf *kb = dmem_kt_buf(test, ko, KT_U, name);
+
+	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&kb->buf), 0);
+	return kb;
+}
+
+/**
+ * dmem_kt_state() - the manager's state of a fake buffer
+ * @kb: the buffer
+ *
+ * Return: its &enum dmem_buf_state.
+ */
+enum dmem_buf_state dmem_kt_state(struct dmem_kt_buf *kb)
+{
+	return dmem_buf_state(&kb->buf);
+}
+
+/**
+ * dmem_kt_stats() - the fake region's statistics now
+ * @kr: the region
+ *
+ * Return: a copy of its counters.
+ */
+struct dmem_evict_region_stats dmem_kt_stats(struct dmem_kt_region *kr)
+{
+	struct dmem_evict_region_stats st;
+
+	dmem_evict_region_get_stats(kr->er, &st);
+	return st;
+}
+
+/**
  * dmem_kt_free() - free a fake buffer once
  * @kb: the buffer
  */

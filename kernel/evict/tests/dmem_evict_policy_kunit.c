@@ -27,15 +27,6 @@ static struct dmem_kt_buf *resident(struct kunit *test, struct dmem_kt_owner *ko
 	return kb;
 }
 
-static struct dmem_kt_buf *pinned(struct kunit *test, struct dmem_kt_owner *ko,
-				  const char *name)
-{
-	struct dmem_kt_buf *kb = dmem_kt_buf(test, ko, U, name);
-
-	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&kb->buf), 0);
-	return kb;
-}
-
 static void expect_log(struct kunit *test, struct dmem_kt_buf **want,
 		       unsigned int n)
 {
@@ -46,11 +37,6 @@ static void expect_log(struct kunit *test, struct dmem_kt_buf **want,
 	for (i = 0; i < min(n, kr->nr_log); i++)
 		KUNIT_EXPECT_STREQ_MSG(test, kr->log[i]->name, want[i]->name,
 				       "victim %u", i);
-}
-
-static enum dmem_buf_state state(struct dmem_kt_buf *kb)
-{
-	return dmem_buf_state(&kb->buf);
 }
 
 /* Region full, one pool: the least recently used goes first. */
@@ -73,12 +59,12 @@ static void dmem_evict_policy_lru_order(struct kunit *test)
 	y = resident(test, a, "y");
 	z = resident(test, a, "z");
 	expect_log(test, (struct dmem_kt_buf *[]){ x2, x3 }, 2);
-	KUNIT_EXPECT_EQ(test, state(x2), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, state(x3), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(x1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(y), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(z), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x2), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x3), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(y), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(z), DMEM_BUF_RESIDENT);
 
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
@@ -124,12 +110,12 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	q0 = resident(test, q, "q0");
 	q1 = resident(test, q, "q1");
 
-	s0 = pinned(test, s, "s0");
-	s1 = pinned(test, s, "s1");
+	s0 = dmem_kt_pinned_buf(test, s, "s0");
+	s1 = dmem_kt_pinned_buf(test, s, "s1");
 	expect_log(test, (struct dmem_kt_buf *[]){ q0, q1 }, 2);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_LOW), 0);
 
-	s2 = pinned(test, s, "s2");
+	s2 = dmem_kt_pinned_buf(test, s, "s2");
 	expect_log(test, (struct dmem_kt_buf *[]){ q0, q1, p0 }, 3);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_LOW), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 1);
@@ -141,15 +127,15 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	dmem_kt_set_limit(kr->b1, KT_MIN, U);
 	s3 = dmem_kt_buf(test, s, U, "s3");
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&s3->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(s3), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(s3), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 0);
 
 	/* Even pinned by another owner, under soft: below min is never taken. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p1->buf), 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&s3->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_ENOMEM), 2);
 
@@ -159,16 +145,16 @@ static void dmem_evict_policy_low_then_min(struct kunit *test)
 	dmem_kt_set_limit(kr->b1, KT_LOW, 0);
 	dmem_kt_set_limit(kr->a, KT_LOW, 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&s3->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 
 	/* Only s's own pinned buffers are left: -ENOMEM, untouched. */
 	s4 = dmem_kt_buf(test, s, U, "s4");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&s4->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(s0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(s1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(s2), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(s3), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(s0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(s1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(s2), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(s3), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_ENOMEM), 3);
 	expect_log(test, (struct dmem_kt_buf *[]){ q0, q1, p0, p1 }, 4);
 }
@@ -184,17 +170,17 @@ static void dmem_evict_policy_own_pinned(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		x[i] = pinned(test, a, "x");
+		x[i] = dmem_kt_pinned_buf(test, a, "x");
 	ki = dmem_kt_importer(test, x[0], KT_PROMPT);
 
 	y = dmem_kt_buf(test, a, U, "y");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&y->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&y->buf), -ENOMEM);
 	for (i = 0; i < 4; i++) {
-		KUNIT_EXPECT_EQ(test, state(x[i]), DMEM_BUF_RESIDENT);
+		KUNIT_EXPECT_EQ(test, dmem_kt_state(x[i]), DMEM_BUF_RESIDENT);
 		KUNIT_EXPECT_TRUE(test, dmem_buf_is_pinned(&x[i]->buf));
 	}
-	KUNIT_EXPECT_EQ(test, state(y), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(y), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 0);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 2);
@@ -205,7 +191,7 @@ static void dmem_evict_policy_own_pinned(struct kunit *test)
 	/* Another owner gets the oldest of them, revoked. */
 	w = dmem_kt_buf(test, b, U, "w");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(x[0]), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x[0]), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 }
@@ -224,7 +210,7 @@ static void dmem_evict_policy_soft_order(struct kunit *test)
 	struct dmem_kt_importer *ki;
 	struct dmem_owner_stats st;
 
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	ki = dmem_kt_importer(test, a0, KT_PROMPT);
 	a1 = resident(test, a, "a1");
 	a2 = resident(test, a, "a2");
@@ -234,7 +220,7 @@ static void dmem_evict_policy_soft_order(struct kunit *test)
 	w2 = resident(test, b, "w2");
 	w3 = resident(test, b, "w3");
 	expect_log(test, (struct dmem_kt_buf *[]){ a1, a2, w0 }, 3);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 0);
 
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&w1->buf), 0);
@@ -242,7 +228,7 @@ static void dmem_evict_policy_soft_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&w3->buf), 0);
 	w4 = resident(test, b, "w4");
 	expect_log(test, (struct dmem_kt_buf *[]){ a1, a2, w0, a0 }, 4);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_FALSE(test, dmem_buf_is_pinned(&a0->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
@@ -266,7 +252,7 @@ static void dmem_evict_policy_soft_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_unpin(&a0->buf), -EINVAL);
 	/* Its owner may make it resident again: w4 (unpinned) goes. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&a0->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(w4), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w4), DMEM_BUF_EVICTED);
 }
 
 /* Strict: pinned buffers are never revoked. */
@@ -280,15 +266,15 @@ static void dmem_evict_policy_strict(struct kunit *test)
 	int i;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_STRICT, 1000);
-	a0 = pinned(test, a, "a0");
-	a1 = pinned(test, a, "a1");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
+	a1 = dmem_kt_pinned_buf(test, a, "a1");
 	ki = dmem_kt_importer(test, a0, KT_PROMPT);
 	for (i = 0; i < 2; i++)
-		w[i] = pinned(test, b, "w");
+		w[i] = dmem_kt_pinned_buf(test, b, "w");
 	w[2] = dmem_kt_buf(test, b, U, "w2");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w[2]->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 0);
@@ -296,15 +282,15 @@ static void dmem_evict_policy_strict(struct kunit *test)
 	/* Unpinned buffers are still evicted under strict. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_unpin(&a1->buf), 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w[2]->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&w[2]->buf), 0);
 
 	/* Back to soft: a0 goes, revoked. */
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, 1000);
 	w3 = resident(test, b, "w3");
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, state(w3), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w3), DMEM_BUF_RESIDENT);
 }
 
 /*
@@ -349,8 +335,8 @@ static void dmem_evict_policy_limit_subtree(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
 	resident(test, r, "r3");
 	expect_log(test, (struct dmem_kt_buf *[]){ p0, r0, p1, q0 }, 4);
-	KUNIT_EXPECT_EQ(test, state(p2), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(r1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p2), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(r1), DMEM_BUF_RESIDENT);
 }
 
 /*
@@ -367,22 +353,22 @@ static void dmem_evict_policy_limit_revoke(struct kunit *test)
 	struct dmem_kt_buf *q0, *r0, *p0, *p1, *p2;
 
 	dmem_kt_set_limit(kr->b1, KT_MAX, 2 * U);
-	q0 = pinned(test, q, "q0");
-	r0 = pinned(test, r, "r0");
-	p0 = pinned(test, p, "p0");
+	q0 = dmem_kt_pinned_buf(test, q, "q0");
+	r0 = dmem_kt_pinned_buf(test, r, "r0");
+	p0 = dmem_kt_pinned_buf(test, p, "p0");
 
 	p1 = dmem_kt_buf(test, p, U, "p1");
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p1->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(q0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(r0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(q0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_MAX), 1);
 
 	p2 = dmem_kt_buf(test, p, U, "p2");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&p2->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(p0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(q0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(q0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->c1, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->b1, DMEM_CGROUP_EVENT_MAX), 2);
@@ -398,13 +384,13 @@ static void dmem_evict_policy_pinned_max(struct kunit *test)
 	struct dmem_kt_buf *p0, *p1;
 
 	dmem_kt_set_limit(kr->a, KT_PINNED_MAX, U);
-	p0 = pinned(test, p, "p0");
+	p0 = dmem_kt_pinned_buf(test, p, "p0");
 	p1 = dmem_kt_buf(test, p, U, "p1");
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&p1->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->a, DMEM_CGROUP_EVENT_PIN_MAX), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_event(kr->c1, DMEM_CGROUP_EVENT_PIN_MAX), 0);
 	/* It was made resident; only the pin failed. */
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_FALSE(test, dmem_buf_is_pinned(&p1->buf));
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->c1), U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->c1, DMEM_EVICT_STAT_EVICTABLE), U);
@@ -431,21 +417,21 @@ static void dmem_evict_policy_reclaim(struct kunit *test)
 
 	q0 = resident(test, q, "q0");
 	p0 = resident(test, p, "p0");
-	p1 = pinned(test, p, "p1");
+	p1 = dmem_kt_pinned_buf(test, p, "p1");
 	p2 = resident(test, p, "p2");
 
 	/* What a write of dmem.max does: set it, then reclaim. */
 	dmem_kt_set_limit(kr->b1, KT_MAX, U);
 	dmem_test_reclaim(kr->b1);
 	expect_log(test, (struct dmem_kt_buf *[]){ p0, p2 }, 2);
-	KUNIT_EXPECT_EQ(test, state(q0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(q0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 
 	/* Only the pinned p1 is left: reclaim gives up, nothing revoked. */
 	dmem_kt_set_limit(kr->b1, KT_MAX, 0);
 	dmem_test_reclaim(kr->b1);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 2);
 	KUNIT_EXPECT_EQ(test, dmem_evict_reclaim(kr->b1, U, kr->er), -ENOSPC);
@@ -470,7 +456,7 @@ static void dmem_evict_policy_gauges(struct kunit *test)
 	struct dmem_kt_buf *x, *y, *z, *w;
 
 	x = resident(test, p, "x");
-	y = pinned(test, p, "y");
+	y = dmem_kt_pinned_buf(test, p, "y");
 	z = resident(test, p2, "z");
 	expect_gauges(test, kr->c1, 2 * U, 3, 2);
 	expect_gauges(test, kr->b1, 2 * U, 3, 2);
@@ -512,8 +498,8 @@ static void dmem_evict_policy_evict_error(struct kunit *test)
 	x[0]->evict_ret = -EIO;
 	y = dmem_kt_buf(test, p, U, "y");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&y->buf), -EIO);
-	KUNIT_EXPECT_EQ(test, state(x[0]), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(y), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x[0]), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(y), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 	/* x0 went to the young end: x1 is next. */
@@ -541,8 +527,8 @@ static void dmem_evict_policy_evict_busy(struct kunit *test)
 	y = dmem_kt_buf(test, p, U, "y");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&y->buf), 0);
 	expect_log(test, (struct dmem_kt_buf *[]){ x[2] }, 1);
-	KUNIT_EXPECT_EQ(test, state(x[0]), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(x[1]), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x[0]), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(x[1]), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 
@@ -551,7 +537,7 @@ static void dmem_evict_policy_evict_busy(struct kunit *test)
 	y->evict_ret = -EBUSY;
 	z = dmem_kt_buf(test, p, U, "z");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&z->buf), -EBUSY);
-	KUNIT_EXPECT_EQ(test, state(z), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(z), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, dmem_kt_used(kr), 4 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 4 * U);
 }
@@ -568,16 +554,16 @@ static void dmem_evict_policy_no_evict_in_vain(struct kunit *test)
 	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
 	struct dmem_kt_buf *p0, *p1, *r0, *big, *fits;
 
-	p0 = pinned(test, a, "p0");
-	p1 = pinned(test, a, "p1");
+	p0 = dmem_kt_pinned_buf(test, a, "p0");
+	p1 = dmem_kt_pinned_buf(test, a, "p1");
 	r0 = resident(test, a, "r0");
 
 	big = dmem_kt_buf(test, a, 3 * U, "big");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&big->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
-	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(p0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(p1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(r0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_EVICT), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_FUTILE_EVICTIONS), 0);
@@ -604,16 +590,16 @@ static void dmem_evict_policy_no_evict_in_vain_limit(struct kunit *test)
 	struct dmem_kt_buf *r0, *other, *big;
 
 	dmem_kt_set_limit(kr->b1, KT_MAX, 3 * U);
-	pinned(test, a, "p0");
-	pinned(test, a, "p1");
+	dmem_kt_pinned_buf(test, a, "p0");
+	dmem_kt_pinned_buf(test, a, "p1");
 	r0 = resident(test, a, "r0");
 	other = resident(test, b, "other");
 
 	big = dmem_kt_buf(test, a, 2 * U, "big");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&big->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 0);
-	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(other), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(r0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(other), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_ENOMEM), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->root, DMEM_EVICT_EVENT_EVICT), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 3 * U);

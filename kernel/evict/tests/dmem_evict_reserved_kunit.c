@@ -29,28 +29,6 @@ static int dmem_evict_reserved_init(struct kunit *test)
 	return 0;
 }
 
-static struct dmem_kt_buf *pinned(struct kunit *test, struct dmem_kt_owner *ko,
-				  const char *name)
-{
-	struct dmem_kt_buf *kb = dmem_kt_buf(test, ko, U, name);
-
-	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&kb->buf), 0);
-	return kb;
-}
-
-static enum dmem_buf_state state(struct dmem_kt_buf *kb)
-{
-	return dmem_buf_state(&kb->buf);
-}
-
-static struct dmem_evict_region_stats stats(struct dmem_kt_region *kr)
-{
-	struct dmem_evict_region_stats st;
-
-	dmem_evict_region_get_stats(kr->er, &st);
-	return st;
-}
-
 static struct mutex *kt_resv(struct kunit *test)
 {
 	struct mutex *resv = kunit_kzalloc(test, sizeof(*resv), GFP_KERNEL);
@@ -132,10 +110,10 @@ static void dmem_evict_reserved_ack_then_detach(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	INIT_WORK(&x->work, kt_ack_detach_workfn);
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	a0->resv = kt_resv(test);
 	x->kb = a0;
-	pinned(test, b, "w0");
+	dmem_kt_pinned_buf(test, b, "w0");
 	w1 = dmem_kt_buf(test, b, U, "w1");
 
 	for (i = 0; i < ROUNDS; i++) {
@@ -144,13 +122,13 @@ static void dmem_evict_reserved_ack_then_detach(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, dmem_buf_pin(&a0->buf), 0);
 		dmem_importer_attach(&x->imp, &a0->buf, &kt_ack_detach_ops);
 		not_resident += dmem_buf_make_resident(&w1->buf) != 0;
-		not_revoked += state(a0) != DMEM_BUF_REVOKED;
+		not_revoked += dmem_kt_state(a0) != DMEM_BUF_REVOKED;
 		flush_work(&x->work);
 	}
 
 	KUNIT_EXPECT_EQ(test, not_resident, 0);
 	KUNIT_EXPECT_EQ(test, not_revoked, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_failures, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_failures, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoke_failed), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), ROUNDS);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE),
@@ -160,11 +138,11 @@ static void dmem_evict_reserved_ack_then_detach(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), ROUNDS);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_restore), ROUNDS);
 	KUNIT_EXPECT_EQ(test, atomic_read(&w1->nr_evict), ROUNDS - 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 2 * U);
 	a0->resv = NULL;
 }
 
@@ -204,33 +182,33 @@ static void dmem_evict_reserved_pin_during_revoke(struct kunit *test)
 	unsigned int ms;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	ki = dmem_kt_importer(test, a0, KT_NEVER);
-	pinned(test, b, "w0");
+	dmem_kt_pinned_buf(test, b, "w0");
 	r.kb = dmem_kt_buf(test, b, U, "w1");
 	INIT_WORK_ONSTACK(&r.work, kt_revoker_workfn);
 	queue_work(system_unbound_wq, &r.work);
 	for (ms = 0; ms < 10000 && !atomic_read(&ki->nr_notify); ms++)
 		usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ki->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKING);
 
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin_reserved(&a0->buf), -EBUSY);
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident_reserved(&a0->buf), -EBUSY);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKING);
 
 	dmem_importer_ack(&ki->imp);
 	flush_work(&r.work);
 	destroy_work_on_stack(&r.work);
 	KUNIT_EXPECT_EQ(test, r.ret, 0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_failures, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_failures, 0);
 
 	/* No revoke in flight: a pin (evicting w1, unpinned). */
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin_reserved(&a0->buf), 0);
 	KUNIT_EXPECT_TRUE(test, dmem_buf_is_pinned(&a0->buf));
-	KUNIT_EXPECT_EQ(test, state(r.kb), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(r.kb), DMEM_BUF_EVICTED);
 }
 
 /*
@@ -249,28 +227,28 @@ static void dmem_evict_reserved_finish_bounded(struct kunit *test)
 	struct dmem_kt_buf *a0, *w1;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	a0->resv = kt_resv(test);
 	dmem_kt_importer(test, a0, KT_PROMPT);
-	pinned(test, b, "w0");
+	dmem_kt_pinned_buf(test, b, "w0");
 	w1 = dmem_kt_buf(test, b, U, "w1");
 
 	mutex_lock(a0->resv);
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident_reserved(&w1->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
-	KUNIT_EXPECT_EQ(test, state(w1), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w1), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict_busy), 1);
 	mutex_unlock(a0->resv);
 
 	dmem_kt_wait_idle(a0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict_blocking), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_failures, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_failures, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w1->buf), 0);
 	a0->resv = NULL;

@@ -21,28 +21,6 @@ static int dmem_evict_revoke_init(struct kunit *test)
 	return 0;
 }
 
-static struct dmem_kt_buf *pinned(struct kunit *test, struct dmem_kt_owner *ko,
-				  const char *name)
-{
-	struct dmem_kt_buf *kb = dmem_kt_buf(test, ko, U, name);
-
-	KUNIT_ASSERT_EQ(test, dmem_buf_pin(&kb->buf), 0);
-	return kb;
-}
-
-static enum dmem_buf_state state(struct dmem_kt_buf *kb)
-{
-	return dmem_buf_state(&kb->buf);
-}
-
-static struct dmem_evict_region_stats stats(struct dmem_kt_region *kr)
-{
-	struct dmem_evict_region_stats st;
-
-	dmem_evict_region_get_stats(kr->er, &st);
-	return st;
-}
-
 /* Every importer is notified once; the revoke waits for the slow one. */
 static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 {
@@ -53,21 +31,21 @@ static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 	struct dmem_kt_buf *a0, *w1;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	fast = dmem_kt_importer(test, a0, KT_PROMPT);
 	slow = dmem_kt_importer(test, a0, KT_SLOW);
-	pinned(test, b, "w0");
+	dmem_kt_pinned_buf(test, b, "w0");
 
 	w1 = dmem_kt_buf(test, b, U, "w1");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w1->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fast->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&slow->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
@@ -76,12 +54,12 @@ static void dmem_evict_revoke_prompt_and_slow(struct kunit *test)
 	/* The pins ended; the owner pins again, evicting the unpinned w1. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_unpin(&a0->buf), -EINVAL);
 	KUNIT_EXPECT_EQ(test, dmem_buf_pin(&a0->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(w1), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w1), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_restore), 2);
 
 	/* The importers stayed attached: a new revoke notifies them again. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w1->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fast->nr_notify), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&slow->nr_notify), 2);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 2);
@@ -102,23 +80,23 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	struct dmem_kt_buf *a0, *a1, *w0;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
-	a0 = pinned(test, a, "a0");
-	a1 = pinned(test, a, "a1");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
+	a1 = dmem_kt_pinned_buf(test, a, "a1");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
 	never1 = dmem_kt_importer(test, a1, KT_NEVER);
 
 	w0 = dmem_kt_buf(test, b, 2 * U, "w0");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
-	KUNIT_EXPECT_EQ(test, state(w0), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w0), DMEM_BUF_EVICTED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 0);
 	KUNIT_EXPECT_TRUE(test, test_bit(DMEM_IMP_TIMED_OUT, &never->imp.flags));
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 1);
 	/* Nothing was reused: still charged, pinned and occupying the region. */
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b2), 0);
@@ -132,18 +110,18 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 1);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b2, DMEM_EVICT_EVENT_ENOMEM), 2);
 
 	/* The late ack finishes the revoke of a0 only. */
 	dmem_importer_ack(&never->imp);
 	dmem_kt_wait_idle(a0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a0->nr_evict), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 1);
@@ -152,11 +130,11 @@ static void dmem_evict_revoke_timeout_keeps_memory(struct kunit *test)
 
 	/* a1 could make room now, but its importer is silent too: parked. */
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_REVOKING);
 	KUNIT_EXPECT_EQ(test, atomic_read(&never1->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 2);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, U);
 }
 
 /* A parked victim does not stop the allocation: the next one is taken. */
@@ -169,27 +147,27 @@ static void dmem_evict_revoke_timeout_moves_on(struct kunit *test)
 	struct dmem_kt_buf *a0, *a1, *w0;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
-	a0 = pinned(test, a, "a0");
-	a1 = pinned(test, a, "a1");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
+	a1 = dmem_kt_pinned_buf(test, a, "a1");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
 	fast = dmem_kt_importer(test, a1, KT_PROMPT);
 
 	w0 = dmem_kt_buf(test, b, U, "w0");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w0->buf), 0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(w0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fast->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 2 * U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 2 * U);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), U);
 
 	/* Detaching the silent importer counts as its ack. */
 	dmem_kt_detach(never);
 	dmem_kt_wait_idle(a0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_evict_event(kr->b1, DMEM_EVICT_EVENT_REVOKE), 2);
@@ -206,7 +184,7 @@ static void dmem_evict_revoke_owner(struct kunit *test)
 	struct dmem_kt_buf *a0, *a1, *a2, *a3, *w0;
 	struct dmem_owner_stats st;
 
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	i0 = dmem_kt_importer(test, a0, KT_PROMPT);
 	a1 = dmem_kt_buf(test, a, U / 2, "a1");
 	KUNIT_ASSERT_EQ(test, dmem_buf_make_resident(&a1->buf), 0);
@@ -217,11 +195,11 @@ static void dmem_evict_revoke_owner(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dmem_buf_make_resident(&w0->buf), 0);
 
 	KUNIT_EXPECT_EQ(test, dmem_owner_revoke_all(a->owner), 0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(a2), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, state(a3), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, state(w0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a2), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a3), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&i0->nr_notify), 1);
 	/* Not resident: nothing to revoke, nobody notified. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&i2->nr_notify), 0);
@@ -232,7 +210,7 @@ static void dmem_evict_revoke_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->b1), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->b1, DMEM_EVICT_STAT_OWNERS), 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, U / 2);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, U / 2);
 	dmem_owner_get_stats(a->owner, &st);
 	KUNIT_EXPECT_EQ(test, st.resident, 0);
 	KUNIT_EXPECT_EQ(test, st.pinned, 0);
@@ -252,20 +230,20 @@ static void dmem_evict_revoke_owner_timeout(struct kunit *test)
 	struct dmem_kt_buf *a0, *a1;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	never = dmem_kt_importer(test, a0, KT_NEVER);
-	a1 = pinned(test, a, "a1");
+	a1 = dmem_kt_pinned_buf(test, a, "a1");
 
 	KUNIT_EXPECT_EQ(test, dmem_owner_revoke_all(a->owner), -ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKING);
-	KUNIT_EXPECT_EQ(test, state(a1), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, U);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKING);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a1), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, U);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 1);
 
 	dmem_importer_ack(&never->imp);
 	dmem_kt_wait_idle(a0);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->b1), 0);
 }
 
@@ -283,42 +261,42 @@ static void dmem_evict_revoke_teardown(struct kunit *test)
 	int i;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, SHORT_MS);
-	v0 = pinned(test, a, "v0");
+	v0 = dmem_kt_pinned_buf(test, a, "v0");
 	iv = dmem_kt_importer(test, v0, KT_PROMPT);
-	k0 = pinned(test, a, "k0");
+	k0 = dmem_kt_pinned_buf(test, a, "k0");
 	ik = dmem_kt_importer(test, k0, KT_NEVER);
 	for (i = 0; i < 4; i++)
-		w[i] = pinned(test, b, "w");
+		w[i] = dmem_kt_pinned_buf(test, b, "w");
 	/* v0 revoked for w3; k0 parked for w4, which fails. */
-	KUNIT_ASSERT_EQ(test, state(v0), DMEM_BUF_REVOKED);
+	KUNIT_ASSERT_EQ(test, dmem_kt_state(v0), DMEM_BUF_REVOKED);
 	w[4] = dmem_kt_buf(test, b, U, "w4");
 	KUNIT_ASSERT_EQ(test, dmem_buf_make_resident(&w[4]->buf), -ENOMEM);
-	KUNIT_ASSERT_EQ(test, state(k0), DMEM_BUF_REVOKING);
+	KUNIT_ASSERT_EQ(test, dmem_kt_state(k0), DMEM_BUF_REVOKING);
 	dmem_kt_free(w[3]);
 	dmem_kt_free(w[2]);
 	r0 = dmem_kt_buf(test, a, U, "r0");
 	KUNIT_ASSERT_EQ(test, dmem_buf_make_resident(&r0->buf), 0);
-	p0 = pinned(test, a, "p0");
+	p0 = dmem_kt_pinned_buf(test, a, "p0");
 	ip = dmem_kt_importer(test, p0, KT_PROMPT);
 	e0 = dmem_kt_buf(test, a, U, "e0");
-	KUNIT_ASSERT_EQ(test, stats(kr).used, 5 * U);
-	KUNIT_ASSERT_EQ(test, stats(kr).parked, 1);
+	KUNIT_ASSERT_EQ(test, dmem_kt_stats(kr).used, 5 * U);
+	KUNIT_ASSERT_EQ(test, dmem_kt_stats(kr).parked, 1);
 
 	dmem_evict_region_teardown(kr->er);
 
-	KUNIT_EXPECT_EQ(test, state(e0), DMEM_BUF_EVICTED);
-	KUNIT_EXPECT_EQ(test, state(r0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(p0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(k0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(v0), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(w[0]), DMEM_BUF_REVOKED);
-	KUNIT_EXPECT_EQ(test, state(w[1]), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(e0), DMEM_BUF_EVICTED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(r0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(p0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(k0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(v0), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w[0]), DMEM_BUF_REVOKED);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(w[1]), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&iv->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ik->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ip->nr_notify), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_timeouts, 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).parked, 0);
-	KUNIT_EXPECT_EQ(test, stats(kr).used, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_timeouts, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).parked, 0);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).used, 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_usage(kr->root), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_pinned(kr->root), 0);
 	KUNIT_EXPECT_EQ(test, dmem_kt_stat(kr->root, DMEM_EVICT_STAT_BUFFERS), 0);
@@ -335,7 +313,7 @@ static void dmem_evict_revoke_teardown(struct kunit *test)
 	dmem_kt_detach(ik);
 	dmem_kt_free(k0);
 	dmem_evict_region_teardown(kr->er);
-	KUNIT_EXPECT_EQ(test, stats(kr).buffers, kr->nr_bufs - 3);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).buffers, kr->nr_bufs - 3);
 }
 
 /*
@@ -353,19 +331,19 @@ static void dmem_evict_revoke_evict_busy(struct kunit *test)
 	struct dmem_kt_buf *a0, *w1;
 
 	dmem_kt_set_policy(kr, DMEM_PIN_POLICY_SOFT, LONG_MS);
-	a0 = pinned(test, a, "a0");
+	a0 = dmem_kt_pinned_buf(test, a, "a0");
 	nic = dmem_kt_importer(test, a0, KT_PROMPT);
 	a0->evict_ret = -EBUSY;
-	pinned(test, b, "w0");
+	dmem_kt_pinned_buf(test, b, "w0");
 
 	w1 = dmem_kt_buf(test, b, U, "w1");
 	KUNIT_EXPECT_EQ(test, dmem_buf_make_resident(&w1->buf), -EBUSY);
-	KUNIT_EXPECT_EQ(test, state(a0), DMEM_BUF_RESIDENT);
+	KUNIT_EXPECT_EQ(test, dmem_kt_state(a0), DMEM_BUF_RESIDENT);
 	KUNIT_EXPECT_FALSE(test, dmem_buf_is_pinned(&a0->buf));
 	KUNIT_EXPECT_EQ(test, atomic_read(&nic->nr_notify), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoke_failed), 1);
-	KUNIT_EXPECT_EQ(test, stats(kr).revoke_failures, 1);
+	KUNIT_EXPECT_EQ(test, dmem_kt_stats(kr).revoke_failures, 1);
 	dmem_owner_get_stats(a->owner, &os);
 	KUNIT_EXPECT_EQ(test, os.revoke_failures, 1);
 	KUNIT_EXPECT_EQ(test, os.pinned, 0);
