@@ -10,6 +10,11 @@ out=$1
 selftests=$2
 tools=${3:-}
 stage=$TOP/build/initramfs
+# One packer at a time: make check and make check-debug run side by side
+# share the staging directory (one would empty it under the other's cpio).
+mkdir -p "$TOP/build"
+exec 9>"$TOP/build/.initramfs.lock"
+flock 9
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,host,out}
 mkdir -p "$stage"/opt/dmem/{bin,selftests,canary,bench,lib}
