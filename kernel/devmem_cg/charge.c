@@ -48,22 +48,29 @@ int dmem_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
 	return -EAGAIN;
 }
 
-static int dmem_charge_pool(struct dmem_cgroup_pool_state *pool, u64 size,
-			    struct dmem_cgroup_pool_state **ret_pool,
-			    struct dmem_cgroup_pool_state **ret_limit_pool)
+/*
+ * Charge @pool, which the caller holds a reference on, from this CPU's
+ * stock, or else its page_counters; no reference changes hands.
+ */
+static int dmem_charge_held_pool(struct dmem_cgroup_pool_state *pool, u64 size,
+				 struct dmem_cgroup_pool_state **ret_limit_pool)
 {
-	int ret;
-
-	if (dmem_stock_consume_pool(pool, size)) {
-		*ret_pool = pool;
+	if (likely(dmem_stock_consume_pool(pool, size)))
 		return 0;
-	}
 	/*
 	 * Charge the page_counters with no byte of the region in a stock, so
 	 * that their watermarks (dmem.peak) and limits see exact usage.
 	 */
 	dmem_stock_drain_region(pool->region);
-	ret = dmem_pool_try_charge(pool, size, ret_limit_pool);
+	return dmem_pool_try_charge(pool, size, ret_limit_pool);
+}
+
+static int dmem_charge_pool(struct dmem_cgroup_pool_state *pool, u64 size,
+			    struct dmem_cgroup_pool_state **ret_pool,
+			    struct dmem_cgroup_pool_state **ret_limit_pool)
+{
+	int ret = dmem_charge_held_pool(pool, size, ret_limit_pool);
+
 	if (ret) {
 		percpu_ref_put(&pool->ref);
 		return ret;
@@ -249,11 +256,7 @@ int dmem_cgroup_pool_try_charge(struct dmem_cgroup_pool_state *pool, u64 size,
 		return -ENOMEM;
 	if (unlikely(READ_ONCE(pool->killed)))
 		return -ESTALE;
-	if (likely(dmem_stock_consume_pool(pool, size)))
-		return 0;
-	/* No byte of the region in a stock: exact watermarks and limits. */
-	dmem_stock_drain_region(pool->region);
-	return dmem_pool_try_charge(pool, size, ret_limit_pool);
+	return dmem_charge_held_pool(pool, size, ret_limit_pool);
 }
 EXPORT_SYMBOL_GPL(dmem_cgroup_pool_try_charge);
 
