@@ -7,7 +7,8 @@
 #
 # 1. Extracts the linux-source-6.12 tarball under build/src once.
 # 2. Applies kernel/patches/*.patch in order (new patches are applied on top;
-#    a changed or removed patch forces a fresh extraction).
+#    a patch whose diff changed, or a removed one, forces a fresh
+#    extraction; a change of a description alone does not).
 # 3. Links the project's kernel directories and headers into the tree.
 # 4. Generates OBJDIR/.config: tinyconfig + the fragments, olddefconfig, and
 #    verifies that every option a fragment asks for ended up set.
@@ -42,11 +43,14 @@ die() { echo "kernel: $*" >&2; exit 1; }
 
 [ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps'"
 
+# A patch is known by its name and the sum of its diff: from its first
+# "--- " or "diff " line on, what patch(1) applies. Its description above
+# can change without a fresh tree (and a full rebuild).
 patch_ids() {
 	local p
 	for p in "$TOP"/kernel/patches/*.patch; do
 		[ -e "$p" ] || continue
-		echo "$(basename "$p") $(sha1sum <"$p" | cut -c1-40)"
+		echo "$(basename "$p") $(sed -n '/^\(--- \|diff \)/,$p' "$p" | sha1sum | cut -c1-40)"
 	done
 }
 
