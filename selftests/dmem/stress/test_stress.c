@@ -18,6 +18,9 @@
  * holds its data pattern. Once all processes exited, every counter must
  * be 0. Any errno an operation may not return counts as an error.
  * DMEM_STRESS_SEED picks the random streams (default: the time).
+ * The seconds are a minimum: a run that has not seen every kind of load
+ * it asserts (an eviction, a revoke, an import) goes on, a check at a
+ * time, for up to ST_MAX_STRETCH times the seconds in all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +38,8 @@
 #include "stress.h"
 
 #define CHECK_EVERY_MS	5000
+/* How far past DMEM_STRESS_SECONDS a run may go for its load. */
+#define ST_MAX_STRETCH	5
 /* The longest a phase may take: a revoke waits up to 1 s per victim. */
 #define PHASE_LIMIT_MS	60000
 
@@ -243,6 +248,27 @@ static void st_print_counts(const struct st_counts *t,
 		mine->compared, mine->peak, mine->peak_pinned);
 }
 
+/*
+ * Whether the run may stop after @ran ms of running: its seconds are
+ * over and the load the test asserts has happened. A revoke is the
+ * rarest: on the debug kernel on a loaded host, 10 s of 16 workers (about
+ * 1,000 operations) saw none in 3 runs of 10. Past ST_MAX_STRETCH times
+ * the seconds the run stops anyway, and the assertions report what is
+ * missing.
+ */
+static bool st_may_stop(const struct st_config *cfg, long long ran)
+{
+	long long ms = cfg->seconds * 1000LL;
+	struct st_counts t;
+
+	if (ran < ms)
+		return false;
+	if (ran >= ST_MAX_STRETCH * ms)
+		return true;
+	st_sum(cfg, &t);
+	return t.ops && t.evicted && t.revoked && t.imported;
+}
+
 TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 {
 	struct st_config *cfg = &self->cfg;
@@ -272,7 +298,7 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 	 */
 	while (!stuck) {
 		slice = cfg->seconds * 1000LL - ran;
-		if (slice > CHECK_EVERY_MS)
+		if (slice <= 0 || slice > CHECK_EVERY_MS)
 			slice = CHECK_EVERY_MS;
 		t0 = sim_now_ms();
 		while (sim_now_ms() < t0 + slice)
@@ -286,7 +312,7 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 			stuck = 1;
 		else
 			mine->mismatches += ret;
-		if (ran >= cfg->seconds * 1000LL)
+		if (st_may_stop(cfg, ran))
 			break;
 		__atomic_store_n(&cfg->sh->phase, PH_RUN, __ATOMIC_RELEASE);
 	}
@@ -303,7 +329,7 @@ TEST_F_TIMEOUT(stress, random_ops, 24 * 3600)
 		t.ops, ran, checks, checking, sim_now_ms() - start);
 	st_print_counts(&t, mine, step_ms);
 	/* One line, for the reliability figures. */
-	RELIABILITY("stress", { "procs", cfg->procs }, { "seconds", cfg->seconds },
+	RELIABILITY("stress", { "procs", cfg->procs }, { "seconds", (int)((ran + 500) / 1000) },
 		    { "ops", t.ops }, { "mismatches", t.mismatches },
 		    { "errors", t.errors + stuck + failed });
 	EXPECT_EQ(0, stuck);
