@@ -20,7 +20,8 @@
  * DMEM_STRESS_SEED picks the random streams (default: the time).
  * The seconds are a minimum: a run that has not seen every kind of load
  * it asserts (an eviction, a revoke, an import) goes on, a check at a
- * time, for up to ST_MAX_STRETCH times the seconds in all.
+ * time, for up to ST_MAX_STRETCH times the seconds in all, and a
+ * minute more at least.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,7 @@
 #define CHECK_EVERY_MS	5000
 /* How far past DMEM_STRESS_SECONDS a run may go for its load. */
 #define ST_MAX_STRETCH	5
+#define ST_MIN_STRETCH_MS	60000LL
 /* The longest a phase may take: a revoke waits up to 1 s per victim. */
 #define PHASE_LIMIT_MS	60000
 
@@ -253,8 +255,8 @@ static void st_print_counts(const struct st_counts *t,
  * over and the load the test asserts has happened. A revoke is the
  * rarest: on the debug kernel on a loaded host, 10 s of 16 workers (about
  * 1,000 operations) saw none in 3 runs of 10. Past ST_MAX_STRETCH times
- * the seconds the run stops anyway, and the assertions report what is
- * missing.
+ * the seconds (and at least ST_MIN_STRETCH_MS past them) the run stops
+ * anyway, and the assertions report what is missing.
  */
 static bool st_may_stop(const struct st_config *cfg, long long ran)
 {
@@ -263,7 +265,7 @@ static bool st_may_stop(const struct st_config *cfg, long long ran)
 
 	if (ran < ms)
 		return false;
-	if (ran >= ST_MAX_STRETCH * ms)
+	if (ran >= ST_MAX_STRETCH * ms && ran >= ms + ST_MIN_STRETCH_MS)
 		return true;
 	st_sum(cfg, &t);
 	return t.ops && t.evicted && t.revoked && t.imported;
