@@ -45,8 +45,8 @@ static unsigned int dmem_kt_wait_refs(struct dmem_revoke *rv, unsigned int refs)
 {
 	int i;
 
-	for (i = 0; i < 250 && refcount_read(&rv->ref) != refs; i++)
-		msleep(20);
+	for (i = 0; i < 5000 && refcount_read(&rv->ref) != refs; i++)
+		msleep(1);
 	return refcount_read(&rv->ref);
 }
 
