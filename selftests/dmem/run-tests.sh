@@ -2,9 +2,14 @@
 # Runs every selftest program in /opt/dmem/selftests inside the VM. Each
 # one's TAP output goes to /out/selftests/NAME.tap and its exit status to
 # NAME.rc, for the host to parse (tools/vm/summarize.py). A test that runs
-# longer than its limit is killed, with every process it started (its own
-# process group: the harness forks each test case), and counted as failed
-# with status 124.
+# longer than its limit is killed, with every process it started, and
+# counted as failed with status 124. Every program runs in a session of its
+# own, and the next one starts only when no process of that session is
+# left: the harness runs each test case in a process group of its own, so
+# a program's process group does not hold them all, and a test case that
+# outlived its program once ran on beside the next one (fuzz-files beside
+# fuzz-ioctl: each saw the other's regions, and the guest ran out of
+# memory).
 #
 # DMEM_TEST_REPEAT=N runs each program N times in a row (to hunt flaky
 # tests in one boot); run K > 1 writes NAME.runK.tap and NAME.runK.rc, and
@@ -19,9 +24,41 @@ limit=${DMEM_TEST_TIMEOUT:-600}
 repeat=${DMEM_TEST_REPEAT:-1}
 mkdir -p /out/selftests
 
-# Runs "$2" in a session (and process group) of its own; after $1 seconds
-# kills the whole group, not only the program (busybox's timeout would
-# leave the harness's test processes running into the next program).
+# SIGKILLs every live process of session $1 until none is left; zombies
+# are dead already. Prints the pids it killed; fails if some outlive 60 s.
+kill_session() {
+	sid=$1
+	tries=0
+	while :; do
+		left=
+		for st in /proc/[0-9]*/stat; do
+			read -r line <"$st" 2>/dev/null || continue
+			# After the command name: state, ppid, pgrp, session.
+			# shellcheck disable=SC2086
+			set -- ${line##*) }
+			if [ "$4" != "$sid" ] || [ "$1" = Z ]; then
+				continue
+			fi
+			p=${st#/proc/}
+			p=${p%/stat}
+			kill -KILL "$p" 2>/dev/null
+			left="$left $p"
+		done
+		[ -z "$left" ] && return 0
+		[ "$tries" -eq 0 ] && echo "# run-tests: killed$left (session $sid)"
+		tries=$((tries + 1))
+		if [ "$tries" -ge 600 ]; then
+			echo "# run-tests: session $sid:$left outlived SIGKILL for 60 s"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Runs "$2" in a session of its own; after $1 seconds kills the whole
+# session, not only the program (busybox's timeout would leave the
+# harness's test processes running into the next program). When the
+# program ends, whatever it left running is killed too.
 run_limited() {
 	setsid "$2" &
 	pid=$!
@@ -30,16 +67,17 @@ run_limited() {
 		s=$!
 		trap 'kill $s 2>/dev/null; exit 0' TERM
 		wait $s && echo >/tmp/run-tests.timeout &&
-			kill -KILL -- "-$pid" 2>/dev/null
+			kill_session "$pid" >/dev/null
 	) &
 	dog=$!
 	wait "$pid"
 	status=$?
 	kill "$dog" 2>/dev/null
 	wait "$dog" 2>/dev/null
+	kill_session "$pid" || status=125
 	if [ -e /tmp/run-tests.timeout ]; then
 		rm -f /tmp/run-tests.timeout
-		echo "# run-tests: killed after $1 s with its process group"
+		echo "# run-tests: killed after $1 s with every process of its session"
 		return 124
 	fi
 	return "$status"

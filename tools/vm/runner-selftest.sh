@@ -5,6 +5,8 @@
 #   1. a failing KUnit case      (runner_canary.runner_canary_fails)
 #   2. a kernel WARN             (runner_canary.runner_canary_warns)
 #   3. a failing selftest        (canary_fail, outside the normal test dir)
+#   3b. a selftest over its limit (canary_hang): counted failed, and none
+#      of its processes (the harness's test child included) left running
 # and, on the WARN's log rewritten (no boot), that an expected WARN
 # (tools/vm/expected-warns) passes only from its own KUnit case's thread,
 # and, on made-up kmemleak reports, that expected leaks are judged by
@@ -44,11 +46,21 @@ expect warn "a kernel WARN fails the run" $rc 125
 
 # 3. A failing selftest program must make the summary fail.
 "$VM" --quiet --name canary-selftest --rundir "$R/canary-selftest" --timeout 300 --kunit 'none' \
-	-- DMEM_TEST_DIR=/opt/dmem/canary /opt/dmem/run-tests.sh
+	-- DMEM_TEST_DIR=/opt/dmem/canary /opt/dmem/run-tests.sh canary_fail
 python3 "$SUM" "$R/canary-selftest" --selftest canary_fail >"$R/canary-selftest.sum"
 rc=$?
 grep -Eq 'selftest:canary_fail: (global\.)?fails_on_purpose' "$R/canary-selftest.sum" || rc=0
 expect selftest "a failing selftest is reported failed" $rc 1
+
+# 3b. A program over its limit is killed with every process it started:
+#     the harness's test child is in a process group of its own.
+"$VM" --quiet --name canary-hang --rundir "$R/canary-hang" --timeout 300 --kunit 'none' \
+	-- 'DMEM_TEST_DIR=/opt/dmem/canary DMEM_TEST_TIMEOUT=5 /opt/dmem/run-tests.sh canary_hang;
+	    ps -o pid,args | grep -c "[c]anary_hang" >/out/canary-hang.left'
+rc=$(cat "$R/canary-hang/selftests/canary_hang.rc" 2>/dev/null)
+expect hang "a selftest over its limit is reported as timed out" "${rc:-0}" 124
+left=$(cat "$R/canary-hang/canary-hang.left" 2>/dev/null)
+expect hang "no process of it is left running (${left:-none counted})" "${left:-1}" 0
 
 # 4. The canary's WARN rewritten as the first expected one: accepted as it
 #    is, refused from another case, from a non-KUnit thread, another line.
