@@ -600,7 +600,7 @@ static int dmem_buf_publish_resident(struct dmem_buf *buf,
 		 */
 		dmem_buf_unbusy_locked(buf);
 		spin_unlock(&region->lock);
-		dmem_revoke_free(rv);
+		dmem_revoke_discard(region, rv);
 		return -ENODEV;
 	}
 	if (READ_ONCE(owner->dead)) {
@@ -624,7 +624,7 @@ static int dmem_buf_publish_resident(struct dmem_buf *buf,
 	}
 	dmem_buf_unbusy_locked(buf);
 	spin_unlock(&region->lock);
-	dmem_revoke_free(rv);
+	dmem_revoke_discard(region, rv);
 	return 0;
 }
 
@@ -680,7 +680,7 @@ static int dmem_buf_make_resident_how(struct dmem_buf *buf, unsigned int how)
 	}
 
 	/* The revoke object a revoked owner will need. */
-	rv = dmem_revoke_alloc(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	rv = dmem_revoke_get(region, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 	spin_lock(&region->lock);
 	return dmem_buf_publish_resident(buf, pool, rv, how);
 

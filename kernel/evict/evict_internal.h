@@ -52,7 +52,9 @@
  *
  * Lifetimes:
  *   - a region: a kref; one reference from its creator
- *     (dropped by dmem_evict_region_destroy()), one per initialized buffer.
+ *     (dropped by dmem_evict_region_destroy()), one per initialized buffer,
+ *     one per started revoke until its object is released (which may be
+ *     after its buffer is freed: a late acknowledgment's).
  *     It refers to the dmem region without a reference: the driver tears
  *     the eviction region down before unregistering the dmem region, and
  *     after teardown nothing is charged and nothing touches it;
@@ -65,7 +67,10 @@
  *   - a revoke: refcount; one reference for its work item, which finishes
  *     it (queued by the revoker, the last late ack or the teardown), one
  *     per importer still awaited (dropped by its ack or detach), and one
- *     for a revoker while it waits for the work.
+ *     for a revoker while it waits for the work. Once none is left, its
+ *     object becomes the region's spare (dmem_evict_region::spare) if the
+ *     region has none, else it is freed: an object is reused only when
+ *     nothing refers to it, so no two revokes ever share one.
  *   A removed cgroup's pool stays valid while our references hold it, as
  *   the controller guarantees; a torn down region charges nothing more.
  */
@@ -123,6 +128,11 @@ extern struct list_head dmem_evict_regions;
  * @pool_hash: all dmem_evict_pool of the region, by dmem pool
  * @link_hash: all dmem_evict_link of the region, by (owner, pool)
  * @parked: parked revokes (dmem_revoke::node)
+ * @spare: a revoke object no revoke uses, kept for the next one
+ *	(dmem_revoke_get()), or NULL. Not under @lock: taken with xchg(),
+ *	put back with cmpxchg() by the last dmem_revoke_put() of a revoke,
+ *	which may come from any context; freed by the teardown and the
+ *	release
  * @nr_bufs: initialized buffers
  * @nr_busy: busy buffers, parked revokes excluded
  * @nr_inflight: victims being evicted or revoked right now
@@ -149,6 +159,7 @@ struct dmem_evict_region {
 	DECLARE_HASHTABLE(pool_hash, 5);
 	DECLARE_HASHTABLE(link_hash, 7);
 	struct list_head parked;
+	struct dmem_revoke *spare;
 	u64 nr_bufs;
 	unsigned int nr_busy;
 	unsigned int nr_inflight;
@@ -361,8 +372,18 @@ int dmem_evict_reclaim(struct dmem_cgroup_pool_state *pool, u64 target_bytes,
 		       void *priv);
 
 /* revoke.c */
-struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp);
-void dmem_revoke_free(struct dmem_revoke *rv);
+
+/*
+ * dmem_revoke_get() under the region lock: the spare, or a new object if
+ * one can be had without sleeping.
+ */
+#define DMEM_REVOKE_GFP_LOCKED	(GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN)
+
+struct dmem_revoke *dmem_revoke_get(struct dmem_evict_region *region,
+				    gfp_t gfp);
+void dmem_revoke_discard(struct dmem_evict_region *region,
+			 struct dmem_revoke *rv);
+void dmem_revoke_free_spare(struct dmem_evict_region *region);
 void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv);
 unsigned long dmem_revoke_deadline_left(struct dmem_revoke_deadline *deadline,
 					struct dmem_evict_region *region);

@@ -496,9 +496,12 @@ int dmem_evict_one(struct dmem_evict_region *region,
 		}
 		victim = dmem_evict_pick_locked(region, limit, requester,
 						allow_revoke, &kind);
+		if (victim && kind == DMEM_VICTIM_REVOKE && !rv)
+			rv = dmem_revoke_get(region, DMEM_REVOKE_GFP_LOCKED);
 		if (victim && kind == DMEM_VICTIM_REVOKE && !rv) {
+			/* None at once: allocate sleeping, choose again. */
 			spin_unlock(&region->lock);
-			rv = dmem_revoke_alloc(GFP_KERNEL_ACCOUNT);
+			rv = dmem_revoke_get(region, GFP_KERNEL_ACCOUNT);
 			if (!rv)
 				return -ENOMEM;
 			spin_lock(&region->lock);
@@ -516,7 +519,7 @@ int dmem_evict_one(struct dmem_evict_region *region,
 		 */
 		seq = region->inflight_seq;
 		spin_unlock(&region->lock);
-		dmem_revoke_free(rv);
+		dmem_revoke_discard(region, rv);
 		return dmem_evict_wait_inflight(region, seq, deadline);
 	}
 
@@ -545,7 +548,7 @@ int dmem_evict_one(struct dmem_evict_region *region,
 	region->nr_busy++;
 	region->nr_inflight++;
 	spin_unlock(&region->lock);
-	dmem_revoke_free(rv);
+	dmem_revoke_discard(region, rv);
 
 	ret = dmem_evict_victim(victim);
 	if (ret && freed)
@@ -554,7 +557,7 @@ int dmem_evict_one(struct dmem_evict_region *region,
 
 unlock:
 	spin_unlock(&region->lock);
-	dmem_revoke_free(rv);
+	dmem_revoke_discard(region, rv);
 	return ret;
 }
 

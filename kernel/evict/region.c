@@ -128,6 +128,8 @@ void dmem_evict_region_teardown(struct dmem_evict_region *region)
 		if (!again)
 			break;
 	}
+	/* A revoke that ends from now on frees it at the release. */
+	dmem_revoke_free_spare(region);
 }
 EXPORT_SYMBOL_GPL(dmem_evict_region_teardown);
 
@@ -137,6 +139,7 @@ static void dmem_evict_region_release(struct kref *ref)
 		container_of(ref, struct dmem_evict_region, ref);
 
 	WARN_ON_ONCE(region->used || !list_empty(&region->pools));
+	dmem_revoke_free_spare(region);
 	kfree(region);
 }
 

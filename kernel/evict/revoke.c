@@ -71,18 +71,56 @@
 
 #include "evict_internal.h"
 
-static void dmem_revoke_put(struct dmem_revoke *rv)
+static void dmem_revoke_workfn(struct work_struct *work);
+
+/* Keep @rv, used by no revoke, as @region's spare if it has none. */
+static void dmem_revoke_keep(struct dmem_evict_region *region,
+			     struct dmem_revoke *rv)
 {
-	if (refcount_dec_and_test(&rv->ref))
+	if (cmpxchg(&region->spare, NULL, rv))
 		kfree(rv);
 }
 
-static void dmem_revoke_workfn(struct work_struct *work);
-
-struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp)
+/*
+ * The last reference: nothing refers to @rv any more, so it may serve the
+ * region's next revoke. Any context; takes no lock.
+ */
+static void dmem_revoke_put(struct dmem_revoke *rv)
 {
-	struct dmem_revoke *rv = kzalloc(sizeof(*rv), gfp);
+	struct dmem_evict_region *region = rv->region;
 
+	if (!refcount_dec_and_test(&rv->ref))
+		return;
+	dmem_revoke_keep(region, rv);
+	dmem_evict_region_put(region);
+}
+
+/**
+ * dmem_revoke_get() - a revoke object for a revoke of @region
+ * @region: the region
+ * @gfp: for a new object if the region has no spare
+ *
+ * The region's spare (what the last revoke left) if it has one: no
+ * allocation, and no lock, on the common path. The object is the caller's
+ * until dmem_revoke_start_locked() or dmem_revoke_discard().
+ *
+ * Context: any context @gfp allows; may be called under the region lock
+ * with a @gfp that does not sleep.
+ * Return: the object, or NULL if it could not be allocated.
+ */
+struct dmem_revoke *dmem_revoke_get(struct dmem_evict_region *region,
+				    gfp_t gfp)
+{
+	struct dmem_revoke *rv = xchg(&region->spare, NULL);
+
+	if (rv) {
+		/* Completed and waited for by the last use, whose refs are gone. */
+		reinit_completion(&rv->done);
+		reinit_completion(&rv->finished);
+		rv->ret = 0;
+		return rv;
+	}
+	rv = kzalloc(sizeof(*rv), gfp);
 	if (rv) {
 		init_completion(&rv->done);
 		init_completion(&rv->finished);
@@ -93,10 +131,29 @@ struct dmem_revoke *dmem_revoke_alloc(gfp_t gfp)
 	return rv;
 }
 
-/* Free a revoke that was never started. */
-void dmem_revoke_free(struct dmem_revoke *rv)
+/**
+ * dmem_revoke_discard() - give back a revoke object that was never started
+ * @region: the region it was got for
+ * @rv: the object from dmem_revoke_get(), or NULL
+ *
+ * Context: any context; takes no lock.
+ */
+void dmem_revoke_discard(struct dmem_evict_region *region,
+			 struct dmem_revoke *rv)
 {
-	kfree(rv);
+	if (rv)
+		dmem_revoke_keep(region, rv);
+}
+
+/**
+ * dmem_revoke_free_spare() - free the region's spare revoke object
+ * @region: the region, torn down or released
+ *
+ * Context: any context.
+ */
+void dmem_revoke_free_spare(struct dmem_evict_region *region)
+{
+	kfree(xchg(&region->spare, NULL));
 }
 
 /* Drop one count of pending; act on the state if it was the last. */
@@ -126,11 +183,12 @@ static void dmem_revoke_trace(struct dmem_buf *buf,
 /**
  * dmem_revoke_start_locked() - start revoking a resident buffer
  * @buf: the buffer, RESIDENT and idle (listed or not)
- * @rv: a revoke from dmem_revoke_alloc(), consumed
+ * @rv: a revoke object from dmem_revoke_get() for @buf's region, consumed
  *
  * Marks the buffer REVOKING and busy, drops its pins (the pinned charge
  * stays until the memory is released) and records every attached importer
- * as awaited. The caller then drops the lock and calls dmem_revoke_run().
+ * as awaited. The revoke holds a reference on the region until its object
+ * is released. The caller then drops the lock and calls dmem_revoke_run().
  */
 void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv)
 {
@@ -151,6 +209,7 @@ void dmem_revoke_start_locked(struct dmem_buf *buf, struct dmem_revoke *rv)
 
 	rv->buf = buf;
 	rv->region = region;
+	kref_get(&region->ref);
 	/* One count for the revoker until every importer was notified. */
 	atomic_set(&rv->pending, 1);
 	atomic_set(&rv->state, DMEM_REVOKE_WAITING);
@@ -639,8 +698,9 @@ int dmem_revoke_sweep_start(struct dmem_evict_region *region,
 	int ret = 0;
 
 	for (;;) {
-		rv = dmem_revoke_alloc(abandon ? GFP_KERNEL | __GFP_NOFAIL :
-					 GFP_KERNEL_ACCOUNT);
+		rv = dmem_revoke_get(region, abandon ?
+				     GFP_KERNEL | __GFP_NOFAIL :
+				     GFP_KERNEL_ACCOUNT);
 		if (!rv) {
 			ret = -ENOMEM;
 			break;
@@ -649,7 +709,7 @@ int dmem_revoke_sweep_start(struct dmem_evict_region *region,
 		buf = dmem_revoke_next_locked(region, owner);
 		if (!buf) {
 			spin_unlock(&region->lock);
-			dmem_revoke_free(rv);
+			dmem_revoke_discard(region, rv);
 			break;
 		}
 		dmem_revoke_start_locked(buf, rv);

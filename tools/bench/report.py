@@ -535,7 +535,7 @@ def main():
              "evict_pool": "struct dmem_evict_pool",
              "cgroup_pool": "struct dmem_cgroup_pool_state + percpu_ref",
              "evict_region": "struct dmem_evict_region",
-             "revoke": "struct dmem_revoke (transient)"}
+             "revoke": "struct dmem_revoke (one per revoke in flight; one spare per region)"}
     for item in ("buf", "importer", "owner", "link", "evict_pool",
                  "cgroup_pool", "evict_region", "revoke"):
         if item in mem:

@@ -86,7 +86,7 @@ int dmem_bench_mem(const struct dmem_bench_args *args)
 		       sizeof(struct dmem_evict_region),
 		       dmem_bench_kmalloc(sizeof(struct dmem_evict_region)),
 		       dmem_bench_kmalloc(sizeof(struct dmem_evict_region)));
-	/* Transient: one per make-resident, freed before it returns. */
+	/* One per revoke in flight, and one spare per region. */
 	dmem_bench_out("mem item=revoke struct=%zu alloc=%zu bytes=%zu\n",
 		       sizeof(struct dmem_revoke),
 		       dmem_bench_kmalloc(sizeof(struct dmem_revoke)),
