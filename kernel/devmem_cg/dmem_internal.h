@@ -252,9 +252,11 @@ bool dmem_should_fail_charge_armed(u64 size);
 /*
  * Should this charge fail (-ENOMEM)? should_fail()'s own first checks,
  * inline: the point is armed only by a probability or by this task's
- * fail-nth. Unarmed, a charge pays two loads, not three calls.
+ * fail-nth. Unarmed, a charge pays two loads, not three calls. Always
+ * inline: gcc kept a plain inline out of line in both charge paths, a
+ * call and a return per charge (a return is an indirect jump under TCG).
  */
-static inline bool dmem_should_fail_charge(u64 size)
+static __always_inline bool dmem_should_fail_charge(u64 size)
 {
 	if (likely(!READ_ONCE(fail_dmem_charge.probability) &&
 		   (!in_task() || !READ_ONCE(current->fail_nth))))
