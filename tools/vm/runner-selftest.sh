@@ -1,6 +1,6 @@
 #!/bin/bash
 # Proves that the test runner turns failures red. Boots the test kernel
-# three times, each with one deliberate fault, and asserts that the fault
+# four times, each with one deliberate fault, and asserts that the fault
 # is reported as a failure:
 #   1. a failing KUnit case      (runner_canary.runner_canary_fails)
 #   2. a kernel WARN             (runner_canary.runner_canary_warns)
