@@ -78,6 +78,8 @@ struct worker {
 enum { A_NOMEM = 1, A_BUSY = 2, A_AGAIN = 4, A_NODEV = 8, A_INTR = 16 };
 #define A_PRESSURE	(A_NOMEM | A_BUSY | A_INTR)
 #define ST_TICK_MS	50
+/* How long a fully acknowledged revoke may take to end (w_info_settled()). */
+#define REVOKE_FINISH_MS	5000
 
 static unsigned int w_rand(struct worker *w, unsigned int n)
 {
@@ -907,6 +909,30 @@ static void w_drain(struct worker *w)
 			h_drop(w, &w->hold[i]);
 }
 
+/*
+ * INFO of @b, once it is not REVOKING. A revoke whose last importer
+ * acknowledged late (a parked one, acknowledged in DRAIN) ends in a work
+ * item of the kernel, after the acknowledgment: it may still be running
+ * when REPORT starts. Every importer has acknowledged by then, so the
+ * revoke must end; one still REVOKING after REVOKE_FINISH_MS is reported.
+ */
+static int w_info_settled(struct worker *w, struct w_owner *o, struct w_buf *b,
+			  struct dmem_sim_buf_info *info)
+{
+	long long end = sim_now_ms() + REVOKE_FINISH_MS;
+	int ret = sim_info(o->fd, b->handle, info);
+
+	if (ret || info->state != DMEM_SIM_STATE_REVOKING)
+		return ret;
+	w->cnt->finishing++;
+	while (!ret && info->state == DMEM_SIM_STATE_REVOKING &&
+	       sim_now_ms() < end) {
+		usleep(2000);
+		ret = sim_info(o->fd, b->handle, info);
+	}
+	return ret;
+}
+
 /* REPORT: every owner's buffers as INFO tells, checked against OWNER_INFO. */
 static void w_report(struct worker *w)
 {
@@ -930,7 +956,7 @@ static void w_report(struct worker *w)
 
 			if (!b->handle)
 				continue;
-			if (w_result(w, "INFO", sim_info(o->fd, b->handle, &info), 0))
+			if (w_result(w, "INFO", w_info_settled(w, o, b, &info), 0))
 				continue;
 			rep->bufs++;
 			if (info.state == DMEM_SIM_STATE_RESIDENT) {
