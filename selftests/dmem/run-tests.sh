@@ -32,7 +32,7 @@ kill_session() {
 	while :; do
 		left=
 		for st in /proc/[0-9]*/stat; do
-			read -r line <"$st" 2>/dev/null || continue
+			{ read -r line <"$st"; } 2>/dev/null || continue
 			# After the command name: state, ppid, pgrp, session.
 			# shellcheck disable=SC2086
 			set -- ${line##*) }
