@@ -177,41 +177,65 @@ static int region_listed(const char *cg)
 }
 
 /*
- * @n buffers of @size in @ofd, each exported and imported by a pinned
- * importer of @ifd that acknowledges only when told (never, here).
+ * Buffers whose importers never acknowledge: an owner's file in u, a NIC
+ * file, and @n pinned buffers of @size bytes, each filled with its own
+ * pattern, exported, and imported by a pinned importer that acknowledges
+ * only when told (never, here).
  */
-static void never_acked(struct __test_metadata *_metadata, const char *name,
-			int ofd, int ifd, int n, long long size, __u32 *h,
-			__u32 *id, int *dmabuf)
+struct silent {
+	int ofd, ifd, n;
+	long long size;
+	__u32 h[NBUF], id[NBUF];
+	int dmabuf[NBUF];
+};
+
+/*
+ * Region @name of @region bytes (created through @ctl), revoke timeout
+ * @ms, and the buffers of @s, their owner in cgroup @cg.
+ */
+static void silent_setup(struct __test_metadata *_metadata, int ctl,
+			 const char *name, const char *cg, long long region,
+			 int ms, struct silent *s)
 {
 	int i;
 
-	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, sim_alloc(ofd, name, size, DMEM_SIM_ALLOC_PINNED, &h[i]));
-		ASSERT_EQ(0, sim_fill(ofd, h[i], size, i + 1));
-		dmabuf[i] = sim_export(ofd, h[i]);
-		ASSERT_LE(0, dmabuf[i]);
-		ASSERT_EQ(0, nic_import(ifd, dmabuf[i], DMEM_NIC_IMPORT_PINNED,
-					DMEM_NIC_ACK_MANUAL, 0, &id[i]));
+	ASSERT_GE(NBUF, s->n);
+	ASSERT_EQ(0, sim_region_create(ctl, name, region));
+	set_timeout(_metadata, name, ms);
+	s->ofd = sim_open_in(cg);
+	ASSERT_LE(0, s->ofd);
+	s->ifd = nic_open();
+	ASSERT_LE(0, s->ifd);
+	for (i = 0; i < s->n; i++) {
+		ASSERT_EQ(0, sim_alloc(s->ofd, name, s->size,
+				       DMEM_SIM_ALLOC_PINNED, &s->h[i]));
+		ASSERT_EQ(0, sim_fill(s->ofd, s->h[i], s->size, i + 1));
+		s->dmabuf[i] = sim_export(s->ofd, s->h[i]);
+		ASSERT_LE(0, s->dmabuf[i]);
+		ASSERT_EQ(0, nic_import(s->ifd, s->dmabuf[i], DMEM_NIC_IMPORT_PINNED,
+					DMEM_NIC_ACK_MANUAL, 0, &s->id[i]));
 	}
 }
 
-/* The buffers were revoked with their bytes; detach, unexport, free. */
-static void check_revoked_and_free(struct __test_metadata *_metadata, int ofd,
-				   int ifd, int n, long long size, __u32 *h,
-				   __u32 *id, int *dmabuf)
+/* The buffers were revoked with their bytes; detach, unexport, free, close. */
+static void silent_check_and_free(struct __test_metadata *_metadata,
+				  struct silent *s)
 {
 	int i;
 
-	for (i = 0; i < n; i++) {
-		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
-		EXPECT_EQ(0, sim_verify(ofd, h[i], size, i + 1));
+	for (i = 0; i < s->n; i++) {
+		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(s->ofd, s->h[i]));
+		EXPECT_EQ(0, sim_verify(s->ofd, s->h[i], s->size, i + 1));
 	}
-	for (i = 0; i < n; i++) {
-		EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id[i]));
-		close(dmabuf[i]);
-		EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h[i]));
+	for (i = 0; i < s->n; i++) {
+		if (s->id[i])	/* not detached by the test */
+			EXPECT_EQ(0, nic_op(s->ifd, DMEM_NIC_IOC_IMPORTER_DETACH,
+					    s->id[i]));
+		close(s->dmabuf[i]);
+		EXPECT_EQ(0, sim_op(s->ofd, DMEM_SIM_IOC_FREE, s->h[i]));
 	}
+	close(s->ifd);
+	close(s->ofd);
 }
 
 /*
@@ -221,17 +245,11 @@ static void check_revoked_and_free(struct __test_metadata *_metadata, int ofd,
  */
 TEST_F_TIMEOUT(hostile, destroy_waits_one_timeout, 120)
 {
-	int ofd, ifd, dmabuf[NBUF];
-	__u32 h[NBUF], id[NBUF];
+	struct silent s = { .n = NBUF, .size = TIMED_BUF };
 	long long t0, t1;
 
-	ASSERT_EQ(0, sim_region_create(self->fd, self->name, NBUF * TIMED_BUF));
-	set_timeout(_metadata, self->name, DESTROY_TIMEOUT_MS);
-	ofd = sim_open_in(self->u);
-	ASSERT_LE(0, ofd);
-	ifd = nic_open();
-	ASSERT_LE(0, ifd);
-	never_acked(_metadata, self->name, ofd, ifd, NBUF, TIMED_BUF, h, id, dmabuf);
+	silent_setup(_metadata, self->fd, self->name, self->u,
+		     NBUF * TIMED_BUF, DESTROY_TIMEOUT_MS, &s);
 	EXPECT_EQ(NBUF * TIMED_BUF, cg_region_value(self->u, "dmem.pinned.current", self->cg));
 
 	t0 = sim_now_ms();
@@ -246,9 +264,7 @@ TEST_F_TIMEOUT(hostile, destroy_waits_one_timeout, 120)
 	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.current", self->cg));
 	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.pinned.current", self->cg));
 	EXPECT_EQ(-2, cg_region_value(self->top, "dmem.current", self->cg));
-	check_revoked_and_free(_metadata, ofd, ifd, NBUF, TIMED_BUF, h, id, dmabuf);
-	close(ifd);
-	close(ofd);
+	silent_check_and_free(_metadata, &s);
 }
 
 /*
@@ -258,36 +274,27 @@ TEST_F_TIMEOUT(hostile, destroy_waits_one_timeout, 120)
  */
 TEST_F_TIMEOUT(hostile, detach_returns_device_pages, 120)
 {
-	int ofd, ifd, dmabuf[NBUF], i;
-	__u32 h[NBUF], id[NBUF];
+	struct silent s = { .n = NBUF, .size = 2 * MiB };
 	long long before, after;
+	int i;
 
-	ASSERT_EQ(0, sim_region_create(self->fd, self->name, NBUF * 2 * MiB));
-	set_timeout(_metadata, self->name, TIMEOUT_MS);
-	ofd = sim_open_in(self->u);
-	ASSERT_LE(0, ofd);
-	ifd = nic_open();
-	ASSERT_LE(0, ifd);
-	never_acked(_metadata, self->name, ofd, ifd, NBUF, 2 * MiB, h, id, dmabuf);
+	silent_setup(_metadata, self->fd, self->name, self->u,
+		     NBUF * 2 * MiB, TIMEOUT_MS, &s);
 	EXPECT_EQ(NBUF * 2 * MiB, cg_region_value(self->u, "dmem.pinned.current", self->cg));
 	ASSERT_EQ(0, sim_region_destroy(self->fd, self->name));
 	EXPECT_EQ(0, region_listed(self->cg));
 
 	for (i = 0; i < NBUF; i++)
-		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
+		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(s.ofd, s.h[i]));
 	before = free_bytes();
-	for (i = 0; i < NBUF; i++)
-		EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id[i]));
+	for (i = 0; i < NBUF; i++) {
+		EXPECT_EQ(0, nic_op(s.ifd, DMEM_NIC_IOC_IMPORTER_DETACH, s.id[i]));
+		s.id[i] = 0;
+	}
 	after = free_bytes();
 	TH_LOG("detaching freed %lld KiB", (after - before) / 1024);
 	EXPECT_LE(NBUF * 2 * MiB * 3 / 4, after - before);
-	for (i = 0; i < NBUF; i++) {
-		EXPECT_EQ(0, sim_verify(ofd, h[i], 2 * MiB, i + 1));
-		close(dmabuf[i]);
-		EXPECT_EQ(0, sim_op(ofd, DMEM_SIM_IOC_FREE, h[i]));
-	}
-	close(ifd);
-	close(ofd);
+	silent_check_and_free(_metadata, &s);
 }
 
 /*
@@ -297,20 +304,15 @@ TEST_F_TIMEOUT(hostile, detach_returns_device_pages, 120)
  */
 TEST_F_TIMEOUT(hostile, killed_destroy_finishes_in_background, 120)
 {
-	const int timeout = 4000, n = 4;
-	int ofd, ifd, dmabuf[4], status, listed;
+	struct silent s = { .n = 4, .size = 1 * MiB };
+	const int timeout = 4000;
 	struct dmem_sim_region_info ri;
 	long long t0, t1, start;
-	__u32 h[4], id[4];
+	int status, listed;
 	pid_t pid;
 
-	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 8 * MiB));
-	set_timeout(_metadata, self->name, timeout);
-	ofd = sim_open_in(self->u);
-	ASSERT_LE(0, ofd);
-	ifd = nic_open();
-	ASSERT_LE(0, ifd);
-	never_acked(_metadata, self->name, ofd, ifd, n, 1 * MiB, h, id, dmabuf);
+	silent_setup(_metadata, self->fd, self->name, self->u,
+		     8 * MiB, timeout, &s);
 
 	start = sim_now_ms();
 	pid = fork();
@@ -341,12 +343,10 @@ TEST_F_TIMEOUT(hostile, killed_destroy_finishes_in_background, 120)
 	EXPECT_EQ(0, listed);
 	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.current", self->cg));
 	EXPECT_EQ(-2, cg_region_value(self->u, "dmem.pinned.current", self->cg));
-	check_revoked_and_free(_metadata, ofd, ifd, n, 1 * MiB, h, id, dmabuf);
+	silent_check_and_free(_metadata, &s);
 
 	/* The name is free again. */
 	EXPECT_EQ(0, sim_region_create(self->fd, self->name, 8 * MiB));
-	close(ifd);
-	close(ofd);
 }
 
 /*
@@ -357,20 +357,16 @@ TEST_F_TIMEOUT(hostile, killed_destroy_finishes_in_background, 120)
  */
 TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 {
-	int ofd, ifd, bfd, dmabuf[8], i;
+	struct silent s = { .n = 8, .size = 2 * MiB };
 	struct dmem_sim_region_info ri;
-	__u32 h[8], id[8], x;
 	long long t0, t1;
+	int bfd, i;
+	__u32 x;
 
-	ASSERT_EQ(0, sim_region_create(self->fd, self->name, 16 * MiB));
-	set_timeout(_metadata, self->name, TIMEOUT_MS);
-	ofd = sim_open_in(self->u);
-	ASSERT_LE(0, ofd);
-	ifd = nic_open();
-	ASSERT_LE(0, ifd);
+	silent_setup(_metadata, self->fd, self->name, self->u,
+		     16 * MiB, TIMEOUT_MS, &s);
 	bfd = sim_open_in(self->v);
 	ASSERT_LE(0, bfd);
-	never_acked(_metadata, self->name, ofd, ifd, 8, 2 * MiB, h, id, dmabuf);
 
 	t0 = sim_now_ms();
 	EXPECT_EQ(-ENOMEM, sim_alloc(bfd, self->name, 2 * MiB, 0, &x));
@@ -386,8 +382,10 @@ TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 	EXPECT_EQ(16 * MiB, cg_region_value(self->u, "dmem.current", self->cg));
 
 	/* Detaching acknowledges: the revokes finish and the room is free. */
-	for (i = 0; i < 8; i++)
-		EXPECT_EQ(0, nic_op(ifd, DMEM_NIC_IOC_IMPORTER_DETACH, id[i]));
+	for (i = 0; i < s.n; i++) {
+		EXPECT_EQ(0, nic_op(s.ifd, DMEM_NIC_IOC_IMPORTER_DETACH, s.id[i]));
+		s.id[i] = 0;
+	}
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, sim_region_info(self->fd, self->name, &ri));
 		if (!ri.parked && !ri.used)
@@ -397,15 +395,9 @@ TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 	EXPECT_EQ(0, (long long)ri.parked);
 	EXPECT_EQ(0, (long long)ri.used);
 	EXPECT_EQ(8, cg_region_key(self->u, "dmem.events", self->cg, "revoke"));
-	for (i = 0; i < 8; i++) {
-		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(ofd, h[i]));
-		EXPECT_EQ(0, sim_verify(ofd, h[i], 2 * MiB, i + 1));
-		close(dmabuf[i]);
-	}
 	EXPECT_EQ(0, sim_alloc(bfd, self->name, 2 * MiB, 0, &x));
 	close(bfd);
-	close(ifd);
-	close(ofd);
+	silent_check_and_free(_metadata, &s);
 }
 
 /*
