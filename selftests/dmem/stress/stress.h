@@ -59,7 +59,9 @@ enum st_phase { PH_RUN, PH_PAUSE, PH_DRAIN, PH_REPORT, PH_STOP };
 
 /*
  * A dma-buf of a worker's buffer (the export table, under st_shared::lock).
- * @refs counts the workers' holdings of it and the messages carrying it;
+ * @refs counts the workers' holdings of it and the messages carrying it
+ * (a message from before it is sent: the sender's fd is a reference of its
+ * own until its close returns, and the receiver may close its copy first);
  * a holding letting its last reference go moves from @refs to @dropping
  * until its close or detach returned, so that the dma-buf exists while
  * @refs is not 0 and is gone once both are 0. Once the exporter's handle
@@ -84,6 +86,7 @@ enum st_drop_site {
 	DROP_DETACH,		/* detached its last importer */
 	DROP_UNHELD,		/* closed an fd nobody was to hold */
 	DROP_OWNER_CLOSE,	/* closed the file of its last importers */
+	DROP_SENT,		/* closed its fd once a message carried it */
 };
 
 /* One owner of a worker, as reported at a check. */

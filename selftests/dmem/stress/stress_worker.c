@@ -279,10 +279,37 @@ static void x_close(struct worker *w, int x, int fd)
 
 /* dma-bufs between workers: an export entry and the fd, SCM_RIGHTS. */
 
-static int w_send(struct worker *w, int to, int x, int fd)
+static void x_add_ref(struct worker *w, int x, int n)
 {
-	return fd_send(w->cfg->sock[to][0], fd, &x, sizeof(x),
-		       MSG_DONTWAIT | MSG_NOSIGNAL);
+	pthread_mutex_lock(&w->sh->lock);
+	w->sh->xbufs[x].refs += n;
+	pthread_mutex_unlock(&w->sh->lock);
+}
+
+/*
+ * Pass the dma-buf of @x, whose fd @fd this worker holds, to worker @to,
+ * and close @fd. The message is a reference from before it is sent, and
+ * the fd one until its close returns: the receiver may get the message
+ * and close its copy before this worker closes its own (seen, under load:
+ * then only the sender's close freed the dma-buf). Returns 0, or the error
+ * of the send, with @fd still held.
+ */
+static int x_send(struct worker *w, int to, int x, int fd)
+{
+	int ret;
+
+	x_add_ref(w, x, 1);
+	ret = fd_send(w->cfg->sock[to][0], fd, &x, sizeof(x),
+		      MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (ret) {
+		x_add_ref(w, x, -1);
+		return ret;
+	}
+	w->cnt->sent++;
+	x_begin_drop(w, x, DROP_SENT);
+	close(fd);
+	x_end_drop(w, x);
+	return 0;
 }
 
 static void w_recv(struct worker *w)
@@ -486,12 +513,9 @@ static void w_place_dmabuf(struct worker *w, int x, int fd)
 
 	if (w->cfg->procs > 1 && w_rand(w, 3) == 0) {
 		to = (w->idx + 1 + w_rand(w, w->cfg->procs - 1)) % w->cfg->procs;
-		ret = w_send(w, to, x, fd);
-		if (!ret) {
-			w->cnt->sent++;
-			close(fd);
+		ret = x_send(w, to, x, fd);
+		if (!ret)
 			return;
-		}
 		/* The receiver's queue is full: keep it. */
 		w_result(w, "sendmsg", ret == -ENOBUFS ? -EAGAIN : ret, A_AGAIN);
 	}
@@ -766,11 +790,10 @@ static void w_pass_on(struct worker *w, struct w_hold *h)
 		if (h->imp[i].id)
 			return;
 	to = (w->idx + 1 + w_rand(w, w->cfg->procs - 1)) % w->cfg->procs;
-	if (w_send(w, to, h->xbuf, h->fd))
+	if (x_send(w, to, h->xbuf, h->fd))
 		return;
-	w->cnt->sent++;
-	close(h->fd);
-	h->xbuf = -1;	/* the reference travels with the message */
+	h->fd = -1;
+	h->xbuf = -1;
 }
 
 static void w_hold_op(struct worker *w, struct w_hold *h)
