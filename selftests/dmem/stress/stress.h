@@ -111,7 +111,6 @@ struct st_counts {
 	long long revoked;	/* BUF_REVOKED events */
 	long long pins_ended;	/* by a parked or failed revoke */
 	long long finishing;	/* revokes still finishing at a check */
-	long long late_releases;	/* EXPORT EBUSY, then succeeded */
 	long long evicted;	/* BUF_EVICTED events */
 	long long sent;		/* dma-bufs passed to another worker */
 	long long imported;

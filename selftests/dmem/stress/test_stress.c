@@ -228,7 +228,6 @@ static void st_sum(const struct st_config *cfg, struct st_counts *t)
 		t->revoked += c->revoked;
 		t->pins_ended += c->pins_ended;
 		t->finishing += c->finishing;
-		t->late_releases += c->late_releases;
 		t->evicted += c->evicted;
 		t->sent += c->sent;
 		t->imported += c->imported;
@@ -248,8 +247,6 @@ static void st_print_counts(const struct st_counts *t,
 		t->evicted, t->revoked, t->sent, t->imported);
 	fprintf(stderr, "# pins ended by a parked or failed revoke: %lld\n", t->pins_ended);
 	fprintf(stderr, "# revokes still finishing at a check: %lld\n", t->finishing);
-	fprintf(stderr, "# dma-bufs the kernel released after the model's last close: %lld\n",
-		t->late_releases);
 	fprintf(stderr, "# controller: %lld limit changes, %lld rmdirs\n", t->limits, t->rmdirs);
 	fprintf(stderr, "# %lld counter values compared; at most %lld bytes charged, %lld pinned\n",
 		mine->compared, mine->peak, mine->peak_pinned);
