@@ -217,6 +217,19 @@ static void silent_setup(struct __test_metadata *_metadata, int ctl,
 	}
 }
 
+/* Detach the importers not detached yet. */
+static void silent_detach(struct __test_metadata *_metadata, struct silent *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!s->id[i])
+			continue;
+		EXPECT_EQ(0, nic_op(s->ifd, DMEM_NIC_IOC_IMPORTER_DETACH, s->id[i]));
+		s->id[i] = 0;
+	}
+}
+
 /* The buffers were revoked with their bytes; detach, unexport, free, close. */
 static void silent_check_and_free(struct __test_metadata *_metadata,
 				  struct silent *s)
@@ -227,10 +240,8 @@ static void silent_check_and_free(struct __test_metadata *_metadata,
 		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(s->ofd, s->h[i]));
 		EXPECT_EQ(0, sim_verify(s->ofd, s->h[i], s->size, i + 1));
 	}
+	silent_detach(_metadata, s);
 	for (i = 0; i < s->n; i++) {
-		if (s->id[i])	/* not detached by the test */
-			EXPECT_EQ(0, nic_op(s->ifd, DMEM_NIC_IOC_IMPORTER_DETACH,
-					    s->id[i]));
 		close(s->dmabuf[i]);
 		EXPECT_EQ(0, sim_op(s->ofd, DMEM_SIM_IOC_FREE, s->h[i]));
 	}
@@ -287,10 +298,7 @@ TEST_F_TIMEOUT(hostile, detach_returns_device_pages, 120)
 	for (i = 0; i < NBUF; i++)
 		EXPECT_EQ(DMEM_SIM_STATE_REVOKED, sim_state(s.ofd, s.h[i]));
 	before = free_bytes();
-	for (i = 0; i < NBUF; i++) {
-		EXPECT_EQ(0, nic_op(s.ifd, DMEM_NIC_IOC_IMPORTER_DETACH, s.id[i]));
-		s.id[i] = 0;
-	}
+	silent_detach(_metadata, &s);
 	after = free_bytes();
 	TH_LOG("detaching freed %lld KiB", (after - before) / 1024);
 	EXPECT_LE(NBUF * 2 * MiB * 3 / 4, after - before);
@@ -382,10 +390,7 @@ TEST_F_TIMEOUT(hostile, allocation_waits_one_timeout, 120)
 	EXPECT_EQ(16 * MiB, cg_region_value(self->u, "dmem.current", self->cg));
 
 	/* Detaching acknowledges: the revokes finish and the room is free. */
-	for (i = 0; i < s.n; i++) {
-		EXPECT_EQ(0, nic_op(s.ifd, DMEM_NIC_IOC_IMPORTER_DETACH, s.id[i]));
-		s.id[i] = 0;
-	}
+	silent_detach(_metadata, &s);
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, sim_region_info(self->fd, self->name, &ri));
 		if (!ri.parked && !ri.used)
