@@ -183,11 +183,12 @@ static void sim_dmabuf_unmap(struct dma_buf_attachment *attach,
 {
 	struct sim_attach *sa = attach->priv;
 
-	/* The last unmap of a revoked attachment is its acknowledgment. */
+	/*
+	 * The last unmap of a revoked attachment is its acknowledgment. The
+	 * helper frees the table later; it is still ours to read here.
+	 */
 	dmem_dmabuf_unmap(&sa->da, sgt, dir);
 	sim_sgt_put_pages(sgt);
-	sg_free_table(sgt);
-	kfree(sgt);
 }
 
 static void sim_dmabuf_release(struct dma_buf *dmabuf)

@@ -65,6 +65,8 @@ struct dmem_export_ops {
  * @hard: that pin is hard: the importer has no revoke_notify (resv)
  * @revoking: a revoke waits for this attachment's acknowledgment (resv)
  * @revoked: a revoke ended the attachment's pin; pins and maps fail (resv)
+ * @retired: the table of the last unmap, freed at the next map or at
+ *	detach, off the revoker's path (resv)
  */
 struct dmem_export_attach {
 	struct dma_buf_attachment *attach;
@@ -74,6 +76,7 @@ struct dmem_export_attach {
 	bool hard;
 	bool revoking;
 	bool revoked;
+	struct sg_table *retired;
 };
 
 /**

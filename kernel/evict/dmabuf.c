@@ -270,7 +270,8 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_unpin);
 /**
  * dmem_dmabuf_map() - DMA-map a mapping for the importer, from .map_dma_buf
  * @da: the attachment's state
- * @sgt: the exporter's table of the buffer's memory, not DMA-mapped
+ * @sgt: the exporter's table of the buffer's memory, not DMA-mapped, from
+ *	kmalloc() and sg_alloc_table*(): the helper's once mapped
  * @dir: the direction
  *
  * See dmem_export_map().
@@ -292,7 +293,8 @@ EXPORT_SYMBOL_GPL(dmem_dmabuf_map);
  * @dir: its direction
  *
  * The last unmap of a revoked attachment acknowledges the revoke: the
- * importer's device can no longer reach the memory.
+ * importer's device can no longer reach the memory. The helper frees @sgt
+ * later (dmem_export_unmap()); the exporter may read it until it returns.
  *
  * Context: the reservation lock held (asserted), may sleep.
  */

@@ -8,6 +8,11 @@
  * can no longer reach the memory behind the exporter's back. A revoke of
  * an attachment that is not quiet yet leaves it @revoking, and the unmap,
  * unpin or detach that makes it quiet acknowledges, once.
+ *
+ * An unmapped table is freed later, at the attachment's next map or at its
+ * detach (@retired): a revoked importer unmaps from its revoke_notify, on
+ * the revoker's thread, where the table's two frees would cost the revoke
+ * more than the rest of its work for the attachment (docs/benchmarks.md).
  */
 
 #include <linux/dma-mapping.h>
@@ -112,19 +117,49 @@ void dmem_export_unpin(struct dmem_export_attach *ea)
 }
 EXPORT_SYMBOL_GPL(dmem_export_unpin);
 
+static void dmem_export_table_free(struct sg_table *sgt)
+{
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+/* Free the table of an earlier unmap, if one waits: off a revoke's path. */
+static void dmem_export_free_retired(struct dmem_export_attach *ea)
+{
+	if (!ea->retired)
+		return;
+	dmem_export_table_free(ea->retired);
+	ea->retired = NULL;
+}
+
+/*
+ * Keep an unmapped table for dmem_export_free_retired(). One is kept at a
+ * time: a second one, of an importer that had two mappings, goes now.
+ */
+static void dmem_export_retire(struct dmem_export_attach *ea,
+			       struct sg_table *sgt)
+{
+	if (ea->retired)
+		dmem_export_table_free(sgt);
+	else
+		ea->retired = sgt;
+}
+
 /**
  * dmem_export_detach() - the attachment goes, from dma_buf_ops.detach
  * @ea: the attachment's state
  *
- * Lets go of a pin the importer left behind (dmem_export_unpin()) and
+ * Lets go of a pin the importer left behind (dmem_export_unpin()),
  * acknowledges a revoke waiting for the attachment, whatever the importer
- * left mapped: with the attachment gone it is told nothing more.
+ * left mapped: with the attachment gone it is told nothing more, and frees
+ * the table of the attachment's last unmap.
  *
  * Context: the reservation lock held (asserted).
  */
 void dmem_export_detach(struct dmem_export_attach *ea)
 {
 	dmem_export_unpin(ea);
+	dmem_export_free_retired(ea);
 	if (!ea->revoking)
 		return;
 	ea->revoking = false;
@@ -195,12 +230,16 @@ static void dmem_export_unmapped(struct dmem_export_attach *ea)
 /**
  * dmem_export_map() - DMA-map a table of pages for the importer
  * @ea: the attachment's state
- * @sgt: the exporter's table of the buffer's pages, not DMA-mapped
+ * @sgt: the exporter's table of the buffer's pages, not DMA-mapped: a
+ *	struct sg_table from kmalloc() filled by sg_alloc_table*()
  * @dir: the direction
  *
  * From dma_buf_ops.map_dma_buf. Maps @sgt for the importing device
  * (dma_map_sgtable() on the attachment's device), as dma-buf requires of
- * exporters, and counts the mapping: a revoke waits for its unmap.
+ * exporters, and counts the mapping: a revoke waits for its unmap. On
+ * success the helper owns @sgt and frees it after dmem_export_unmap(); on
+ * error it is still the exporter's. Frees the table of the attachment's
+ * last unmap.
  *
  * Context: the reservation lock held (asserted), may sleep.
  * Return: 0; -ENODEV once a revoke ended the attachment's pin; -EINVAL for
@@ -212,6 +251,7 @@ int dmem_export_map(struct dmem_export_attach *ea, struct sg_table *sgt,
 {
 	int ret = dmem_export_map_check(ea);
 
+	dmem_export_free_retired(ea);
 	if (!ret)
 		ret = dma_map_sgtable(ea->attach->dev, sgt, dir, 0);
 	if (!ret)
@@ -226,7 +266,10 @@ EXPORT_SYMBOL_GPL(dmem_export_map);
  * @sgt: the table mapped by dmem_export_map()
  * @dir: its direction
  *
- * The last unmap acknowledges a revoke waiting for the attachment.
+ * DMA-unmaps @sgt, which the helper frees at the attachment's next map or
+ * at its detach: the exporter must not free it, and may read it (to put
+ * its pages) until its .unmap_dma_buf returns. The last unmap acknowledges
+ * a revoke waiting for the attachment.
  *
  * Context: the reservation lock held (asserted), may sleep.
  */
@@ -235,12 +278,13 @@ void dmem_export_unmap(struct dmem_export_attach *ea, struct sg_table *sgt,
 {
 	dmem_export_assert_held(ea);
 	dma_unmap_sgtable(ea->attach->dev, sgt, dir, 0);
+	dmem_export_retire(ea, sgt);
 	dmem_export_unmapped(ea);
 }
 EXPORT_SYMBOL_GPL(dmem_export_unmap);
 
-static void dmem_export_io_free(struct device *dev, struct sg_table *sgt,
-				enum dma_data_direction dir)
+static void dmem_export_io_unmap(struct device *dev, struct sg_table *sgt,
+				 enum dma_data_direction dir)
 {
 	struct scatterlist *sg;
 	unsigned int i;
@@ -248,8 +292,6 @@ static void dmem_export_io_free(struct device *dev, struct sg_table *sgt,
 	for_each_sgtable_dma_sg(sgt, sg, i)
 		dma_unmap_resource(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
 				   DMA_ATTR_SKIP_CPU_SYNC);
-	sg_free_table(sgt);
-	kfree(sgt);
 }
 
 /*
@@ -283,7 +325,8 @@ static struct sg_table *dmem_export_io_table(struct device *dev,
 		addr = dma_map_resource(dev, phys + off, len, dir,
 					DMA_ATTR_SKIP_CPU_SYNC);
 		if (dma_mapping_error(dev, addr)) {
-			dmem_export_io_free(dev, sgt, dir);
+			dmem_export_io_unmap(dev, sgt, dir);
+			dmem_export_table_free(sgt);
 			return ERR_PTR(-EIO);
 		}
 		sg_set_page(sg, NULL, len, 0);
@@ -305,6 +348,7 @@ static struct sg_table *dmem_export_io_table(struct device *dev,
  * From dma_buf_ops.map_dma_buf of an exporter whose memory has no struct
  * pages: maps @phys for the importing device with dma_map_resource(), in
  * pieces of the device's maximum segment size, and counts the mapping.
+ * Frees the table of the attachment's last unmap.
  *
  * Context: the reservation lock held (asserted), may sleep.
  * Return: the table, whose entries have DMA addresses and no pages; the
@@ -317,6 +361,7 @@ struct sg_table *dmem_export_map_io(struct dmem_export_attach *ea,
 	struct sg_table *sgt;
 	int ret = dmem_export_map_check(ea);
 
+	dmem_export_free_retired(ea);
 	if (ret)
 		return ERR_PTR(ret);
 	sgt = dmem_export_io_table(ea->attach->dev, phys, size, dir);
@@ -327,12 +372,14 @@ struct sg_table *dmem_export_map_io(struct dmem_export_attach *ea,
 EXPORT_SYMBOL_GPL(dmem_export_map_io);
 
 /**
- * dmem_export_unmap_io() - undo dmem_export_map_io(), and free the table
+ * dmem_export_unmap_io() - undo dmem_export_map_io()
  * @ea: the attachment's state
  * @sgt: the table
  * @dir: its direction
  *
- * The last unmap acknowledges a revoke waiting for the attachment.
+ * Unmaps @sgt's pieces; the helper frees the table at the attachment's next
+ * map or at its detach. The last unmap acknowledges a revoke waiting for
+ * the attachment.
  *
  * Context: the reservation lock held (asserted), may sleep.
  */
@@ -340,7 +387,8 @@ void dmem_export_unmap_io(struct dmem_export_attach *ea, struct sg_table *sgt,
 			  enum dma_data_direction dir)
 {
 	dmem_export_assert_held(ea);
-	dmem_export_io_free(ea->attach->dev, sgt, dir);
+	dmem_export_io_unmap(ea->attach->dev, sgt, dir);
+	dmem_export_retire(ea, sgt);
 	dmem_export_unmapped(ea);
 }
 EXPORT_SYMBOL_GPL(dmem_export_unmap_io);

@@ -139,7 +139,7 @@ static void ttm_dmem_prime_detach(struct dma_buf *dmabuf,
 
 	/* What an importer left behind is let go here. */
 	dma_resv_lock(dmabuf->resv, NULL);
-	dmem_export_unpin(&ta->ea);
+	dmem_export_detach(&ta->ea);
 	for (; ta->map_pins; ta->map_pins--)
 		ttm_dmem_prime_unpin_bo(attach, false);
 	dma_resv_unlock(dmabuf->resv);

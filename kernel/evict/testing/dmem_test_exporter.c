@@ -14,12 +14,6 @@
 
 #include "dmem_test_exporter.h"
 
-/* The exporter's attachment object. */
-struct dmem_test_xattach {
-	struct dmem_dmabuf_attach da;
-	struct dmem_test_export *tx;
-};
-
 static int dmem_test_x_attach(struct dma_buf *dmabuf,
 			      struct dma_buf_attachment *at)
 {
@@ -93,9 +87,8 @@ static void dmem_test_x_unmap(struct dma_buf_attachment *at,
 {
 	struct dmem_test_xattach *xa = at->priv;
 
+	/* The helper frees the table. */
 	dmem_dmabuf_unmap(&xa->da, sgt, dir);
-	sg_free_table(sgt);
-	kfree(sgt);
 }
 
 /*

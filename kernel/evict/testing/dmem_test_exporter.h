@@ -34,6 +34,16 @@ struct dmem_test_export {
 	struct page *page;
 };
 
+/**
+ * struct dmem_test_xattach - the exporter's attachment object, attach->priv
+ * @da: the exporter layer's state of the attachment
+ * @tx: the export
+ */
+struct dmem_test_xattach {
+	struct dmem_dmabuf_attach da;
+	struct dmem_test_export *tx;
+};
+
 int dmem_test_export_init(struct dmem_test_export *tx, struct dmem_buf *buf);
 void dmem_test_export_put(struct dmem_test_export *tx);
 void dmem_test_export_fini(struct dmem_test_export *tx);

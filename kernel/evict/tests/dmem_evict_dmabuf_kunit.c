@@ -153,6 +153,14 @@ static void dmem_dmabuf_revoke_no_importer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->nr_revoked), 1);
 }
 
+/* The exporter helper's state of an importer's attachment. */
+static struct dmem_export_attach *kt_ea(struct dmem_kt_imp *ki)
+{
+	struct dmem_test_xattach *xa = ki->attach->priv;
+
+	return &xa->da.ea;
+}
+
 /* One revocable importer, told through dma-buf, unmaps; maps fail after. */
 static void dmem_dmabuf_revoke_one(struct kunit *test)
 {
@@ -172,6 +180,8 @@ static void dmem_dmabuf_revoke_one(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(x0), DMEM_BUF_REVOKED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&nic->nr_revoke), 1);
 	KUNIT_EXPECT_NULL(test, nic->sgt);
+	/* The revoker's thread left the unmapped table to the detach. */
+	KUNIT_EXPECT_NOT_NULL(test, kt_ea(nic)->retired);
 
 	/* Permanent: the attachment cannot map again. */
 	dma_resv_lock(x0->tx.dmabuf->resv, NULL);
@@ -201,6 +211,45 @@ static void dmem_dmabuf_revoke_mixed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&gpu->nr_revoke), 0);
 	/* The fake evict op does not move_notify; a real exporter's does. */
 	KUNIT_EXPECT_EQ(test, kr->nr_log, 1);
+}
+
+/*
+ * An unmapped table waits in the attachment, off a revoker's path, until
+ * the next map frees it; of two unmapped in a row the second goes at once.
+ */
+static void dmem_dmabuf_table_retired(struct kunit *test)
+{
+	struct dmem_kt_region *kr = test->priv;
+	struct dmem_kt_owner *a = dmem_kt_owner(test, kr->b1);
+	struct sg_table *first, *second;
+	struct dma_resv *resv;
+	struct dmem_kt_imp *gpu;
+	struct kt_xbuf *x0;
+
+	x0 = kt_export(test, a, "x0");
+	KUNIT_ASSERT_EQ(test, dmem_buf_make_resident(&x0->kb->buf), 0);
+	gpu = kt_import(test, x0, KT_DYNAMIC, false);
+	resv = x0->tx.dmabuf->resv;
+	KUNIT_EXPECT_NULL(test, kt_ea(gpu)->retired);
+	first = gpu->sgt;
+	dmem_kt_imp_unmap(gpu);
+	KUNIT_EXPECT_PTR_EQ(test, kt_ea(gpu)->retired, first);
+	KUNIT_EXPECT_EQ(test, kt_ea(gpu)->maps, 0);
+
+	KUNIT_ASSERT_EQ(test, dmem_kt_imp_map(gpu), 0);
+	KUNIT_EXPECT_NULL(test, kt_ea(gpu)->retired);
+	dma_resv_lock(resv, NULL);
+	second = dma_buf_map_attachment(gpu->attach, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	KUNIT_ASSERT_EQ(test, PTR_ERR_OR_ZERO(second), 0);
+	KUNIT_EXPECT_EQ(test, kt_ea(gpu)->maps, 2);
+	first = gpu->sgt;
+	dmem_kt_imp_unmap(gpu);
+	dma_resv_lock(resv, NULL);
+	dma_buf_unmap_attachment(gpu->attach, second, DMA_BIDIRECTIONAL);
+	dma_resv_unlock(resv);
+	KUNIT_EXPECT_PTR_EQ(test, kt_ea(gpu)->retired, first);
+	KUNIT_EXPECT_EQ(test, kt_ea(gpu)->maps, 0);
 }
 
 /*
@@ -370,6 +419,7 @@ static struct kunit_case dmem_evict_dmabuf_cases[] = {
 	KUNIT_CASE(dmem_dmabuf_revoke_no_importer),
 	KUNIT_CASE(dmem_dmabuf_revoke_one),
 	KUNIT_CASE(dmem_dmabuf_revoke_mixed),
+	KUNIT_CASE(dmem_dmabuf_table_retired),
 	KUNIT_CASE(dmem_dmabuf_revoke_late_unmap),
 	KUNIT_CASE(dmem_dmabuf_revoke_detach),
 	KUNIT_CASE(dmem_dmabuf_revoke_release),
