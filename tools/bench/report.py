@@ -344,6 +344,28 @@ def ttm_softpin_section(md, res, sp):
                     "region", "plain", {"evict": "evict one", "enomem": "-ENOMEM"})
 
 
+# Issue 15's bound on section 3: revoke - eviction through dma-buf at most
+# 1.2x the in-kernel importers' overhead for the same K, measured before the
+# revoke went through dma-buf (docs/benchmarks.md, "Earlier runs", section 3:
+# 3,670 / 5,166 / 9,589 ns).
+REVOKE_IN_KERNEL_NS = {1: 3670, 4: 5166, 16: 9589}
+
+
+def revoke_targets(res, target):
+    for r in res["revoke"]:
+        base = REVOKE_IN_KERNEL_NS.get(r["k"])
+        if base is None:
+            continue
+        over = r["revoke_ns"]["median"] - r["evict_ns"]["median"]
+        limit = 1.2 * base
+        target("revoke − eviction through dma-buf, %d importer%s: ≤ 1.2× the "
+               "in-kernel importers' (%s ns)" % (
+                   r["k"], "" if r["k"] == 1 else "s",
+                   "{:,.0f}".format(limit)),
+               over <= limit, "{:,.0f} ns ({:.2f}× the limit)".format(
+                   over, over / limit))
+
+
 def ttm_softpin_targets(res, target):
     for mode in ("evict", "enomem"):
         rows_ = {v["n"]: v for v in res.get("ttm_softpin", [])
@@ -602,6 +624,7 @@ def main():
     pools_targets(res, target)
     bw_targets(res, target)
     futile_target(res, target)
+    revoke_targets(res, target)
     ttm_softpin_targets(res, target)
     if "ttm" in res:
         target("TTM create + validate + destroy with a region: ≤ 1.05× without",
